@@ -1,0 +1,56 @@
+"""jero: a class-based, msgspec-first ASGI micro-framework for typed JSON/REST APIs."""
+
+from ._app import BaseApp
+from ._binding import Limits
+from ._errors import (
+    AuthenticationRequiredError,
+    ConflictError,
+    ForbiddenError,
+    GoneError,
+    HTTPError,
+    InternalServerError,
+    MalformedRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    Problem,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    UnsupportedMediaTypeError,
+    ValidationFailedError,
+    WiringError,
+)
+from ._headers import RawHeaders
+from ._lifecycle import BaseFactory
+from ._responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
+from ._routes import Endpoint, Resource
+
+__all__ = [
+    "Accepted",
+    "AuthenticationRequiredError",
+    "BaseApp",
+    "BaseFactory",
+    "BytesResponse",
+    "ConflictError",
+    "Created",
+    "Endpoint",
+    "ForbiddenError",
+    "GoneError",
+    "HTTPError",
+    "InternalServerError",
+    "JSONResponse",
+    "Limits",
+    "MalformedRequestError",
+    "MethodNotAllowedError",
+    "NoContent",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "Problem",
+    "RawHeaders",
+    "Resource",
+    "ServiceUnavailableError",
+    "TooManyRequestsError",
+    "UnsupportedMediaTypeError",
+    "ValidationFailedError",
+    "WiringError",
+]

@@ -1,0 +1,223 @@
+"""`BaseApp`: the ASGI 3 application. The whole request path reads top to bottom here:
+
+    scope → router lookup → method table → bind + call the handler → responder → send
+
+and every failure along it becomes a problem-details response.
+"""
+
+from __future__ import annotations
+
+import logging
+import types
+import typing
+from contextlib import AsyncExitStack
+from typing import Any, ClassVar
+
+from ._asgi import Receive, Scope, Send
+from ._binding import ClientDisconnectError, Limits
+from ._errors import (
+    HTTPError,
+    InternalServerError,
+    MethodNotAllowedError,
+    NotFoundError,
+    ServiceUnavailableError,
+    WiringError,
+)
+from ._lifecycle import BaseFactory, LifecycleOwner
+from ._render import send_problem
+from ._router import MethodTable, Router
+from ._routes import Endpoint, Resource
+from ._wiring import plan_routes
+
+__all__ = ["BaseApp"]
+
+logger = logging.getLogger("jero")
+
+_NOT_FOUND = NotFoundError()
+_NOT_READY = ServiceUnavailableError()
+_INTERNAL = InternalServerError()
+
+
+class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
+    """Subclass it, implement `_wire`, and serve an instance with any ASGI 3 server.
+
+    `_wire` runs once, during lifespan startup: it enters services with `_enter` /
+    `_aenter` and includes routes with `_include_resource` / `_include_endpoint`. A
+    failure there unwinds what was entered and refuses the startup.
+    """
+
+    factory_type: ClassVar[type[BaseFactory]] = BaseFactory
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in types.get_original_bases(cls):
+            if typing.get_origin(base) is BaseApp:
+                (arg,) = typing.get_args(base)
+                if isinstance(arg, type) and issubclass(arg, BaseFactory):
+                    cls.factory_type = arg
+
+    def __init__(self, *, factory: F | None = None, limits: Limits | None = None) -> None:
+        self.__injected_factory = factory
+        self.__factory: F | None = None
+        self.__limits = limits if limits is not None else Limits()
+        self.__wiring: Router | None = None
+        self.__router: Router | None = None
+        self.__stack: AsyncExitStack | None = None
+        self.startup_error: BaseException | None = None
+        """What failed the last startup, for test clients that re-raise it."""
+
+    # --- what a subclass calls on itself -----------------------------------------
+
+    async def _wire(self) -> None:
+        """Override: enter services and include routes. Runs once, at startup."""
+
+    @property
+    def _factory(self) -> F:
+        """The app's factory, built at startup (or the one passed as `factory=`)."""
+        if self.__factory is None:
+            raise RuntimeError(f"{type(self).__name__}._factory exists only once startup began")
+        return self.__factory
+
+    def _include_resource(self, resource: Resource) -> None:
+        """Wire every operation `resource` defines; a bad one is a `WiringError`."""
+        self.__include(resource, Resource)
+
+    def _include_endpoint(self, endpoint: Endpoint) -> None:
+        """Wire every verb `endpoint` defines; a bad one is a `WiringError`."""
+        self.__include(endpoint, Endpoint)
+
+    def __include(self, route: object, kind: type) -> None:
+        router = self.__wiring
+        if router is None:
+            raise WiringError(
+                f"{type(self).__name__}: routes can only be included inside _wire"
+            )
+        if not isinstance(route, kind):
+            raise WiringError(
+                f"{type(route).__qualname__} is not a {kind.__name__}; pass it to "
+                f"_include_{'resource' if kind is Endpoint else 'endpoint'} instead"
+            )
+        for plan in plan_routes(route, self.__limits):
+            router.add(plan)
+
+    @property
+    def router(self) -> Router | None:
+        """The sealed router once wiring completed (for tooling such as OpenAPI)."""
+        return self.__router
+
+    # --- ASGI ----------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.__http(scope, receive, send)
+        elif kind == "lifespan":
+            await self.__lifespan(receive, send)
+        elif kind == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1000})
+        else:
+            raise RuntimeError(f"jero does not serve {kind!r} scopes")
+
+    async def __http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        router = self.__router
+        if router is None:
+            await send_problem(send, _NOT_READY)
+            return
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :] or "/"
+        found = router.lookup(path)
+        method: str = scope["method"]
+        head = method == "HEAD"
+        if found is None:
+            await send_problem(send, _NOT_FOUND, head)
+            return
+        table, values = found
+        plan = table.methods.get(method)
+        if plan is None:
+            await _answer_without_handler(table, method, send)
+            return
+        try:
+            result = await plan.invoke(scope, receive, values)
+            await plan.respond(send, result, head)
+        except HTTPError as error:
+            await send_problem(send, error, head)
+        except ClientDisconnectError:
+            return
+        except Exception:
+            logger.exception("Unhandled error in %s %s", method, scope["path"])
+            await send_problem(send, _INTERNAL, head)
+
+    async def __lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.__startup()
+                except BaseException as error:
+                    self.startup_error = error
+                    logger.exception("Startup failed")
+                    text = f"{type(error).__name__}: {error}"
+                    await send({"type": "lifespan.startup.failed", "message": text})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                try:
+                    await self.__shutdown()
+                except BaseException as error:
+                    logger.exception("Shutdown failed")
+                    text = f"{type(error).__name__}: {error}"
+                    await send({"type": "lifespan.shutdown.failed", "message": text})
+                    return
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def __startup(self) -> None:
+        self.startup_error = None
+        stack = AsyncExitStack()
+        await stack.__aenter__()
+        self.__stack = stack
+        LifecycleOwner.attach(self, stack)
+        try:
+            self.__factory = self.__make_factory(stack)
+            self.__wiring = Router()
+            await self._wire()
+            self.__router = self.__wiring.seal()
+        except BaseException:
+            await self.__shutdown()
+            raise
+        finally:
+            self.__wiring = None
+
+    def __make_factory(self, stack: AsyncExitStack) -> F:
+        factory = self.__injected_factory
+        if factory is None:
+            factory = typing.cast(F, type(self).factory_type())
+        if not LifecycleOwner.is_attached(factory):
+            # An injected factory that is not already open shares the app's lifecycle.
+            LifecycleOwner.attach(factory, stack)
+            stack.callback(LifecycleOwner.attach, factory, None)
+        return factory
+
+    async def __shutdown(self) -> None:
+        self.__router = None
+        self.__factory = None
+        stack, self.__stack = self.__stack, None
+        LifecycleOwner.attach(self, None)
+        if stack is not None:
+            await stack.aclose()
+
+
+async def _answer_without_handler(table: MethodTable, method: str, send: Send) -> None:
+    """OPTIONS is answered for every known path; any other method is a 405."""
+    if method == "OPTIONS":
+        headers = [(b"allow", table.allow)]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
+    await send_problem(send, error)

@@ -1,0 +1,323 @@
+"""Request binding: one `Binder` per handler parameter, chosen by the parameter's name.
+
+Builders run at wiring: they check the annotation and close over a prebuilt msgspec
+decoder or converter, so binding at request time is a lookup and one decode. Adding a
+source (forms, cookies, the authenticated user) is one entry in `SOURCES`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+from urllib.parse import parse_qsl
+
+import msgspec
+
+from ._asgi import Receive, Scope
+from ._errors import (
+    InputProblem,
+    InvalidBodyError,
+    InvalidInputError,
+    LimitProblem,
+    MediaTypeProblem,
+    NotFoundError,
+    OverLimitError,
+    WiringError,
+    WrongMediaTypeError,
+    describe_decode_error,
+)
+from ._headers import RawHeaders, find_header
+from ._render import is_json_body_type, is_struct_type
+
+type SyncBind = Callable[[Scope, Sequence[str]], Any]
+type AsyncBind = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
+
+BEFORE_BODY = 0
+"""Phase of async binders that must run before anything is read (authentication)."""
+PLAIN = 1
+"""Phase of the synchronous binders (path, query, headers)."""
+BODY = 2
+"""Phase of the binder that reads the request body; at most one per handler."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Binder:
+    """How one parameter gets its value. `bind` is `SyncBind` unless `awaits`."""
+
+    bind: Callable[..., Any]
+    awaits: bool = False
+    phase: int = PLAIN
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-app request limits; each breach is a 413 problem."""
+
+    max_body_size: int = 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BindContext:
+    """What a binder builder may know about the handler it serves."""
+
+    where: str
+    """`Class.method parameter `name`` for error messages."""
+    http_method: str
+    slots: tuple[str, ...]
+    limits: Limits
+
+
+type BinderBuilder = Callable[[Any, BindContext], Binder]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Source:
+    """A parameter name jero binds, and whether it consumes the request body."""
+
+    build: BinderBuilder
+    reads_body: bool = False
+
+
+class ClientDisconnectError(Exception):
+    """The client went away while the request body was being read."""
+
+
+# --- helpers shared by sources ---------------------------------------------------
+
+
+def require_struct(tp: Any, ctx: BindContext) -> type[msgspec.Struct]:
+    if not is_struct_type(tp):
+        raise WiringError(
+            f"{ctx.where} must be annotated with a msgspec Struct, got {getattr(tp, '__name__', tp)!r}"
+        )
+    return tp
+
+
+def is_list_type(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return is_list_type(typing.get_args(tp)[0])
+    if origin in (list, tuple, set, frozenset):
+        return True
+    return any(is_list_type(a) for a in typing.get_args(tp) if origin is not None and a is not None)
+
+
+def struct_converter(
+    tp: type[msgspec.Struct], source: str
+) -> Callable[[dict[str, Any]], Any]:
+    """Convert text-valued fields (query, headers, cookies) to the Struct, or a 400."""
+
+    def convert(values: dict[str, Any]) -> Any:
+        try:
+            return msgspec.convert(values, tp, strict=False)
+        except msgspec.ValidationError as error:
+            raise InvalidInputError(InputProblem(source, describe_decode_error(error))) from None
+
+    return convert
+
+
+def list_fields(tp: type[msgspec.Struct]) -> frozenset[str]:
+    """Encoded names of fields that collect repeated keys."""
+    hints = typing.get_type_hints(tp, include_extras=True)
+    return frozenset(f.encode_name for f in msgspec.structs.fields(tp) if is_list_type(hints[f.name]))
+
+
+def collect(pairs: Sequence[tuple[str, str]], lists: frozenset[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in lists:
+            values.setdefault(key, []).append(value)
+        else:
+            values.setdefault(key, value)
+    return values
+
+
+# --- path -------------------------------------------------------------------------
+
+
+def build_path(tp: Any, ctx: BindContext) -> Binder:
+    struct = require_struct(tp, ctx)
+    fields = {f.name: f for f in msgspec.structs.fields(struct)}
+    for name, field in fields.items():
+        if field.default is not msgspec.NODEFAULT or field.default_factory is not msgspec.NODEFAULT:
+            raise WiringError(
+                f"{ctx.where}: field `{name}` of {struct.__name__} has a default; path "
+                f"values are always present, remove the default"
+            )
+    missing = [slot for slot in ctx.slots if slot not in fields]
+    if missing:
+        raise WiringError(
+            f"{ctx.where}: {struct.__name__} lacks a field for the slot {{{missing[0]}}}; "
+            f"add `{missing[0]}: str` (or int, uuid...) to it"
+        )
+    extra = [name for name in fields if name not in ctx.slots]
+    if extra:
+        raise WiringError(
+            f"{ctx.where}: field `{extra[0]}` of {struct.__name__} is not a slot of the "
+            f"route's path; remove it or add {{{extra[0]}}} to the path"
+        )
+    keys = tuple(fields[slot].encode_name for slot in ctx.slots)
+
+    def bind_path(scope: Scope, values: Sequence[str]) -> Any:
+        try:
+            return msgspec.convert(dict(zip(keys, values, strict=True)), struct, strict=False)
+        except msgspec.ValidationError:
+            raise NotFoundError() from None
+
+    return Binder(bind_path)
+
+
+# --- query ------------------------------------------------------------------------
+
+
+def parse_query(query: bytes) -> list[tuple[str, str]]:
+    """Split a query string; percent-decoding only when something is encoded."""
+    text = query.decode("latin-1")
+    if "%" in text or "+" in text:
+        return parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+    pairs: list[tuple[str, str]] = []
+    for part in text.split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            pairs.append((key, value))
+    return pairs
+
+
+def build_params(tp: Any, ctx: BindContext) -> Binder:
+    struct = require_struct(tp, ctx)
+    convert = struct_converter(struct, "query")
+    lists = list_fields(struct)
+
+    def bind_query(scope: Scope, values: Sequence[str]) -> Any:
+        query: bytes = scope["query_string"]
+        return convert(collect(parse_query(query), lists) if query else {})
+
+    return Binder(bind_query)
+
+
+# --- headers ----------------------------------------------------------------------
+
+
+def build_headers(tp: Any, ctx: BindContext) -> Binder:
+    struct = require_struct(tp, ctx)
+    convert = struct_converter(struct, "headers")
+    lists = list_fields(struct)
+    wire = {
+        f.encode_name.lower().replace("_", "-").encode("latin-1"): f.encode_name
+        for f in msgspec.structs.fields(struct)
+    }
+
+    def bind_headers(scope: Scope, values: Sequence[str]) -> Any:
+        found: dict[str, Any] = {}
+        for name, value in scope["headers"]:
+            key = wire.get(name)
+            if key is not None:
+                text = value.decode("latin-1")
+                if key in lists:
+                    found.setdefault(key, []).append(text)
+                else:
+                    found.setdefault(key, text)
+        return convert(found)
+
+    return Binder(bind_headers)
+
+
+def build_raw_headers(tp: Any, ctx: BindContext) -> Binder:
+    if tp is not RawHeaders:
+        raise WiringError(f"{ctx.where} must be annotated `RawHeaders`")
+    return Binder(lambda scope, values: RawHeaders.from_asgi(scope["headers"]))
+
+
+# --- body -------------------------------------------------------------------------
+
+
+async def read_body(scope: Scope, receive: Receive, max_size: int) -> bytes:
+    """The whole request body, refused with a 413 as soon as it is known to be too big."""
+    declared = find_header(scope["headers"], b"content-length")
+    if declared is not None:
+        try:
+            length = int(declared)
+        except ValueError:
+            raise InvalidInputError(InputProblem("headers", "Invalid Content-Length")) from None
+        if length > max_size:
+            raise OverLimitError(LimitProblem("request body", max_size))
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnectError
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        if len(body) > max_size:
+            raise OverLimitError(LimitProblem("request body", max_size))
+        return body
+    chunks = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnectError
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > max_size:
+            raise OverLimitError(LimitProblem("request body", max_size))
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def media_type(scope: Scope) -> str:
+    """The request's media type, lower-case, without parameters ('' when absent)."""
+    raw = find_header(scope["headers"], b"content-type")
+    if raw is None:
+        return ""
+    return raw.decode("latin-1").partition(";")[0].strip().lower()
+
+
+def is_json_media_type(value: str) -> bool:
+    return value == "application/json" or (value.startswith("application/") and value.endswith("+json"))
+
+
+def build_json(tp: Any, ctx: BindContext) -> Binder:
+    if not is_json_body_type(tp):
+        raise WiringError(
+            f"{ctx.where} must be annotated with a msgspec Struct or list[Struct], "
+            f"got {getattr(tp, '__name__', tp)!r}"
+        )
+    decode = msgspec.json.Decoder(tp).decode
+    max_size = ctx.limits.max_body_size
+
+    async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+        kind = media_type(scope)
+        if not is_json_media_type(kind):
+            raise WrongMediaTypeError(MediaTypeProblem("application/json", kind or "none"))
+        body = await read_body(scope, receive, max_size)
+        try:
+            return decode(body)
+        except msgspec.ValidationError as error:
+            raise InvalidBodyError(InputProblem("body", describe_decode_error(error))) from None
+        except msgspec.DecodeError as error:
+            raise InvalidInputError(InputProblem("body", describe_decode_error(error))) from None
+
+    return Binder(bind_json, awaits=True, phase=BODY)
+
+
+def build_content(tp: Any, ctx: BindContext) -> Binder:
+    if tp is not bytes:
+        raise WiringError(f"{ctx.where} must be annotated `bytes`")
+    max_size = ctx.limits.max_body_size
+
+    async def bind_content(scope: Scope, receive: Receive, values: Sequence[str]) -> bytes:
+        return await read_body(scope, receive, max_size)
+
+    return Binder(bind_content, awaits=True, phase=BODY)
+
+
+SOURCES: dict[str, Source] = {
+    "path": Source(build_path),
+    "params": Source(build_params),
+    "headers": Source(build_headers),
+    "raw_headers": Source(build_raw_headers),
+    "json": Source(build_json, reads_body=True),
+    "content": Source(build_content, reads_body=True),
+}

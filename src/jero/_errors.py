@@ -1,0 +1,304 @@
+"""Errors: `WiringError` for boot-time mistakes, `HTTPError` for RFC 9457 problems.
+
+An `HTTPError` subclass is declared once with its class options and raised anywhere:
+
+    class OutOfStockError(HTTPError, type="out-of-stock", title="Out of stock", status=409): ...
+
+A parameterised error names its params Struct as the type argument and a `detail`
+template whose placeholders are that Struct's fields; `detail` and `params` then always
+travel together:
+
+    class WidgetNotFoundError(
+        NotFoundError[WidgetRef], type="widget-not-found", title="Widget not found",
+        detail="Widget {widget_id} not found",
+    ): ...
+    raise WidgetNotFoundError(WidgetRef(widget_id="42"))
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+import msgspec
+
+__all__ = [
+    "AuthenticationRequiredError",
+    "ConflictError",
+    "ForbiddenError",
+    "GoneError",
+    "HTTPError",
+    "InternalServerError",
+    "MalformedRequestError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "Problem",
+    "ServiceUnavailableError",
+    "TooManyRequestsError",
+    "UnsupportedMediaTypeError",
+    "ValidationFailedError",
+    "WiringError",
+]
+
+PROBLEM_CONTENT_TYPE = b"application/problem+json"
+
+
+class WiringError(Exception):
+    """A route, handler or app declaration that cannot work; raised while the app wires."""
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """The RFC 9457 body every error response carries. `type` is a stable code, not a URI."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    params: Any = None
+
+
+_problem_encoder = msgspec.json.Encoder()
+
+
+class HTTPError[P = None](Exception):
+    """An error answered as `application/problem+json`.
+
+    Class options: `type` (stable machine-readable code), `title`, `status`, and for a
+    parameterised error a `detail` template formatted from the params Struct's fields.
+    Options not given are inherited, so a subclass may only refine the ones it changes.
+    """
+
+    type: ClassVar[str] = "about:blank"
+    title: ClassVar[str] = "Error"
+    status: ClassVar[int] = 500
+    detail_template: ClassVar[str | None] = None
+    params_type: ClassVar[type[msgspec.Struct] | None] = None
+    static_body: ClassVar[bytes] = b""
+
+    params: P | None
+    headers: Mapping[str, str]
+
+    def __init_subclass__(
+        cls,
+        *,
+        type: str | None = None,  # noqa: A002 - the RFC 9457 member name
+        title: str | None = None,
+        status: int | None = None,
+        detail: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if type is not None:
+            cls.type = type
+        if title is not None:
+            cls.title = title
+        if status is not None:
+            if not 400 <= status <= 599:
+                raise WiringError(f"{cls.__qualname__}: status={status} is not an error status")
+            cls.status = status
+        params_type = _declared_params_type(cls)
+        if params_type is not None:
+            cls.params_type = params_type
+        if detail is not None:
+            cls.detail_template = detail
+        _check_template(cls)
+        cls.static_body = _problem_encoder.encode(Problem(cls.type, cls.title, cls.status))
+
+    def __init__(self, params: P | None = None, *, headers: Mapping[str, str] | None = None):
+        cls = type(self)
+        if (params is None) != (cls.detail_template is None):
+            need = "takes params" if cls.detail_template else "takes no params (no detail)"
+            raise TypeError(f"{cls.__qualname__} {need}: detail and params come together")
+        self.params = params
+        self.headers = headers if headers is not None else {}
+        super().__init__(self.detail or cls.title)
+
+    @property
+    def detail(self) -> str | None:
+        template = type(self).detail_template
+        if template is None or self.params is None:
+            return None
+        return template.format_map(_template_values(self.params))
+
+    def problem(self) -> Problem:
+        """The problem-details body this error is answered with."""
+        cls = type(self)
+        params = msgspec.to_builtins(self.params) if self.params is not None else None
+        return Problem(cls.type, cls.title, cls.status, self.detail, params)
+
+    def body(self) -> bytes:
+        if self.params is None:
+            return type(self).static_body
+        return _problem_encoder.encode(self.problem())
+
+    def with_headers(self, headers: Mapping[str, str]) -> Self:
+        self.headers = {**self.headers, **headers}
+        return self
+
+
+def _declared_params_type(cls: type) -> type[msgspec.Struct] | None:
+    for base in types.get_original_bases(cls):
+        origin = typing.get_origin(base)
+        if isinstance(origin, type) and issubclass(origin, HTTPError):
+            (arg,) = typing.get_args(base)
+            if isinstance(arg, type) and issubclass(arg, msgspec.Struct):
+                return arg
+            if arg is not None and not isinstance(arg, typing.TypeVar):
+                raise WiringError(
+                    f"{cls.__qualname__}: the params of an HTTPError must be a msgspec Struct, "
+                    f"got {arg!r}"
+                )
+    return None
+
+
+def _check_template(cls: type[HTTPError[Any]]) -> None:
+    template, params_type = cls.detail_template, cls.params_type
+    if template is None:
+        return
+    if params_type is None:
+        raise WiringError(
+            f"{cls.__qualname__}: detail={template!r} needs a params Struct, "
+            f"declare it as the type argument, e.g. HTTPError[MyParams]"
+        )
+    fields = {f.name for f in msgspec.structs.fields(params_type)}
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name is not None and name not in fields:
+            raise WiringError(
+                f"{cls.__qualname__}: detail placeholder {{{name}}} is not a field of "
+                f"{params_type.__qualname__} (fields: {', '.join(sorted(fields)) or 'none'})"
+            )
+
+
+def _template_values(params: object) -> dict[str, Any]:
+    if isinstance(params, msgspec.Struct):
+        return {f: getattr(params, f) for f in params.__struct_fields__}
+    return {}
+
+
+class NotFoundError[P = None](HTTPError[P], type="not-found", title="Not found", status=404):
+    pass
+
+
+class MalformedRequestError[P = None](
+    HTTPError[P], type="malformed-request", title="Malformed request", status=400
+):
+    pass
+
+
+class AuthenticationRequiredError[P = None](
+    HTTPError[P],
+    type="authentication-required",
+    title="Authentication required",
+    status=401,
+):
+    pass
+
+
+class ForbiddenError[P = None](HTTPError[P], type="forbidden", title="Forbidden", status=403):
+    pass
+
+
+class MethodNotAllowedError[P = None](
+    HTTPError[P], type="method-not-allowed", title="Method not allowed", status=405
+):
+    pass
+
+
+class ConflictError[P = None](HTTPError[P], type="conflict", title="Conflict", status=409):
+    pass
+
+
+class GoneError[P = None](HTTPError[P], type="gone", title="Gone", status=410):
+    pass
+
+
+class PayloadTooLargeError[P = None](
+    HTTPError[P], type="payload-too-large", title="Payload too large", status=413
+):
+    pass
+
+
+class UnsupportedMediaTypeError[P = None](
+    HTTPError[P], type="unsupported-media-type", title="Unsupported media type", status=415
+):
+    pass
+
+
+class ValidationFailedError[P = None](
+    HTTPError[P], type="validation-failed", title="Validation failed", status=422
+):
+    pass
+
+
+class TooManyRequestsError[P = None](
+    HTTPError[P], type="too-many-requests", title="Too many requests", status=429
+):
+    pass
+
+
+class InternalServerError[P = None](
+    HTTPError[P], type="internal-server-error", title="Internal server error", status=500
+):
+    pass
+
+
+class ServiceUnavailableError[P = None](
+    HTTPError[P], type="service-unavailable", title="Service unavailable", status=503
+):
+    pass
+
+
+# --- the framework's own parameterised problems -------------------------------------
+
+
+class InputProblem(msgspec.Struct):
+    """Which request source failed to decode, and msgspec's reason (never the value)."""
+
+    source: str
+    reason: str
+
+
+class InvalidInputError(
+    MalformedRequestError[InputProblem], detail="Invalid {source}: {reason}"
+):
+    """400: a query, header, cookie or body that cannot be read at all."""
+
+
+class InvalidBodyError(ValidationFailedError[InputProblem], detail="Invalid {source}: {reason}"):
+    """422: a well-formed body that does not match its schema."""
+
+
+class LimitProblem(msgspec.Struct):
+    limit: str
+    max_bytes: int
+
+
+class OverLimitError(
+    PayloadTooLargeError[LimitProblem], detail="The {limit} exceeds {max_bytes} bytes"
+):
+    """413 with the limit that was crossed."""
+
+
+class MediaTypeProblem(msgspec.Struct):
+    expected: str
+    received: str
+
+
+class WrongMediaTypeError(
+    UnsupportedMediaTypeError[MediaTypeProblem],
+    detail="Expected a body of type {expected}, got {received}",
+):
+    """415 naming the media type the route reads."""
+
+
+_ENUM_VALUE = re.compile(r"^(Invalid enum value) .*?(?= - at `|$)")
+
+
+def describe_decode_error(error: msgspec.DecodeError) -> str:
+    """msgspec's message with the field path, scrubbed of any submitted value."""
+    return _ENUM_VALUE.sub(r"\1", str(error))

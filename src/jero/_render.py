@@ -1,0 +1,298 @@
+"""Response rendering: wiring turns a return annotation into a `Responder`.
+
+A responder is a closure that already holds the encoder, the status and the static
+header block, so sending a response costs one encode and two `send` calls. Which
+responder serves a union member is decided per returned value by its exact class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import msgspec
+
+from ._asgi import HeaderList, Send
+from ._errors import PROBLEM_CONTENT_TYPE, HTTPError, WiringError
+from ._headers import RawHeaders
+from ._responses import BytesResponse, JSONResponse, NoContent
+
+type Responder = Callable[[Send, Any, bool], Awaitable[None]]
+"""`await responder(send, returned_value, is_head)`."""
+
+type HeaderEncoder = Callable[[Any], HeaderList]
+
+JSON = b"application/json"
+TEXT = b"text/plain; charset=utf-8"
+OCTETS = b"application/octet-stream"
+CONTENT_TYPE = b"content-type"
+CONTENT_LENGTH = b"content-length"
+
+_json_encode = msgspec.json.Encoder().encode
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResponseShape:
+    """One documented outcome of a handler: what OpenAPI and the typed client read."""
+
+    status: int
+    media_type: str | None
+    body_type: Any
+    headers_type: type[msgspec.Struct] | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RenderPlan:
+    """Everything wiring derived from a return annotation."""
+
+    responder: Responder
+    shapes: tuple[ResponseShape, ...]
+
+
+def is_struct_type(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
+
+
+def is_json_body_type(tp: Any) -> bool:
+    """A Struct, `list[Struct]`, or a union of Structs (tagged, so msgspec can decode it)."""
+    if is_struct_type(tp):
+        return True
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is list and len(args) == 1:
+        return is_json_body_type(args[0])
+    if origin in (types.UnionType, typing.Union):
+        return all(is_struct_type(a) for a in args)
+    return False
+
+
+def union_members(tp: Any) -> tuple[Any, ...]:
+    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+        return typing.get_args(tp)
+    return (tp,)
+
+
+# --- building ---------------------------------------------------------------------
+
+
+def build_render_plan(annotation: Any, default_status: int, where: str) -> RenderPlan:
+    """Compile a handler's return annotation; `where` names the handler in errors."""
+    members = union_members(annotation)
+    if type(None) in members or annotation is None:
+        raise WiringError(
+            f"{where}: return type {_name(annotation)} may be None; return NoContent() "
+            f"for a 204 instead, e.g. -> Widget | NoContent"
+        )
+    by_class: dict[type, Responder] = {}
+    shapes: list[ResponseShape] = []
+    for member in members:
+        runtime_class, responder, shape = _compile_member(member, default_status, where)
+        by_class.setdefault(runtime_class, responder)
+        shapes.append(shape)
+    if len(by_class) == 1:
+        return RenderPlan(next(iter(by_class.values())), tuple(shapes))
+    return RenderPlan(_dispatch_by_class(by_class), tuple(shapes))
+
+
+def _compile_member(
+    member: Any, default_status: int, where: str
+) -> tuple[type, Responder, ResponseShape]:
+    origin = typing.get_origin(member) or member
+    args = typing.get_args(member)
+    if is_json_body_type(member) and not typing.get_origin(member) in (types.UnionType,):
+        runtime = list if typing.get_origin(member) is list else member
+        return runtime, plain_responder(default_status, JSON, _json_encode), ResponseShape(
+            default_status, "application/json", member, None
+        )
+    if member is str:
+        encode: Callable[[Any], bytes] = str.encode
+        shape = ResponseShape(default_status, "text/plain", str, None)
+        return str, plain_responder(default_status, TEXT, encode), shape
+    if member is bytes:
+        shape = ResponseShape(default_status, "application/octet-stream", bytes, None)
+        return bytes, plain_responder(default_status, OCTETS, bytes), shape
+    if isinstance(origin, type) and issubclass(origin, JSONResponse):
+        if not args:
+            raise WiringError(
+                f"{where}: {origin.__name__} needs its body type, e.g. {origin.__name__}[Widget]"
+            )
+        body_type, headers_type = args[0], _headers_arg(args[1:], where)
+        if not is_json_body_type(body_type):
+            raise WiringError(
+                f"{where}: {origin.__name__}[{_name(body_type)}] must carry a msgspec Struct "
+                f"or list[Struct]"
+            )
+        status = getattr(origin, "default_status", None) or default_status
+        responder = json_wrapper_responder(status, build_header_encoder(headers_type))
+        return origin, responder, ResponseShape(status, "application/json", body_type, headers_type)
+    if isinstance(origin, type) and issubclass(origin, BytesResponse):
+        headers_type = _headers_arg(args, where)
+        responder = bytes_wrapper_responder(default_status, build_header_encoder(headers_type))
+        return origin, responder, ResponseShape(default_status, None, bytes, headers_type)
+    if isinstance(origin, type) and issubclass(origin, NoContent):
+        headers_type = _headers_arg(args, where)
+        responder = no_content_responder(build_header_encoder(headers_type))
+        return origin, responder, ResponseShape(204, None, None, headers_type)
+    raise WiringError(
+        f"{where}: return type {_name(member)} is not a supported response; return a msgspec "
+        f"Struct, list[Struct], str, bytes, JSONResponse[T], BytesResponse, Created[T], "
+        f"Accepted[T] or NoContent (not dict or Any)"
+    )
+
+
+def _headers_arg(args: tuple[Any, ...], where: str) -> type[msgspec.Struct] | None:
+    if not args or args[0] is None or args[0] is type(None):
+        return None
+    if not is_struct_type(args[0]):
+        raise WiringError(
+            f"{where}: response headers type {_name(args[0])} must be a msgspec Struct"
+        )
+    return args[0]
+
+
+def _name(tp: Any) -> str:
+    return tp.__name__ if isinstance(tp, type) else repr(tp)
+
+
+# --- headers ----------------------------------------------------------------------
+
+
+def header_wire_name(encode_name: str) -> str:
+    return encode_name.lower().replace("_", "-")
+
+
+def build_header_encoder(headers_type: type[msgspec.Struct] | None) -> HeaderEncoder:
+    """Typed response headers: scalars as text, bool as true/false, nested as JSON."""
+    if headers_type is None:
+        return _no_headers
+    fields = [
+        (f.name, header_wire_name(f.encode_name).encode("latin-1"))
+        for f in msgspec.structs.fields(headers_type)
+    ]
+
+    def encode(headers: Any) -> HeaderList:
+        if headers is None:
+            return []
+        out: HeaderList = []
+        for attr, wire in fields:
+            value = getattr(headers, attr)
+            if value is not None:
+                out.append((wire, header_value(value)))
+        return out
+
+    return encode
+
+
+def _no_headers(headers: Any) -> HeaderList:
+    return []
+
+
+def header_value(value: Any) -> bytes:
+    plain = msgspec.to_builtins(value)
+    if plain is True:
+        return b"true"
+    if plain is False:
+        return b"false"
+    if isinstance(plain, str):
+        return plain.encode()
+    if isinstance(plain, int | float):
+        return str(plain).encode()
+    return _json_encode(plain)
+
+
+def raw_header_list(raw: RawHeaders | Mapping[str, str] | None) -> HeaderList:
+    if raw is None:
+        return []
+    if isinstance(raw, RawHeaders):
+        pairs = raw.to_asgi()
+    else:
+        pairs = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in raw.items()]
+    return [(k, v) for k, v in pairs if k != CONTENT_LENGTH]
+
+
+def finish_headers(content_type: bytes | None, extra: HeaderList, length: int | None) -> HeaderList:
+    """Default content-type unless `extra` overrides it, then extra, then content-length."""
+    headers: HeaderList = []
+    if content_type is not None and not any(k == CONTENT_TYPE for k, _ in extra):
+        headers.append((CONTENT_TYPE, content_type))
+    headers.extend(extra)
+    if length is not None:
+        headers.append((CONTENT_LENGTH, b"%d" % length))
+    return headers
+
+
+# --- responders -------------------------------------------------------------------
+
+
+async def send_body(send: Send, status: int, headers: HeaderList, body: bytes, head: bool) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+def plain_responder(status: int, content_type: bytes, encode: Callable[[Any], bytes]) -> Responder:
+    async def respond(send: Send, value: Any, head: bool) -> None:
+        body = encode(value)
+        headers = [(CONTENT_TYPE, content_type), (CONTENT_LENGTH, b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+
+    return respond
+
+
+def json_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -> Responder:
+    async def respond(send: Send, value: JSONResponse[Any, Any], head: bool) -> None:
+        body = _json_encode(value.json)
+        extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+        status = value.status_code or default_status
+        await send_body(send, status, finish_headers(JSON, extra, len(body)), body, head)
+
+    return respond
+
+
+def bytes_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -> Responder:
+    async def respond(send: Send, value: BytesResponse[Any], head: bool) -> None:
+        extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+        media_type = value.media_type.encode("latin-1")
+        headers = finish_headers(media_type, extra, len(value.content))
+        await send_body(send, value.status_code or default_status, headers, value.content, head)
+
+    return respond
+
+
+def no_content_responder(encode_headers: HeaderEncoder) -> Responder:
+    async def respond(send: Send, value: NoContent[Any], head: bool) -> None:
+        extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+        headers = [(k, v) for k, v in extra if k != CONTENT_TYPE]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    return respond
+
+
+def _dispatch_by_class(by_class: dict[type, Responder]) -> Responder:
+    ordered = tuple(by_class.items())
+
+    async def respond(send: Send, value: Any, head: bool) -> None:
+        responder = by_class.get(type(value))
+        if responder is None:
+            responder = next((r for cls, r in ordered if isinstance(value, cls)), None)
+            if responder is None:
+                raise TypeError(f"handler returned {type(value).__name__}, not a declared type")
+        await responder(send, value, head)
+
+    return respond
+
+
+# --- problems ---------------------------------------------------------------------
+
+
+def problem_headers(error: HTTPError[Any], body: bytes) -> HeaderList:
+    extra = raw_header_list(error.headers)
+    return finish_headers(PROBLEM_CONTENT_TYPE, extra, len(body))
+
+
+async def send_problem(send: Send, error: HTTPError[Any], head: bool = False) -> None:
+    body = error.body()
+    await send_body(send, type(error).status, problem_headers(error, body), body, head)

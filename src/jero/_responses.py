@@ -1,0 +1,97 @@
+"""Response wrappers a handler returns when a plain value is not enough.
+
+Each is generic in its body type `T` and its typed-headers Struct `H`, so the annotation
+`-> Created[Widget, RateHeaders]` carries everything wiring needs to build the encoder,
+the header block and the OpenAPI entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ._headers import RawHeaders
+
+__all__ = ["Accepted", "BytesResponse", "Created", "JSONResponse", "NoContent"]
+
+type ExtraHeaders = RawHeaders | Mapping[str, str]
+
+
+class JSONResponse[T, H = None]:
+    """A JSON body with an explicit status and/or headers. `status_code=None` keeps the
+    route's default (201 for `Resource.create`, 200 elsewhere)."""
+
+    __slots__ = ("headers", "json", "raw_headers", "status_code")
+
+    default_status: int | None = None
+
+    def __init__(
+        self,
+        json: T,
+        *,
+        headers: H | None = None,
+        status_code: int | None = None,
+        raw_headers: ExtraHeaders | None = None,
+    ) -> None:
+        self.json = json
+        self.headers = headers
+        self.status_code = status_code if status_code is not None else self.default_status
+        self.raw_headers = raw_headers
+
+
+class Created[T, H = None](JSONResponse[T, H]):
+    """201 Created with a JSON body."""
+
+    __slots__ = ()
+    default_status = 201
+
+    def __init__(
+        self, json: T, *, headers: H | None = None, raw_headers: ExtraHeaders | None = None
+    ) -> None:
+        super().__init__(json, headers=headers, raw_headers=raw_headers)
+
+
+class Accepted[T, H = None](JSONResponse[T, H]):
+    """202 Accepted with a JSON body."""
+
+    __slots__ = ()
+    default_status = 202
+
+    def __init__(
+        self, json: T, *, headers: H | None = None, raw_headers: ExtraHeaders | None = None
+    ) -> None:
+        super().__init__(json, headers=headers, raw_headers=raw_headers)
+
+
+class BytesResponse[H = None]:
+    """A raw body with its media type."""
+
+    __slots__ = ("content", "headers", "media_type", "raw_headers", "status_code")
+
+    def __init__(
+        self,
+        content: bytes,
+        *,
+        media_type: str = "application/octet-stream",
+        headers: H | None = None,
+        status_code: int | None = None,
+        raw_headers: ExtraHeaders | None = None,
+    ) -> None:
+        self.content = content
+        self.media_type = media_type
+        self.headers = headers
+        self.status_code = status_code
+        self.raw_headers = raw_headers
+
+
+class NoContent[H = None]:
+    """204 No Content: no body, no content-type, no content-length."""
+
+    __slots__ = ("headers", "raw_headers")
+
+    status_code = 204
+
+    def __init__(
+        self, *, headers: H | None = None, raw_headers: ExtraHeaders | None = None
+    ) -> None:
+        self.headers = headers
+        self.raw_headers = raw_headers

@@ -1,0 +1,270 @@
+"""Wiring: turn a `Resource` / `Endpoint` instance into `HandlerPlan`s, or fail the boot.
+
+Everything here runs once, at startup. It reads signatures and annotations, enforces
+the route rules of SPEC §3, and leaves behind closures that do only request-time work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from ._asgi import Receive, Scope
+from ._binding import BODY, SOURCES, Binder, BindContext, Limits
+from ._errors import WiringError
+from ._render import RenderPlan, Responder, build_render_plan, is_struct_type
+from ._routes import Endpoint, Operation, Resource, Template, parse_template
+
+type Invoker = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
+"""`await invoke(scope, receive, slot_values)`: bind every parameter, call the handler."""
+
+_BODYLESS = frozenset({"GET", "HEAD", "DELETE"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HandlerPlan:
+    """One wired route: how to call the handler and how to answer with its result."""
+
+    owner: type
+    operation: Operation
+    template: Template
+    invoke: Invoker
+    respond: Responder
+    render: RenderPlan
+    parameters: Mapping[str, Any]
+    """Parameter name → resolved annotation, in signature order (for OpenAPI)."""
+    mount: object
+    """The included route object; later features (auth, OpenAPI) read their options here."""
+
+    @property
+    def http_method(self) -> str:
+        return self.operation.http_method
+
+    @property
+    def path(self) -> str:
+        return self.template.render()
+
+
+def plan_routes(route: object, limits: Limits) -> list[HandlerPlan]:
+    """Every operation a route object defines, each checked and compiled."""
+    cls = type(route)
+    if not isinstance(route, Resource | Endpoint):
+        raise WiringError(
+            f"{cls.__qualname__} is not a Resource or Endpoint; subclass one of them"
+        )
+    if cls.mount_path is None:
+        raise WiringError(
+            f'{cls.__qualname__} has no path; declare it: class {cls.__name__}'
+            f'({"Resource" if isinstance(route, Resource) else "Endpoint"}, path="/...")'
+        )
+    mount = parse_template(cls.mount_path, cls.__qualname__)
+    plans = [
+        plan_handler(route, cls.operations[name], mount, limits)
+        for name in _handler_names(cls)
+    ]
+    if not plans:
+        ops = ", ".join(cls.operations)
+        raise WiringError(f"{cls.__qualname__} defines no operation; define one of: {ops}")
+    return plans
+
+
+def _handler_names(cls: type) -> list[str]:
+    """Operation names the class defines; any other public method is an error."""
+    base = Resource if issubclass(cls, Resource) else Endpoint
+    names: list[str] = []
+    for klass in reversed(cls.__mro__[: cls.__mro__.index(base)]):
+        for name, value in vars(klass).items():
+            if name.startswith("_") or name in names:
+                continue
+            if not (inspect.isfunction(value) or isinstance(value, staticmethod | classmethod)):
+                continue
+            if name not in base.operations:
+                raise WiringError(
+                    f"{cls.__qualname__}.{name} is not an operation of a {base.__name__} "
+                    f"(those are: {', '.join(base.operations)}); rename it, or make it a "
+                    f"private helper: _{name}"
+                )
+            names.append(name)
+    return names
+
+
+def plan_handler(route: object, op: Operation, mount: Template, limits: Limits) -> HandlerPlan:
+    cls = type(route)
+    where = f"{cls.__qualname__}.{op.name}"
+    function = getattr(cls, op.name)
+    if not inspect.iscoroutinefunction(function):
+        raise WiringError(
+            f"{where} must be `async def`; run blocking work inside it with "
+            f"`await anyio.to_thread.run_sync(fn, *args)`"
+        )
+    hints = _resolve_hints(function, where)
+    signature = inspect.signature(function)
+    parameters = list(signature.parameters.values())[1:]  # drop self
+    annotations = _check_parameters(parameters, hints, op, where)
+    template = _route_template(mount, op, annotations.get("path"), where)
+    if template.slots and "path" not in annotations:
+        raise WiringError(
+            f"{where}: the path {template.render()} has slots; declare a `path` parameter "
+            f"whose Struct has the fields {', '.join(template.slots)}"
+        )
+    binders = [
+        SOURCES[name].build(
+            tp,
+            BindContext(f"{where} parameter `{name}`", op.http_method, template.slots, limits),
+        )
+        for name, tp in annotations.items()
+    ]
+    if "return" not in hints:
+        raise WiringError(
+            f"{where} has no return annotation; annotate what it returns, e.g. -> Widget, "
+            f"or -> NoContent for a 204"
+        )
+    render = build_render_plan(hints["return"], op.default_status, where)
+    method = _positional(getattr(route, op.name), parameters)
+    return HandlerPlan(
+        owner=cls,
+        operation=op,
+        template=template,
+        invoke=build_invoker(method, binders),
+        respond=render.responder,
+        render=render,
+        parameters=annotations,
+        mount=route,
+    )
+
+
+def _resolve_hints(function: Callable[..., Any], where: str) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(function, include_extras=True)
+    except (NameError, TypeError, AttributeError) as error:
+        raise WiringError(
+            f"{where}: cannot resolve its annotations ({error}); define the types at module "
+            f"level or import them where the route class is defined"
+        ) from error
+
+
+def _check_parameters(
+    parameters: list[inspect.Parameter], hints: dict[str, Any], op: Operation, where: str
+) -> dict[str, Any]:
+    annotations: dict[str, Any] = {}
+    body_sources: list[str] = []
+    for parameter in parameters:
+        name = parameter.name
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise WiringError(f"{where}: *{name} / **{name} cannot be bound; name each source")
+        if parameter.kind is parameter.POSITIONAL_ONLY:
+            raise WiringError(f"{where}: parameter `{name}` is positional-only; remove the '/'")
+        source = SOURCES.get(name)
+        if source is None:
+            raise WiringError(
+                f"{where}: unknown parameter `{name}`; jero binds parameters by name: "
+                f"{', '.join(SOURCES)}"
+            )
+        if name not in hints:
+            raise WiringError(f"{where}: parameter `{name}` has no annotation; annotate it")
+        if source.reads_body:
+            if op.http_method in _BODYLESS:
+                raise WiringError(
+                    f"{where}: parameter `{name}` reads a request body, which "
+                    f"{op.http_method} does not carry; move it to a POST/PUT/PATCH handler"
+                )
+            body_sources.append(name)
+        annotations[name] = hints[name]
+    if len(body_sources) > 1:
+        raise WiringError(
+            f"{where}: parameters {', '.join(f'`{n}`' for n in body_sources)} all read the "
+            f"request body; keep one"
+        )
+    return annotations
+
+
+def _route_template(mount: Template, op: Operation, path_type: Any, where: str) -> Template:
+    """The mount template, extended by the item id for a Resource item operation."""
+    fields = (
+        [f.name for f in msgspec.structs.fields(path_type)] if is_struct_type(path_type) else []
+    )
+    beyond = tuple(name for name in fields if name not in mount.slots)
+    if op.item:
+        if not beyond:
+            raise WiringError(
+                f"{where} serves one item, so its `path` Struct needs a field beyond the "
+                f"mount's slots for the item id (e.g. `widget_id: str`)"
+            )
+        return mount.extended(beyond)
+    if op.collection and beyond:
+        raise WiringError(
+            f"{where} serves the mount path exactly; field `{beyond[0]}` of its `path` "
+            f"Struct is not a slot of {mount.render()}; remove it (item ids belong to "
+            f"read_one, update_full, update_partial, delete)"
+        )
+    return mount
+
+
+def _positional(
+    method: Callable[..., Awaitable[Any]], parameters: list[inspect.Parameter]
+) -> Callable[..., Awaitable[Any]]:
+    """Invokers pass arguments by position; keyword-only parameters need names."""
+    if all(p.kind is not p.KEYWORD_ONLY for p in parameters):
+        return method
+    names = [p.name for p in parameters]
+
+    def call(*args: Any) -> Awaitable[Any]:
+        return method(**dict(zip(names, args, strict=True)))
+
+    return call
+
+
+def build_invoker(method: Callable[..., Awaitable[Any]], binders: list[Binder]) -> Invoker:
+    """A closure that binds the parameters in phase order and awaits the handler.
+
+    The common shapes (no parameters, one or two synchronous ones) get dedicated
+    closures: the hot path then does no loop and no list allocation.
+    """
+    if not binders:
+
+        async def invoke_bare(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+            return await method()
+
+        return invoke_bare
+    if all(not b.awaits for b in binders) and len(binders) <= 2:
+        first = binders[0].bind
+        if len(binders) == 1:
+
+            async def invoke_one(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+                return await method(first(scope, values))
+
+            return invoke_one
+        second = binders[1].bind
+
+        async def invoke_two(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+            return await method(first(scope, values), second(scope, values))
+
+        return invoke_two
+    if len(binders) == 1 and binders[0].phase == BODY:
+        only = binders[0].bind
+
+        async def invoke_body(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+            return await method(await only(scope, receive, values))
+
+        return invoke_body
+    ordered = sorted(
+        ((b.phase, index, b) for index, b in enumerate(binders)), key=lambda t: (t[0], t[1])
+    )
+    steps = tuple((index, b.bind, b.awaits) for _, index, b in ordered)
+    count = len(binders)
+
+    async def invoke(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+        args: list[Any] = [None] * count
+        for index, bind, awaits in steps:
+            if awaits:
+                args[index] = await bind(scope, receive, values)
+            else:
+                args[index] = bind(scope, values)
+        return await method(*args)
+
+    return invoke
