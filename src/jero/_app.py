@@ -89,9 +89,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     def __include(self, route: object, kind: type) -> None:
         router = self.__wiring
         if router is None:
-            raise WiringError(
-                f"{type(self).__name__}: routes can only be included inside _wire"
-            )
+            raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
         if not isinstance(route, kind):
             raise WiringError(
                 f"{type(route).__qualname__} is not a {kind.__name__}; pass it to "

@@ -89,9 +89,8 @@ class ClientDisconnectError(Exception):
 
 def require_struct(tp: Any, ctx: BindContext) -> type[msgspec.Struct]:
     if not is_struct_type(tp):
-        raise WiringError(
-            f"{ctx.where} must be annotated with a msgspec Struct, got {getattr(tp, '__name__', tp)!r}"
-        )
+        name = getattr(tp, "__name__", tp)
+        raise WiringError(f"{ctx.where} must be annotated with a msgspec Struct, got {name!r}")
     return tp
 
 
@@ -104,9 +103,7 @@ def is_list_type(tp: Any) -> bool:
     return any(is_list_type(a) for a in typing.get_args(tp) if origin is not None and a is not None)
 
 
-def struct_converter(
-    tp: type[msgspec.Struct], source: str
-) -> Callable[[dict[str, Any]], Any]:
+def struct_converter(tp: type[msgspec.Struct], source: str) -> Callable[[dict[str, Any]], Any]:
     """Convert text-valued fields (query, headers, cookies) to the Struct, or a 400."""
 
     def convert(values: dict[str, Any]) -> Any:
@@ -121,7 +118,9 @@ def struct_converter(
 def list_fields(tp: type[msgspec.Struct]) -> frozenset[str]:
     """Encoded names of fields that collect repeated keys."""
     hints = typing.get_type_hints(tp, include_extras=True)
-    return frozenset(f.encode_name for f in msgspec.structs.fields(tp) if is_list_type(hints[f.name]))
+    return frozenset(
+        f.encode_name for f in msgspec.structs.fields(tp) if is_list_type(hints[f.name])
+    )
 
 
 def collect(pairs: Sequence[tuple[str, str]], lists: frozenset[str]) -> dict[str, Any]:
@@ -227,7 +226,11 @@ def build_headers(tp: Any, ctx: BindContext) -> Binder:
 def build_raw_headers(tp: Any, ctx: BindContext) -> Binder:
     if tp is not RawHeaders:
         raise WiringError(f"{ctx.where} must be annotated `RawHeaders`")
-    return Binder(lambda scope, values: RawHeaders.from_asgi(scope["headers"]))
+
+    def bind_raw_headers(scope: Scope, values: Sequence[str]) -> RawHeaders:
+        return RawHeaders.from_asgi(scope["headers"])
+
+    return Binder(bind_raw_headers)
 
 
 # --- body -------------------------------------------------------------------------
@@ -275,7 +278,9 @@ def media_type(scope: Scope) -> str:
 
 
 def is_json_media_type(value: str) -> bool:
-    return value == "application/json" or (value.startswith("application/") and value.endswith("+json"))
+    return value == "application/json" or (
+        value.startswith("application/") and value.endswith("+json")
+    )
 
 
 def build_json(tp: Any, ctx: BindContext) -> Binder:

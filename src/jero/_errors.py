@@ -17,6 +17,7 @@ travel together:
 
 from __future__ import annotations
 
+import builtins
 import re
 import string
 import types
@@ -77,7 +78,7 @@ class HTTPError[P = None](Exception):
     title: ClassVar[str] = "Error"
     status: ClassVar[int] = 500
     detail_template: ClassVar[str | None] = None
-    params_type: ClassVar[type[msgspec.Struct] | None] = None
+    params_type: ClassVar[builtins.type[msgspec.Struct] | None] = None
     static_body: ClassVar[bytes] = b""
 
     params: P | None
@@ -86,7 +87,7 @@ class HTTPError[P = None](Exception):
     def __init_subclass__(
         cls,
         *,
-        type: str | None = None,  # noqa: A002 - the RFC 9457 member name
+        type: str | None = None,
         title: str | None = None,
         status: int | None = None,
         detail: str | None = None,
@@ -263,9 +264,7 @@ class InputProblem(msgspec.Struct):
     reason: str
 
 
-class InvalidInputError(
-    MalformedRequestError[InputProblem], detail="Invalid {source}: {reason}"
-):
+class InvalidInputError(MalformedRequestError[InputProblem], detail="Invalid {source}: {reason}"):
     """400: a query, header, cookie or body that cannot be read at all."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import cast
 
 type HeaderPairs = Iterable[tuple[str, str]]
 
@@ -20,7 +21,7 @@ class RawHeaders(Mapping[str, str]):
     _index: dict[str, list[str]]
 
     def __init__(self, headers: Mapping[str, str] | HeaderPairs = ()) -> None:
-        items = headers.items() if isinstance(headers, Mapping) else headers
+        items = cast(HeaderPairs, headers.items() if isinstance(headers, Mapping) else headers)
         pairs = tuple((str(name), str(value)) for name, value in items)
         index: dict[str, list[str]] = {}
         for name, value in pairs:

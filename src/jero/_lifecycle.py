@@ -7,7 +7,7 @@ closes in exact reverse order of entry, whichever kind it was.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, AsyncExitStack
 from typing import Any, Self
 
@@ -54,7 +54,7 @@ class BaseFactory(LifecycleOwner):
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def open(cls, *args: Any, **kwargs: Any) -> AsyncIterator[Self]:
+    async def open(cls, *args: Any, **kwargs: Any) -> AsyncGenerator[Self]:
         """Build a factory whose services close, in reverse order, when the block ends."""
         factory = cls(*args, **kwargs)
         async with AsyncExitStack() as stack:

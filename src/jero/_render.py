@@ -11,7 +11,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -85,7 +85,7 @@ def build_render_plan(annotation: Any, default_status: int, where: str) -> Rende
             f"{where}: return type {_name(annotation)} may be None; return NoContent() "
             f"for a 204 instead, e.g. -> Widget | NoContent"
         )
-    by_class: dict[type, Responder] = {}
+    by_class: dict[type[Any], Responder] = {}
     shapes: list[ResponseShape] = []
     for member in members:
         runtime_class, responder, shape = _compile_member(member, default_status, where)
@@ -98,13 +98,15 @@ def build_render_plan(annotation: Any, default_status: int, where: str) -> Rende
 
 def _compile_member(
     member: Any, default_status: int, where: str
-) -> tuple[type, Responder, ResponseShape]:
-    origin = typing.get_origin(member) or member
+) -> tuple[type[Any], Responder, ResponseShape]:
+    origin: Any = typing.get_origin(member) or member
     args = typing.get_args(member)
-    if is_json_body_type(member) and not typing.get_origin(member) in (types.UnionType,):
+    if is_json_body_type(member) and typing.get_origin(member) not in (types.UnionType,):
         runtime = list if typing.get_origin(member) is list else member
-        return runtime, plain_responder(default_status, JSON, _json_encode), ResponseShape(
-            default_status, "application/json", member, None
+        return (
+            runtime,
+            plain_responder(default_status, JSON, _json_encode),
+            ResponseShape(default_status, "application/json", member, None),
         )
     if member is str:
         encode: Callable[[Any], bytes] = str.encode
@@ -113,7 +115,7 @@ def _compile_member(
     if member is bytes:
         shape = ResponseShape(default_status, "application/octet-stream", bytes, None)
         return bytes, plain_responder(default_status, OCTETS, bytes), shape
-    if isinstance(origin, type) and issubclass(origin, JSONResponse):
+    if _is_subclass(origin, JSONResponse):
         if not args:
             raise WiringError(
                 f"{where}: {origin.__name__} needs its body type, e.g. {origin.__name__}[Widget]"
@@ -127,11 +129,11 @@ def _compile_member(
         status = getattr(origin, "default_status", None) or default_status
         responder = json_wrapper_responder(status, build_header_encoder(headers_type))
         return origin, responder, ResponseShape(status, "application/json", body_type, headers_type)
-    if isinstance(origin, type) and issubclass(origin, BytesResponse):
+    if _is_subclass(origin, BytesResponse):
         headers_type = _headers_arg(args, where)
         responder = bytes_wrapper_responder(default_status, build_header_encoder(headers_type))
         return origin, responder, ResponseShape(default_status, None, bytes, headers_type)
-    if isinstance(origin, type) and issubclass(origin, NoContent):
+    if _is_subclass(origin, NoContent):
         headers_type = _headers_arg(args, where)
         responder = no_content_responder(build_header_encoder(headers_type))
         return origin, responder, ResponseShape(204, None, None, headers_type)
@@ -140,6 +142,10 @@ def _compile_member(
         f"Struct, list[Struct], str, bytes, JSONResponse[T], BytesResponse, Created[T], "
         f"Accepted[T] or NoContent (not dict or Any)"
     )
+
+
+def _is_subclass(origin: Any, base: type[Any]) -> bool:
+    return isinstance(origin, type) and issubclass(origin, base)
 
 
 def _headers_arg(args: tuple[Any, ...], where: str) -> type[msgspec.Struct] | None:
@@ -271,11 +277,11 @@ def no_content_responder(encode_headers: HeaderEncoder) -> Responder:
     return respond
 
 
-def _dispatch_by_class(by_class: dict[type, Responder]) -> Responder:
+def _dispatch_by_class(by_class: dict[type[Any], Responder]) -> Responder:
     ordered = tuple(by_class.items())
 
     async def respond(send: Send, value: Any, head: bool) -> None:
-        responder = by_class.get(type(value))
+        responder = by_class.get(cast(type[Any], type(value)))
         if responder is None:
             responder = next((r for cls, r in ordered if isinstance(value, cls)), None)
             if responder is None:

@@ -63,5 +63,7 @@ class Router:
         """Every wired handler once (HEAD aliases excluded), in wiring order."""
         seen: list[HandlerPlan] = []
         for table in self._tables:
-            seen.extend(p for m, p in table.methods.items() if not (m == "HEAD" and p.http_method == "GET"))
+            seen.extend(
+                p for m, p in table.methods.items() if not (m == "HEAD" and p.http_method == "GET")
+            )
         return seen

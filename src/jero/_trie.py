@@ -58,10 +58,9 @@ class RouteTrie[R]:
         if not path.startswith("/"):
             return None
         segments = path[1:].split("/")
-        node: TrieNode[R] | None = self._root
+        node = self._root
         values: list[str] = []
         for segment in segments:
-            assert node is not None
             child = node.static.get(segment)
             if child is None:
                 child = node.slot
@@ -69,7 +68,7 @@ class RouteTrie[R]:
                     return self._search(self._root, segments, 0, [])
                 values.append(segment)
             node = child
-        if node is not None and node.value is not None:
+        if node.value is not None:
             return node.value, values
         return self._search(self._root, segments, 0, [])
 

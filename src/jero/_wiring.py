@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from ._asgi import Receive, Scope
-from ._binding import BODY, SOURCES, Binder, BindContext, Limits
+from ._binding import BODY, SOURCES, BindContext, Binder, Limits
 from ._errors import WiringError
 from ._render import RenderPlan, Responder, build_render_plan, is_struct_type
 from ._routes import Endpoint, Operation, Resource, Template, parse_template
@@ -52,20 +52,18 @@ class HandlerPlan:
 
 def plan_routes(route: object, limits: Limits) -> list[HandlerPlan]:
     """Every operation a route object defines, each checked and compiled."""
-    cls = type(route)
     if not isinstance(route, Resource | Endpoint):
-        raise WiringError(
-            f"{cls.__qualname__} is not a Resource or Endpoint; subclass one of them"
-        )
+        name = type(route).__qualname__
+        raise WiringError(f"{name} is not a Resource or Endpoint; subclass one of them")
+    cls = type(route)
     if cls.mount_path is None:
         raise WiringError(
-            f'{cls.__qualname__} has no path; declare it: class {cls.__name__}'
+            f"{cls.__qualname__} has no path; declare it: class {cls.__name__}"
             f'({"Resource" if isinstance(route, Resource) else "Endpoint"}, path="/...")'
         )
     mount = parse_template(cls.mount_path, cls.__qualname__)
     plans = [
-        plan_handler(route, cls.operations[name], mount, limits)
-        for name in _handler_names(cls)
+        plan_handler(route, cls.operations[name], mount, limits) for name in _handler_names(cls)
     ]
     if not plans:
         ops = ", ".join(cls.operations)

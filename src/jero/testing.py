@@ -1,0 +1,344 @@
+"""In-process test clients: the full ASGI lifespan and real requests, no socket.
+
+    with TestClient(App()) as client:
+        assert client.get("/widgets/abc").json() == {"id": "abc", "name": "widget-name"}
+
+Both clients are httpx clients, so responses are `httpx.Response`. Entering the client
+runs lifespan startup (re-raising the app's own exception when startup fails); leaving
+it runs shutdown. Response bodies stream: leaving a `client.stream(...)` block early
+sends `http.disconnect` to the app and waits for the request task to finish.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import unquote
+
+import anyio
+import anyio.abc
+import anyio.from_thread
+import httpx
+
+from ._asgi import ASGIApp, Message
+
+__all__ = ["AsyncTestClient", "TestClient"]
+
+
+class _AppRunner:
+    """Runs an app's lifespan and its requests as tasks of one task group."""
+
+    def __init__(self, app: ASGIApp, root_path: str, lifespan: bool) -> None:
+        self.app = app
+        self.root_path = root_path
+        self.lifespan = lifespan
+        self.state: dict[str, Any] = {}
+        self._group: anyio.abc.TaskGroup | None = None
+        self._to_app = anyio.create_memory_object_stream[Message](math.inf)
+        self._from_app = anyio.create_memory_object_stream[Message](math.inf)
+        self._lifespan_error: BaseException | None = None
+
+    async def __aenter__(self) -> Self:
+        self._to_app = anyio.create_memory_object_stream[Message](math.inf)
+        self._from_app = anyio.create_memory_object_stream[Message](math.inf)
+        self._lifespan_error = None
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._group = group
+        if not self.lifespan:
+            return self
+        group.start_soon(self._run_lifespan)
+        try:
+            await self._lifespan_step("lifespan.startup")
+        except BaseException as error:
+            group.cancel_scope.cancel()
+            await group.__aexit__(type(error), error, error.__traceback__)
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        group = self._group
+        assert group is not None
+        try:
+            if self.lifespan and exc_info[0] is None:
+                await self._lifespan_step("lifespan.shutdown")
+        finally:
+            group.cancel_scope.cancel()
+            self._group = None
+            await group.__aexit__(None, None, None)
+
+    async def _run_lifespan(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self.state}
+        try:
+            await self.app(scope, self._to_app[1].receive, self._from_app[0].send)
+        except BaseException as error:
+            self._lifespan_error = error
+            raise
+        finally:
+            self._from_app[0].close()
+
+    async def _lifespan_step(self, kind: str) -> None:
+        await self._to_app[0].send({"type": kind})
+        try:
+            reply = await self._from_app[1].receive()
+        except anyio.EndOfStream:
+            raise self._lifespan_error or RuntimeError(f"the app ended during {kind}") from None
+        if reply["type"] == f"{kind}.failed":
+            own: BaseException | None = getattr(self.app, "startup_error", None)
+            if kind == "lifespan.startup" and own is not None:
+                raise own
+            raise RuntimeError(f"{kind} failed: {reply.get('message', '')}")
+
+    async def send(self, request: httpx.Request, chunks: list[bytes]) -> httpx.Response:
+        """Run one request; the response streams the body as the app sends it."""
+        group = self._group
+        if group is None:
+            raise RuntimeError("enter the test client first: `with TestClient(app) as client:`")
+        exchange = _Exchange(self.app, self._scope(request), chunks)
+        group.start_soon(exchange.run)
+        start = await exchange.response_start()
+        headers = [(bytes(k), bytes(v)) for k, v in start.get("headers", [])]
+        return httpx.Response(start["status"], headers=headers, stream=exchange, request=request)
+
+    def _scope(self, request: httpx.Request) -> dict[str, Any]:
+        url = request.url
+        port = url.port or (443 if url.scheme == "https" else 80)
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": url.scheme,
+            "path": self.root_path + unquote(url.path),
+            "raw_path": self.root_path.encode() + url.raw_path.split(b"?")[0],
+            "root_path": self.root_path,
+            "query_string": url.query,
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "client": ("127.0.0.1", 50000),
+            "server": (url.host, port),
+            "state": dict(self.state),
+        }
+
+
+class _Exchange(httpx.AsyncByteStream):
+    """One request/response between the client and the app's task."""
+
+    def __init__(self, app: ASGIApp, scope: dict[str, Any], chunks: list[bytes]) -> None:
+        self._app = app
+        self._scope = scope
+        self._chunks = chunks or [b""]
+        self._sent = 0
+        self._disconnect = anyio.Event()
+        self._done = anyio.Event()
+        self._error: BaseException | None = None
+        self._messages = anyio.create_memory_object_stream[Message](math.inf)
+        self._finished = False
+
+    async def run(self) -> None:
+        try:
+            await self._app(self._scope, self._receive, self._send)
+        except BaseException as error:
+            self._error = error
+        finally:
+            self._messages[0].close()
+            self._done.set()
+
+    async def _receive(self) -> Message:
+        if self._sent < len(self._chunks):
+            index = self._sent
+            self._sent += 1
+            more = self._sent < len(self._chunks)
+            return {"type": "http.request", "body": self._chunks[index], "more_body": more}
+        await self._disconnect.wait()
+        return {"type": "http.disconnect"}
+
+    async def _send(self, message: Message) -> None:
+        if self._disconnect.is_set():
+            raise OSError("the client disconnected")
+        await self._messages[0].send(message)
+
+    async def response_start(self) -> Message:
+        try:
+            message = await self._messages[1].receive()
+        except anyio.EndOfStream:
+            raise self._error or RuntimeError("the app returned without a response") from None
+        if message["type"] != "http.response.start":
+            raise RuntimeError(f"the app sent {message['type']!r} before http.response.start")
+        return message
+
+    async def next_chunk(self) -> bytes | None:
+        """The next body chunk, or None once the response is complete."""
+        while not self._finished:
+            try:
+                message = await self._messages[1].receive()
+            except anyio.EndOfStream:
+                await self._done.wait()
+                if self._error is not None:
+                    raise self._error from None
+                raise RuntimeError("the app ended the response without a final body") from None
+            if message["type"] != "http.response.body":
+                continue
+            self._finished = not message.get("more_body", False)
+            body: bytes = message.get("body", b"")
+            if body:
+                return body
+        return None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while (chunk := await self.next_chunk()) is not None:
+            yield chunk
+
+    async def aclose(self) -> None:
+        """Leaving the response: tell the app the client is gone and wait for it."""
+        self._disconnect.set()
+        await self._done.wait()
+
+
+async def _read_chunks(request: httpx.Request) -> list[bytes]:
+    stream = request.stream
+    if isinstance(stream, httpx.AsyncByteStream):
+        return [chunk async for chunk in stream]
+    raise TypeError("the request body is not an async stream")
+
+
+class _AsyncTransport(httpx.AsyncBaseTransport):
+    def __init__(self, runner: _AppRunner) -> None:
+        self._runner = runner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._runner.send(request, await _read_chunks(request))
+
+
+class AsyncTestClient(httpx.AsyncClient):
+    """`async with AsyncTestClient(App()) as client:` — the async twin of `TestClient`."""
+
+    __test__ = False
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        base_url: str = "http://testserver",
+        root_path: str = "",
+        lifespan: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self._runner = _AppRunner(app, root_path, lifespan)
+        super().__init__(base_url=base_url, transport=_AsyncTransport(self._runner), **kwargs)
+
+    async def __aenter__(self) -> Self:
+        await self._runner.__aenter__()
+        try:
+            await super().__aenter__()
+        except BaseException:
+            await self._runner.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        try:
+            await super().__aexit__(exc_type, exc_value, traceback)
+        finally:
+            await self._runner.__aexit__(exc_type, exc_value, traceback)
+
+
+class _SyncStream(httpx.SyncByteStream):
+    def __init__(self, portal: anyio.from_thread.BlockingPortal, exchange: _Exchange) -> None:
+        self._portal = portal
+        self._exchange = exchange
+
+    def __iter__(self) -> Iterator[bytes]:
+        while (chunk := self._portal.call(self._exchange.next_chunk)) is not None:
+            yield chunk
+
+    def close(self) -> None:
+        self._portal.call(self._exchange.aclose)
+
+
+class _SyncTransport(httpx.BaseTransport):
+    def __init__(self, client: TestClient) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        portal, runner = self._client.open_runner()
+        stream = request.stream
+        chunks = list(stream) if isinstance(stream, httpx.SyncByteStream) else []
+        response = portal.call(runner.send, request, chunks)
+        assert isinstance(response.stream, _Exchange)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers.raw,
+            stream=_SyncStream(portal, response.stream),
+            request=request,
+        )
+
+
+class TestClient(httpx.Client):
+    """A synchronous httpx client wired straight to an ASGI app, lifespan included.
+
+    Use it as a context manager; `with` runs startup and raises the app's own exception
+    when startup fails, and the block's end runs shutdown.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        base_url: str = "http://testserver",
+        root_path: str = "",
+        lifespan: bool = True,
+        backend: str = "asyncio",
+        **kwargs: Any,
+    ) -> None:
+        self._runner = _AppRunner(app, root_path, lifespan)
+        self._backend = backend
+        self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] | None = None
+        self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._runner_cm: AbstractContextManager[_AppRunner] | None = None
+        super().__init__(base_url=base_url, transport=_SyncTransport(self), **kwargs)
+
+    def open_runner(self) -> tuple[anyio.from_thread.BlockingPortal, _AppRunner]:
+        if self._portal is None:
+            raise RuntimeError("use the test client as a context manager: `with TestClient(app)`")
+        return self._portal, self._runner
+
+    def __enter__(self) -> Self:
+        self._portal_cm = anyio.from_thread.start_blocking_portal(self._backend)
+        self._portal = self._portal_cm.__enter__()
+        self._runner_cm = self._portal.wrap_async_context_manager(self._runner)
+        try:
+            self._runner_cm.__enter__()
+        except BaseException as error:
+            self._close_portal(error)
+            raise
+        super().__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc_value, traceback)
+            if self._runner_cm is not None:
+                self._runner_cm.__exit__(exc_type, exc_value, traceback)
+        finally:
+            self._close_portal(exc_value)
+
+    def _close_portal(self, error: BaseException | None) -> None:
+        portal_cm, self._portal_cm, self._portal = self._portal_cm, None, None
+        self._runner_cm = None
+        if portal_cm is not None:
+            portal_cm.__exit__(type(error) if error else None, error, None)
