@@ -11,6 +11,7 @@ sends `http.disconnect` to the app and waits for the request task to finish.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager
@@ -53,9 +54,11 @@ class _AppRunner:
         group.start_soon(self._run_lifespan)
         try:
             await self._lifespan_step("lifespan.startup")
-        except BaseException as error:
+        except BaseException:
             group.cancel_scope.cancel()
-            await group.__aexit__(type(error), error, error.__traceback__)
+            self._group = None
+            with contextlib.suppress(BaseExceptionGroup):
+                await group.__aexit__(None, None, None)
             raise
         return self
 
