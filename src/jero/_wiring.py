@@ -82,8 +82,9 @@ def _handler_names(cls: type) -> list[str]:
             if not (inspect.isfunction(value) or isinstance(value, staticmethod | classmethod)):
                 continue
             if name not in base.operations:
+                article = "an" if base is Endpoint else "a"
                 raise WiringError(
-                    f"{cls.__qualname__}.{name} is not an operation of a {base.__name__} "
+                    f"{cls.__qualname__}.{name} is not an operation of {article} {base.__name__} "
                     f"(those are: {', '.join(base.operations)}); rename it, or make it a "
                     f"private helper: _{name}"
                 )
@@ -140,10 +141,33 @@ def _resolve_hints(function: Callable[..., Any], where: str) -> dict[str, Any]:
     try:
         return typing.get_type_hints(function, include_extras=True)
     except (NameError, TypeError, AttributeError) as error:
+        culprit = _unresolvable_annotation(function)
+        what = (
+            "its annotations"
+            if culprit is None
+            else "its return annotation"
+            if culprit == "return"
+            else f"the annotation of parameter `{culprit}`"
+        )
         raise WiringError(
-            f"{where}: cannot resolve its annotations ({error}); define the types at module "
+            f"{where}: cannot resolve {what} ({error}); define the types at module "
             f"level or import them where the route class is defined"
         ) from error
+
+
+def _unresolvable_annotation(function: Callable[..., Any]) -> str | None:
+    """Which annotation fails to resolve on its own, so the error can name it."""
+    namespace: dict[str, Any] = getattr(function, "__globals__", {})
+    for name, annotation in inspect.get_annotations(function).items():
+
+        def probe() -> None: ...
+
+        probe.__annotations__ = {name: annotation}
+        try:
+            typing.get_type_hints(probe, globalns=namespace, include_extras=True)
+        except (NameError, TypeError, AttributeError):
+            return name
+    return None
 
 
 def _check_parameters(
