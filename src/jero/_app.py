@@ -135,7 +135,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         table, values = found
         plan = table.methods.get(method)
         if plan is None:
-            await _answer_without_handler(table, method, send)
+            await _answer_without_handler(table, method, head, send)
             return
         try:
             result = await plan.invoke(scope, receive, values)
@@ -210,7 +210,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await stack.aclose()
 
 
-async def _answer_without_handler(table: MethodTable, method: str, send: Send) -> None:
+async def _answer_without_handler(table: MethodTable, method: str, head: bool, send: Send) -> None:
     """OPTIONS is answered for every known path; any other method is a 405."""
     if method == "OPTIONS":
         headers = [(b"allow", table.allow)]
@@ -218,4 +218,4 @@ async def _answer_without_handler(table: MethodTable, method: str, send: Send) -
         await send({"type": "http.response.body", "body": b""})
         return
     error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
-    await send_problem(send, error)
+    await send_problem(send, error, head)
