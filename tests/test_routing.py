@@ -6,8 +6,9 @@ from typing import Any
 
 import anyio
 import msgspec
+import pytest
 
-from jero import BaseApp, Endpoint, Resource
+from jero import BaseApp, Endpoint, Resource, WiringError
 from jero._trie import RouteTrie
 from jero.testing import TestClient
 
@@ -302,3 +303,49 @@ def test_head_problems_have_no_body() -> None:
     assert not_allowed.status_code == 405
     assert not_allowed.headers["allow"] == "OPTIONS, POST"
     assert not_allowed.content == b""
+
+
+def test_root_path_is_stripped_only_at_a_segment_boundary() -> None:
+    class RootEndpoint(Endpoint, path="/ary"):
+        async def get(self) -> str:
+            return "ary"
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(RootEndpoint())
+
+    with TestClient(App(), root_path="/api") as client:
+        assert client.get("/ary").text == "ary"
+    scope_app = App()
+    with TestClient(scope_app):
+        messages: list[dict[str, object]] = []
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: dict[str, object]) -> None:
+            messages.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/apiary",
+            "root_path": "/api",
+            "query_string": b"",
+            "headers": [],
+        }
+        anyio.run(scope_app, scope, receive, send)
+    assert messages[0]["status"] == 404
+
+
+def test_percent_in_a_static_segment_is_a_wiring_error() -> None:
+    class EncodedEndpoint(Endpoint, path="/a%20b"):
+        async def get(self) -> str:
+            return "x"
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(EncodedEndpoint())
+
+    with pytest.raises(WiringError, match="without '%'"), TestClient(App()):
+        pass

@@ -125,7 +125,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         path: str = scope["path"]
         root_path: str = scope.get("root_path", "")
         if root_path and path.startswith(root_path):
-            path = path[len(root_path) :] or "/"
+            rest = path[len(root_path) :]
+            if not rest or rest[0] == "/":  # "/api" is the root of "/api/x", not of "/apiary"
+                path = rest or "/"
         found = router.lookup(path)
         method: str = scope["method"]
         head = method == "HEAD"

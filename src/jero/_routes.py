@@ -73,7 +73,8 @@ class Endpoint(_RouteClass):
 # --- path templates ---------------------------------------------------------------
 
 _SLOT = re.compile(r"^\{([a-z_][a-z0-9_]*)\}$")
-_STATIC = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=:@%]+$")
+# Matching is on the decoded path, so a static segment is written decoded: no '%'.
+_STATIC = re.compile(r"^[^\s%{}/]+$")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -116,7 +117,10 @@ def parse_template(path: str, where: str) -> Template:
                 f"segment named in snake_case, like {{widget_id}}"
             )
         elif not segment or not _STATIC.match(segment):
-            raise WiringError(f"{where}: path={path!r} has an empty or invalid segment")
+            raise WiringError(
+                f"{where}: path={path!r} has an empty or invalid segment {segment!r}; "
+                f"write segments decoded, without '%', spaces or braces"
+            )
         else:
             segments.append(segment)
     return Template(tuple(segments), tuple(slots))
