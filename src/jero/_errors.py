@@ -142,6 +142,13 @@ class HTTPError[P = None](Exception):
         return self
 
 
+# `__init_subclass__` does not run for the base class itself; a bare `raise HTTPError()`
+# still needs a complete problem body.
+HTTPError.static_body = _problem_encoder.encode(
+    Problem(HTTPError.type, HTTPError.title, HTTPError.status)
+)
+
+
 def _declared_params_type(cls: type) -> type[msgspec.Struct] | None:
     for base in types.get_original_bases(cls):
         origin = typing.get_origin(base)
@@ -295,9 +302,12 @@ class WrongMediaTypeError(
     """415 naming the media type the route reads."""
 
 
-_ENUM_VALUE = re.compile(r"^(Invalid enum value) .*?(?= - at `|$)")
+# msgspec echoes the submitted value for a bad enum/Literal ("Invalid enum value 'x'") and
+# a bad union tag ("Invalid value 'x'"); the value may itself contain " - at `" or a
+# newline, so everything up to the trailing path (or the end) goes.
+_SUBMITTED_VALUE = re.compile(r"^(Invalid (?:enum )?value) .*?(?= - at `[^`]*`\Z|\Z)", re.DOTALL)
 
 
 def describe_decode_error(error: msgspec.DecodeError) -> str:
     """msgspec's message with the field path, scrubbed of any submitted value."""
-    return _ENUM_VALUE.sub(r"\1", str(error))
+    return _SUBMITTED_VALUE.sub(r"\1", str(error))
