@@ -140,10 +140,13 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await _answer_without_handler(table, method, head, send)
             return
         try:
-            result = await plan.invoke(scope, receive, values)
-            await plan.respond(send, result, head)
-        except HTTPError as error:
-            await send_problem(send, error, head)
+            try:
+                result = await plan.invoke(scope, receive, values)
+                await plan.respond(send, result, head)
+            except HTTPError as error:
+                # Rendering the problem runs user data (params, headers): when that
+                # fails too, it is answered below like any other uncaught exception.
+                await send_problem(send, error, head)
         except ClientDisconnectError:
             return
         except Exception:
