@@ -172,10 +172,14 @@ def build_path(tp: Any, ctx: BindContext) -> Binder:
 
 
 def parse_query(query: bytes) -> list[tuple[str, str]]:
-    """Split a query string; percent-decoding only when something is encoded."""
-    text = query.decode("latin-1")
+    """Split a query string; percent-decoding only when something is encoded.
+
+    Raw non-ASCII bytes (curl sends them unencoded) are UTF-8 either way, so a value
+    reads the same whether or not another pair happens to be percent-encoded.
+    """
+    text = query.decode("utf-8", "replace")
     if "%" in text or "+" in text:
-        return parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+        return parse_qsl(text, keep_blank_values=True)
     pairs: list[tuple[str, str]] = []
     for part in text.split("&"):
         if part:
