@@ -43,9 +43,10 @@ class Exchange:
     def body(self) -> bytes:
         return b"".join(m.get("body", b"") for m in self.messages[1:])
 
-    def assert_well_formed(self) -> None:
+    def assert_well_formed(self, *, head: bool = False) -> None:
         """Exactly one start, then body messages ending with more_body False, and a
-        content-length equal to the body (absent only for 204/304)."""
+        content-length equal to the body (absent only for 204/304; a HEAD answer has
+        no body and the content-length its GET would have)."""
         kinds = [m["type"] for m in self.messages]
         assert kinds[0] == "http.response.start", kinds
         assert kinds.count("http.response.start") == 1, kinds
@@ -59,6 +60,11 @@ class Exchange:
         if self.status in (204, 304):
             assert length is None
             assert self.body == b""
+        elif head:
+            assert names.count(b"content-length") == 1, names
+            assert self.body == b""
+            assert length is not None
+            assert length.isdigit()
         else:
             assert names.count(b"content-length") == 1, names
             assert length == str(len(self.body)).encode(), (length, len(self.body))
