@@ -420,3 +420,19 @@ def test_keyword_only_parameters_are_bound(client: TestClient) -> None:
     )
     assert response.status_code == 200
     assert response.text == "4 body t9"
+
+
+def test_camel_renamed_header_fields_travel_as_dashed_names() -> None:
+    class CamelHeaders(Struct, rename="camel"):
+        x_trace_id: str
+
+    class CamelEndpoint(Endpoint, path="/camel"):
+        async def get(self, headers: CamelHeaders) -> str:
+            return headers.x_trace_id
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(CamelEndpoint())
+
+    with TestClient(App()) as client:
+        assert client.get("/camel", headers={"X-Trace-Id": "t-9"}).text == "t-9"

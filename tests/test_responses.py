@@ -294,9 +294,9 @@ def test_typed_headers_honour_rename(client: TestClient) -> None:
     response = client.get("/json/renamed-headers")
     names = [name for name, _ in response.headers.raw]
     assert b"x-request-id" in names
-    assert b"tracespan" in names
+    assert b"trace-span" in names
     assert response.headers["x-request-id"] == "r1"
-    assert response.headers["tracespan"] == "s1"
+    assert response.headers["trace-span"] == "s1"
 
 
 def test_raw_headers_keep_repeats_and_order(client: TestClient) -> None:

@@ -397,3 +397,10 @@ def test_head_of_failing_get_is_500_without_body(client: TestClient) -> None:
     response = client.head("/boom")
     assert response.status_code == 500
     assert response.content == b""
+
+
+@pytest.mark.parametrize("length", [b"-1", b" 5", b"1_0", b"abc"])
+def test_a_content_length_that_is_not_digits_is_400(length: bytes) -> None:
+    headers = [(b"content-length", length)]
+    exchange = call(App(), "POST", "/upload", headers=headers, chunks=[b"12345"])
+    assert exchange.status == 400

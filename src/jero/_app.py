@@ -7,6 +7,7 @@ and every failure along it becomes a problem-details response.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import types
 import typing
@@ -151,7 +152,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             return
         except Exception:
             logger.exception("Unhandled error in %s %s", method, scope["path"])
-            await send_problem(send, _INTERNAL, head)
+            # When the response had already started (the client went away mid-send),
+            # the server refuses a second start; nothing more can be told to the client.
+            with contextlib.suppress(Exception):
+                await send_problem(send, _INTERNAL, head)
 
     async def __lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -29,7 +29,7 @@ from ._errors import (
     describe_decode_error,
 )
 from ._headers import RawHeaders, find_header
-from ._render import is_json_body_type, is_struct_type
+from ._render import header_wire_name, is_json_body_type, is_struct_type
 
 type SyncBind = Callable[[Scope, Sequence[str]], Any]
 type AsyncBind = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
@@ -208,7 +208,7 @@ def build_headers(tp: Any, ctx: BindContext) -> Binder:
     convert = struct_converter(struct, "headers")
     lists = list_fields(struct)
     wire = {
-        f.encode_name.lower().replace("_", "-").encode("latin-1"): f.encode_name
+        header_wire_name(f.encode_name).encode("latin-1"): f.encode_name
         for f in msgspec.structs.fields(struct)
     }
 
@@ -244,11 +244,9 @@ async def read_body(scope: Scope, receive: Receive, max_size: int) -> bytes:
     """The whole request body, refused with a 413 as soon as it is known to be too big."""
     declared = find_header(scope["headers"], b"content-length")
     if declared is not None:
-        try:
-            length = int(declared)
-        except ValueError:
-            raise InvalidInputError(InputProblem("headers", "Invalid Content-Length")) from None
-        if length > max_size:
+        if not declared.isdigit():  # int() would also take "-1", " 1" and "1_0"
+            raise InvalidInputError(InputProblem("headers", "Invalid Content-Length"))
+        if int(declared) > max_size:
             raise OverLimitError(LimitProblem("request body", max_size))
     message = await receive()
     if message["type"] == "http.disconnect":

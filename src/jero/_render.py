@@ -8,6 +8,7 @@ responder serves a union member is decided per returned value by its exact class
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping
@@ -165,8 +166,12 @@ def _name(tp: Any) -> str:
 # --- headers ----------------------------------------------------------------------
 
 
+_CASE_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def header_wire_name(encode_name: str) -> str:
-    return encode_name.lower().replace("_", "-")
+    """`x_rate_limit`, `xRateLimit` and `XRateLimit` all travel as `x-rate-limit`."""
+    return _CASE_HUMP.sub("-", encode_name).lower().replace("_", "-")
 
 
 def build_header_encoder(headers_type: type[msgspec.Struct] | None) -> HeaderEncoder:
