@@ -96,7 +96,8 @@ def start_server(name: str, log_dir: Path, startup_timeout: float) -> Server:
         *("--log-level", "warning", "--factory", "--working-dir", str(REPO_ROOT)),
         f"{APP_MODULES[name]}:build",
     ]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    pythonpath = [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath)}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -98,7 +98,7 @@ def print_jero_summary(
             jero, theirs = us(s.name, "jero"), us(s.name, other)
             if jero is not None and theirs is not None:
                 speedup = theirs / jero
-                lines.append(f"  {s.name}: {speedup:.1f}x ({verdict(speedup >= minimum)})")
+                lines.append(f"  {s.name}: {speedup:.2f}x ({verdict(speedup >= minimum)})")
         if lines:
             print(f"jero speedup vs {other} (target >= {minimum:g}x):")
             print("\n".join(lines))
