@@ -135,7 +135,7 @@ async def run_table(
                 except TimeLimitExceeded:
                     print(f"   {name}: build+startup over {args.build_timeout:g}s, skipped")
                     for s in group:
-                        results[s.name][name] = "timeout"
+                        results[s.name][name] = f"build>{args.build_timeout:g}s"
                     continue
                 targets.append(target)
                 print(f"   {name}: built in {built:.2f}s, started in {started:.2f}s", flush=True)
