@@ -1,0 +1,73 @@
+"""The benchmark API on BlackSheep, with msgspec doing the JSON work.
+
+BlackSheep's JSON hook (``json_settings.use``) is pointed at msgspec for both decoding
+and encoding, and a type converter lets its ``FromJSON[...]`` binder build msgspec
+Structs (with msgspec's validation). Path and query values use BlackSheep's own
+implicit binding (route parameter by name, otherwise query string).
+"""
+
+from typing import Any
+
+import msgspec
+from blacksheep import Application, FromJSON, Response, json
+from blacksheep.server.bindings.converters import TypeConverter, class_converters
+from blacksheep.server.routing import Router
+from blacksheep.settings.json import json_settings
+
+
+class Pong(msgspec.Struct):
+    message: str
+
+
+class Item(msgspec.Struct):
+    id: int
+    name: str
+    limit: int
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _dumps(value: Any) -> str:
+    return _encode(value).decode()
+
+
+class StructConverter(TypeConverter):
+    """Turns a decoded JSON object into a msgspec Struct, validating field types."""
+
+    def can_convert(self, expected_type: Any) -> bool:
+        return isinstance(expected_type, type) and issubclass(expected_type, msgspec.Struct)
+
+    def convert(self, value: Any, expected_type: Any) -> Any:
+        try:
+            return msgspec.convert(value, expected_type)
+        except msgspec.ValidationError as exc:
+            raise ValueError(str(exc)) from exc  # BlackSheep answers ValueError with 400
+
+
+json_settings.use(loads=msgspec.json.decode, dumps=_dumps)
+if not any(isinstance(c, StructConverter) for c in class_converters):
+    class_converters.insert(0, StructConverter())
+
+
+async def ping() -> Pong:
+    return Pong(message="pong")
+
+
+async def read_item(item_id: int, limit: int = 10) -> Item:
+    return Item(id=item_id, name="item", limit=limit)
+
+
+async def create_item(item: FromJSON[Item]) -> Response:
+    return json(item.value, status=201)
+
+
+def build(n_routes: int = 0) -> Application:
+    # An explicit Router per app: the default one is module-global and shared.
+    app = Application(router=Router())
+    app.router.add_get("/ping", ping)
+    app.router.add_get("/items/{item_id}", read_item)
+    app.router.add_post("/items", create_item)
+    for i in range(n_routes):
+        app.router.add_get(f"/r{i}/items/{{item_id}}", read_item)
+    return app

@@ -1,0 +1,71 @@
+"""The benchmark API on jero, written against the public API of SPEC.md.
+
+An ``Endpoint`` for ``/ping``, a ``Resource`` for ``/items`` (``read_one`` binds the
+``path`` and ``params`` Structs, ``create`` binds ``json`` and answers 201), and the
+filler routes as generated ``Resource`` subclasses mounted at ``/r{i}/items``. All
+wiring happens in ``_wire`` at lifespan startup.
+"""
+
+import types
+from typing import Any
+
+from msgspec import Struct
+
+from jero import BaseApp, Endpoint, Resource
+
+
+class Pong(Struct):
+    message: str
+
+
+class ItemPath(Struct):
+    item_id: int
+
+
+class ItemParams(Struct):
+    limit: int = 10
+
+
+class Item(Struct):
+    id: int
+    name: str
+    limit: int
+
+
+class PingEndpoint(Endpoint, path="/ping"):
+    async def get(self) -> Pong:
+        return Pong(message="pong")
+
+
+class ItemResource(Resource, path="/items"):
+    async def read_one(self, path: ItemPath, params: ItemParams) -> Item:
+        return Item(id=path.item_id, name="item", limit=params.limit)
+
+    async def create(self, json: Item) -> Item:
+        return json
+
+
+async def _filler_read_one(self, path: ItemPath, params: ItemParams) -> Item:
+    return Item(id=path.item_id, name="item", limit=params.limit)
+
+
+def filler_resource(i: int) -> type[Resource]:
+    """A ``Resource`` subclass serving ``GET /r{i}/items/{item_id}``, like ``read_one``."""
+
+    def body(namespace: dict[str, Any]) -> None:
+        namespace["read_one"] = _filler_read_one
+
+    return types.new_class(f"FillerResource{i}", (Resource,), {"path": f"/r{i}/items"}, body)
+
+
+def build(n_routes: int = 0) -> BaseApp:
+    fillers = [filler_resource(i) for i in range(n_routes)]
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(PingEndpoint())
+            self._include_resource(ItemResource())
+            for resource_class in fillers:
+                self._include_resource(resource_class())
+
+    return App()
