@@ -28,6 +28,7 @@ from ._errors import (
     WrongMediaTypeError,
     describe_decode_error,
 )
+from ._fastpath import path_constructor, query_constructor
 from ._headers import RawHeaders, find_header
 from ._render import header_wire_name, is_json_body_type, is_struct_type
 
@@ -158,12 +159,22 @@ def build_path(tp: Any, ctx: BindContext) -> Binder:
             f"route's path; remove it or add {{{extra[0]}}} to the path"
         )
     keys = tuple(fields[slot].encode_name for slot in ctx.slots)
+    fast = path_constructor(struct, ctx.slots)
 
-    def bind_path(scope: Scope, values: Sequence[str]) -> Any:
+    def convert(scope: Scope, values: Sequence[str]) -> Any:
         try:
             return msgspec.convert(dict(zip(keys, values, strict=True)), struct, strict=False)
         except msgspec.ValidationError:
             raise NotFoundError() from None
+
+    if fast is None:
+        return Binder(convert)
+
+    def bind_path(scope: Scope, values: Sequence[str]) -> Any:
+        try:
+            return fast(values)
+        except Exception:  # declined, or the Struct refused: msgspec has the last word
+            return convert(scope, values)
 
     return Binder(bind_path)
 
@@ -192,9 +203,15 @@ def build_params(tp: Any, ctx: BindContext) -> Binder:
     struct = require_struct(tp, ctx)
     convert = struct_converter(struct, "query")
     lists = list_fields(struct)
+    fast = query_constructor(struct)
 
     def bind_query(scope: Scope, values: Sequence[str]) -> Any:
         query: bytes = scope["query_string"]
+        if fast is not None:
+            try:
+                return fast(query)
+            except Exception:  # declined, or the Struct refused: msgspec has the last word
+                pass
         return convert(collect(parse_query(query), lists) if query else {})
 
     return Binder(bind_query)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from ._errors import WiringError
 from ._trie import RouteTrie
 from ._wiring import HandlerPlan
@@ -28,11 +26,13 @@ class MethodTable:
 class Router:
     """Collects handler plans during wiring; answers `lookup` once sealed."""
 
-    __slots__ = ("_tables", "_trie")
+    __slots__ = ("_tables", "_trie", "lookup")
 
     def __init__(self) -> None:
         self._trie: RouteTrie[MethodTable] = RouteTrie()
         self._tables: list[MethodTable] = []
+        self.lookup = self._trie.lookup
+        """`lookup(path)` → (method table, slot values) or None; the trie's own method."""
 
     def add(self, plan: HandlerPlan) -> None:
         node = self._trie.node_for(plan.template.segments)
@@ -55,9 +55,6 @@ class Router:
         for table in self._tables:
             table.seal()
         return self
-
-    def lookup(self, path: str) -> tuple[MethodTable, Sequence[str]] | None:
-        return self._trie.lookup(path)
 
     def plans(self) -> list[HandlerPlan]:
         """Every wired handler once (HEAD aliases excluded), in wiring order."""

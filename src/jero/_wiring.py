@@ -242,29 +242,30 @@ def _positional(
 
 
 def build_invoker(method: Callable[..., Awaitable[Any]], binders: list[Binder]) -> Invoker:
-    """A closure that binds the parameters in phase order and awaits the handler.
+    """A closure that binds the parameters in phase order and calls the handler.
 
-    The common shapes (no parameters, one or two synchronous ones) get dedicated
-    closures: the hot path then does no loop and no list allocation.
+    The common shapes (no parameters, one or two synchronous ones) get plain functions
+    that bind and return the handler's own coroutine: no extra coroutine frame, no loop
+    and no list allocation on the hot path.
     """
     if not binders:
 
-        async def invoke_bare(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
-            return await method()
+        def invoke_bare(scope: Scope, receive: Receive, values: Sequence[str]) -> Awaitable[Any]:
+            return method()
 
         return invoke_bare
     if all(not b.awaits for b in binders) and len(binders) <= 2:
         first = binders[0].bind
         if len(binders) == 1:
 
-            async def invoke_one(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
-                return await method(first(scope, values))
+            def invoke_one(scope: Scope, receive: Receive, values: Sequence[str]) -> Awaitable[Any]:
+                return method(first(scope, values))
 
             return invoke_one
         second = binders[1].bind
 
-        async def invoke_two(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
-            return await method(first(scope, values), second(scope, values))
+        def invoke_two(scope: Scope, receive: Receive, values: Sequence[str]) -> Awaitable[Any]:
+            return method(first(scope, values), second(scope, values))
 
         return invoke_two
     if len(binders) == 1 and binders[0].phase == BODY:
