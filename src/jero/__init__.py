@@ -1,6 +1,7 @@
 """jero: a class-based, msgspec-first ASGI micro-framework for typed JSON/REST APIs."""
 
 from ._app import BaseApp
+from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
 from ._binding import Limits
 from ._errors import (
     AuthenticationRequiredError,
@@ -28,8 +29,11 @@ from ._routes import Endpoint, Resource
 __all__ = [
     "Accepted",
     "AuthenticationRequiredError",
+    "AuthorizationHeader",
     "BaseApp",
     "BaseFactory",
+    "BasicAuth",
+    "BearerAuth",
     "BytesResponse",
     "ConflictError",
     "Created",
