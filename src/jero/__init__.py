@@ -25,11 +25,13 @@ from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
 from ._routes import Endpoint, Resource
+from ._tasks import BackgroundTasks
 
 __all__ = [
     "Accepted",
     "AuthenticationRequiredError",
     "AuthorizationHeader",
+    "BackgroundTasks",
     "BaseApp",
     "BaseFactory",
     "BasicAuth",

@@ -29,6 +29,7 @@ from ._lifecycle import BaseFactory, LifecycleOwner
 from ._render import send_problem
 from ._router import MethodTable, Router
 from ._routes import Endpoint, Resource
+from ._tasks import BackgroundTasks
 from ._wiring import plan_routes
 
 __all__ = ["BaseApp"]
@@ -94,6 +95,23 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         `auth=` is an authenticator, as for `_include_resource`.
         """
         self.__include(endpoint, Endpoint, auth)
+
+    async def _create_background_tasks(
+        self,
+        *,
+        drain_timeout: float | None = 30.0,
+        maxsize: int = 1024,
+        allow_one_to_many: bool = False,
+    ) -> BackgroundTasks:
+        """A running `BackgroundTasks` queue on the app's lifecycle stack.
+
+        At shutdown it drains (up to `drain_timeout` seconds) before anything entered
+        earlier closes, so its handlers can keep using those services.
+        """
+        tasks = BackgroundTasks(
+            drain_timeout=drain_timeout, maxsize=maxsize, allow_one_to_many=allow_one_to_many
+        )
+        return await self._aenter(tasks)
 
     def __include(self, route: object, kind: type, auth: object | None) -> None:
         router = self.__wiring
