@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable
 from typing import Any
 
 import msgspec
@@ -447,6 +448,14 @@ class ReturnsAny:
         return User("x")
 
 
+class ReturnsAwaitable:
+    def authenticate(self, headers: ApiKey) -> Awaitable[User]:
+        async def user() -> User:
+            return User("x")
+
+        return user()
+
+
 class BadScheme:
     scheme = "Bearer token"
 
@@ -466,6 +475,7 @@ class BadScheme:
         (NoReturn(), "NoReturn.authenticate has no return annotation"),
         (ReturnsNone(), "ReturnsNone.authenticate returns `None`; annotate the user type"),
         (ReturnsAny(), "ReturnsAny.authenticate returns `Any`; annotate the user type"),
+        (ReturnsAwaitable(), "annotate the user itself, not an awaitable of it"),
         (BadScheme(), "BadScheme.scheme = 'Bearer token' is not an HTTP authentication scheme"),
     ],
 )

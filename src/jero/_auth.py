@@ -68,7 +68,7 @@ class AuthPlan:
     scheme: str | None
     """The HTTP authentication scheme the authenticator declares, if any."""
     challenge: str | None
-    """The `WWW-Authenticate` value every 401 of this mount carries, if a scheme is known."""
+    """The `WWW-Authenticate` value of the 401s authentication produces, if a scheme is known."""
     authenticate: Authenticate
 
     def user_binder(self, annotation: Any, ctx: BindContext) -> Binder:
