@@ -1,6 +1,7 @@
 """jero: a class-based, msgspec-first ASGI micro-framework for typed JSON/REST APIs."""
 
 from ._app import BaseApp
+from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
 from ._binding import Limits
 from ._errors import (
     AuthenticationRequiredError,
@@ -24,12 +25,17 @@ from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
 from ._routes import Endpoint, Resource
+from ._tasks import BackgroundTasks
 
 __all__ = [
     "Accepted",
     "AuthenticationRequiredError",
+    "AuthorizationHeader",
+    "BackgroundTasks",
     "BaseApp",
     "BaseFactory",
+    "BasicAuth",
+    "BearerAuth",
     "BytesResponse",
     "ConflictError",
     "Created",

@@ -15,6 +15,7 @@ from contextlib import AsyncExitStack
 from typing import Any, ClassVar
 
 from ._asgi import Receive, Scope, Send
+from ._auth import inspect_auth
 from ._binding import ClientDisconnectError, Limits
 from ._errors import (
     HTTPError,
@@ -28,6 +29,7 @@ from ._lifecycle import BaseFactory, LifecycleOwner
 from ._render import send_problem
 from ._router import MethodTable, Router
 from ._routes import Endpoint, Resource
+from ._tasks import BackgroundTasks
 from ._wiring import plan_routes
 
 __all__ = ["BaseApp"]
@@ -79,15 +81,39 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             raise RuntimeError(f"{type(self).__name__}._factory exists only once startup began")
         return self.__factory
 
-    def _include_resource(self, resource: Resource) -> None:
-        """Wire every operation `resource` defines; a bad one is a `WiringError`."""
-        self.__include(resource, Resource)
+    def _include_resource(self, resource: Resource, *, auth: object | None = None) -> None:
+        """Wire every operation `resource` defines; a bad one is a `WiringError`.
 
-    def _include_endpoint(self, endpoint: Endpoint) -> None:
-        """Wire every verb `endpoint` defines; a bad one is a `WiringError`."""
-        self.__include(endpoint, Endpoint)
+        `auth=` is an authenticator (an object with `authenticate(self, headers: H) -> U`):
+        every operation then authenticates before anything else is read.
+        """
+        self.__include(resource, Resource, auth)
 
-    def __include(self, route: object, kind: type) -> None:
+    def _include_endpoint(self, endpoint: Endpoint, *, auth: object | None = None) -> None:
+        """Wire every verb `endpoint` defines; a bad one is a `WiringError`.
+
+        `auth=` is an authenticator, as for `_include_resource`.
+        """
+        self.__include(endpoint, Endpoint, auth)
+
+    async def _create_background_tasks(
+        self,
+        *,
+        drain_timeout: float | None = 30.0,
+        maxsize: int = 1024,
+        allow_one_to_many: bool = False,
+    ) -> BackgroundTasks:
+        """A running `BackgroundTasks` queue on the app's lifecycle stack.
+
+        At shutdown it drains (up to `drain_timeout` seconds) before anything entered
+        earlier closes, so its handlers can keep using those services.
+        """
+        tasks = BackgroundTasks(
+            drain_timeout=drain_timeout, maxsize=maxsize, allow_one_to_many=allow_one_to_many
+        )
+        return await self._aenter(tasks)
+
+    def __include(self, route: object, kind: type, auth: object | None) -> None:
         router = self.__wiring
         if router is None:
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
@@ -96,8 +122,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 f"{type(route).__qualname__} is not a {kind.__name__}; pass it to "
                 f"_include_{'resource' if kind is Endpoint else 'endpoint'} instead"
             )
-        for plan in plan_routes(route, self.__limits):
-            router.add(plan)
+        plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
+        for handler in plan_routes(route, self.__limits, plan):
+            router.add(handler)
 
     @property
     def router(self) -> Router | None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import msgspec
 
-from ._asgi import Receive, Scope
+from ._asgi import HeaderList, Receive, Scope
 from ._errors import (
     InputProblem,
     InvalidBodyError,
@@ -68,6 +68,20 @@ class BindContext:
     http_method: str
     slots: tuple[str, ...]
     limits: Limits
+    auth: UserSource | None = None
+    """The authenticator of the mount the handler belongs to, if it was included with one."""
+
+
+class UserSource(Protocol):
+    """What the `user` source needs from a mount's authenticator (see `_auth.AuthPlan`)."""
+
+    def user_binder(self, annotation: Any, ctx: BindContext) -> Binder:
+        """Check a handler's `user` annotation and return the binder that authenticates."""
+        ...
+
+    def guard_binder(self) -> Binder:
+        """The same authentication for a handler that does not take `user`."""
+        ...
 
 
 type BinderBuilder = Callable[[Any, BindContext], Binder]
@@ -220,18 +234,21 @@ def build_params(tp: Any, ctx: BindContext) -> Binder:
 # --- headers ----------------------------------------------------------------------
 
 
-def build_headers(tp: Any, ctx: BindContext) -> Binder:
-    struct = require_struct(tp, ctx)
-    convert = struct_converter(struct, "headers")
+def header_collector(struct: type[msgspec.Struct]) -> Callable[[HeaderList], dict[str, Any]]:
+    """Pick the headers a Struct's fields name, keyed by encoded field name, as text.
+
+    Shared by the `headers` source and the authenticator's `headers` credentials, which
+    differ only in what a missing field means (a 400 there, a 401 for credentials).
+    """
     lists = list_fields(struct)
     wire = {
         header_wire_name(f.encode_name).encode("latin-1"): f.encode_name
         for f in msgspec.structs.fields(struct)
     }
 
-    def bind_headers(scope: Scope, values: Sequence[str]) -> Any:
+    def collect_headers(headers: HeaderList) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for name, value in scope["headers"]:
+        for name, value in headers:
             key = wire.get(name)
             if key is not None:
                 text = value.decode("latin-1")
@@ -239,7 +256,18 @@ def build_headers(tp: Any, ctx: BindContext) -> Binder:
                     found.setdefault(key, []).append(text)
                 else:
                     found.setdefault(key, text)
-        return convert(found)
+        return found
+
+    return collect_headers
+
+
+def build_headers(tp: Any, ctx: BindContext) -> Binder:
+    struct = require_struct(tp, ctx)
+    convert = struct_converter(struct, "headers")
+    collect_headers = header_collector(struct)
+
+    def bind_headers(scope: Scope, values: Sequence[str]) -> Any:
+        return convert(collect_headers(scope["headers"]))
 
     return Binder(bind_headers)
 
@@ -337,6 +365,19 @@ def build_content(tp: Any, ctx: BindContext) -> Binder:
     return Binder(bind_content, awaits=True, phase=BODY)
 
 
+# --- user -------------------------------------------------------------------------
+
+
+def build_user(tp: Any, ctx: BindContext) -> Binder:
+    if ctx.auth is None:
+        raise WiringError(
+            f"{ctx.where} is the authenticated user, but the route was included without "
+            f"an authenticator; pass auth=YourAuth() to _include_resource/_include_endpoint, "
+            f"or remove the `user` parameter"
+        )
+    return ctx.auth.user_binder(tp, ctx)
+
+
 SOURCES: dict[str, Source] = {
     "path": Source(build_path),
     "params": Source(build_params),
@@ -344,4 +385,5 @@ SOURCES: dict[str, Source] = {
     "raw_headers": Source(build_raw_headers),
     "json": Source(build_json, reads_body=True),
     "content": Source(build_content, reads_body=True),
+    "user": Source(build_user),
 }

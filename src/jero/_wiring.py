@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from ._asgi import Receive, Scope
-from ._binding import BODY, SOURCES, BindContext, Binder, Limits
+from ._binding import BODY, SOURCES, BindContext, Binder, Limits, UserSource
 from ._errors import WiringError
 from ._render import RenderPlan, Responder, build_render_plan, is_struct_type
 from ._routes import Endpoint, Operation, Resource, Template, parse_template
@@ -40,6 +40,8 @@ class HandlerPlan:
     """Parameter name → resolved annotation, in signature order (for OpenAPI)."""
     mount: object
     """The included route object; later features (auth, OpenAPI) read their options here."""
+    auth: UserSource | None = None
+    """The authenticator the route was included with (an `_auth.AuthPlan`), if any."""
 
     @property
     def http_method(self) -> str:
@@ -50,7 +52,7 @@ class HandlerPlan:
         return self.template.render()
 
 
-def plan_routes(route: object, limits: Limits) -> list[HandlerPlan]:
+def plan_routes(route: object, limits: Limits, auth: UserSource | None = None) -> list[HandlerPlan]:
     """Every operation a route object defines, each checked and compiled."""
     if not isinstance(route, Resource | Endpoint):
         name = type(route).__qualname__
@@ -63,7 +65,8 @@ def plan_routes(route: object, limits: Limits) -> list[HandlerPlan]:
         )
     mount = parse_template(cls.mount_path, cls.__qualname__)
     plans = [
-        plan_handler(route, cls.operations[name], mount, limits) for name in _handler_names(cls)
+        plan_handler(route, cls.operations[name], mount, limits, auth)
+        for name in _handler_names(cls)
     ]
     if not plans:
         ops = ", ".join(cls.operations)
@@ -92,7 +95,13 @@ def _handler_names(cls: type) -> list[str]:
     return names
 
 
-def plan_handler(route: object, op: Operation, mount: Template, limits: Limits) -> HandlerPlan:
+def plan_handler(
+    route: object,
+    op: Operation,
+    mount: Template,
+    limits: Limits,
+    auth: UserSource | None = None,
+) -> HandlerPlan:
     cls = type(route)
     where = f"{cls.__qualname__}.{op.name}"
     function = getattr(cls, op.name)
@@ -114,7 +123,9 @@ def plan_handler(route: object, op: Operation, mount: Template, limits: Limits) 
     binders = [
         SOURCES[name].build(
             tp,
-            BindContext(f"{where} parameter `{name}`", op.http_method, template.slots, limits),
+            BindContext(
+                f"{where} parameter `{name}`", op.http_method, template.slots, limits, auth
+            ),
         )
         for name, tp in annotations.items()
     ]
@@ -125,6 +136,11 @@ def plan_handler(route: object, op: Operation, mount: Template, limits: Limits) 
         )
     render = build_render_plan(hints["return"], op.default_status, where)
     method = _positional(getattr(route, op.name), parameters)
+    if auth is not None and "user" not in annotations:
+        # Every handler of an authenticated mount authenticates, whether or not it
+        # takes the user: the guard runs first and its value is not passed on.
+        binders.insert(0, auth.guard_binder())
+        method = _drop_first(method)
     return HandlerPlan(
         owner=cls,
         operation=op,
@@ -134,6 +150,7 @@ def plan_handler(route: object, op: Operation, mount: Template, limits: Limits) 
         render=render,
         parameters=annotations,
         mount=route,
+        auth=auth,
     )
 
 
@@ -237,6 +254,13 @@ def _positional(
 
     def call(*args: Any) -> Awaitable[Any]:
         return method(**dict(zip(names, args, strict=True)))
+
+    return call
+
+
+def _drop_first(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    def call(_guarded: Any, *args: Any) -> Awaitable[Any]:
+        return method(*args)
 
     return call
 
