@@ -25,6 +25,7 @@ from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
 from ._routes import Endpoint, Resource
+from ._streaming import NDJSONStreamingResponse, ServerSentEvent, SSEResponse, StreamingResponse
 from ._tasks import BackgroundTasks
 
 __all__ = [
@@ -48,13 +49,17 @@ __all__ = [
     "Limits",
     "MalformedRequestError",
     "MethodNotAllowedError",
+    "NDJSONStreamingResponse",
     "NoContent",
     "NotFoundError",
     "PayloadTooLargeError",
     "Problem",
     "RawHeaders",
     "Resource",
+    "SSEResponse",
+    "ServerSentEvent",
     "ServiceUnavailableError",
+    "StreamingResponse",
     "TooManyRequestsError",
     "UnsupportedMediaTypeError",
     "ValidationFailedError",

@@ -8,6 +8,7 @@ and every failure along it becomes a problem-details response.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import types
 import typing
@@ -29,6 +30,7 @@ from ._lifecycle import BaseFactory, LifecycleOwner
 from ._render import send_problem
 from ._router import MethodTable, Router
 from ._routes import Endpoint, Resource
+from ._stream_drive import ActiveStreams
 from ._tasks import BackgroundTasks
 from ._wiring import plan_routes
 
@@ -66,6 +68,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__wiring: Router | None = None
         self.__router: Router | None = None
         self.__stack: AsyncExitStack | None = None
+        self.__streams = ActiveStreams()
         self.startup_error: BaseException | None = None
         """What failed the last startup, for test clients that re-raise it."""
 
@@ -124,6 +127,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             )
         plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
         for handler in plan_routes(route, self.__limits, plan):
+            if handler.render.streams:
+                # A streamed body outlives the handler; shutdown must be able to end it.
+                guarded = self.__streams.guard(handler.respond)
+                handler = dataclasses.replace(handler, respond=guarded)  # noqa: PLW2901
             router.add(handler)
 
     @property
@@ -170,7 +177,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         try:
             try:
                 result = await plan.invoke(scope, receive, values)
-                await plan.respond(send, result, head)
+                await plan.respond(send, result, head, receive)
             except HTTPError as error:
                 # Rendering the problem runs user data (params, headers): when that
                 # fails too, it is answered below like any other uncaught exception.
@@ -217,6 +224,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__stack = stack
         LifecycleOwner.attach(self, stack)
         try:
+            self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
             self.__wiring = Router()
             await self._wire()
@@ -241,6 +249,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__router = None
         self.__factory = None
         stack, self.__stack = self.__stack, None
+        # Open streams end (and run their teardown) while the services they use still exist.
+        await self.__streams.close()
         LifecycleOwner.attach(self, None)
         if stack is not None:
             await stack.aclose()

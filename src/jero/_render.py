@@ -16,13 +16,14 @@ from typing import Any, cast
 
 import msgspec
 
-from ._asgi import HeaderList, Send
+from ._asgi import HeaderList, Receive, Send
 from ._errors import PROBLEM_CONTENT_TYPE, HTTPError, WiringError
 from ._headers import RawHeaders
 from ._responses import BytesResponse, JSONResponse, NoContent
 
-type Responder = Callable[[Send, Any, bool], Awaitable[None]]
-"""`await responder(send, returned_value, is_head)`."""
+type Responder = Callable[[Send, Any, bool, Receive], Awaitable[None]]
+"""`await responder(send, returned_value, is_head, receive)`; only streaming responders
+read `receive` (to notice a client that disconnects mid-stream)."""
 
 type HeaderEncoder = Callable[[Any], HeaderList]
 
@@ -42,7 +43,9 @@ class ResponseShape:
     status: int
     media_type: str | None
     body_type: Any
+    """For a streamed response, the type of one item."""
     headers_type: type[msgspec.Struct] | None
+    streaming: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -51,6 +54,11 @@ class RenderPlan:
 
     responder: Responder
     shapes: tuple[ResponseShape, ...]
+
+    @property
+    def streams(self) -> bool:
+        """Whether some outcome streams its body (and so outlives the handler call)."""
+        return any(shape.streaming for shape in self.shapes)
 
 
 def is_struct_type(tp: Any) -> bool:
@@ -83,7 +91,7 @@ def build_render_plan(annotation: Any, default_status: int, where: str) -> Rende
     members = union_members(annotation)
     if type(None) in members or annotation is None:
         raise WiringError(
-            f"{where}: return type {_name(annotation)} may be None; return NoContent() "
+            f"{where}: return type {type_name(annotation)} may be None; return NoContent() "
             f"for a 204 instead, e.g. -> Widget | NoContent"
         )
     by_class: dict[type[Any], Responder] = {}
@@ -121,27 +129,33 @@ def _compile_member(
             raise WiringError(
                 f"{where}: {origin.__name__} needs its body type, e.g. {origin.__name__}[Widget]"
             )
-        body_type, headers_type = args[0], _headers_arg(args[1:], where)
+        body_type, headers_type = args[0], headers_arg(args[1:], where)
         if not is_json_body_type(body_type):
             raise WiringError(
-                f"{where}: {origin.__name__}[{_name(body_type)}] must carry a msgspec Struct "
+                f"{where}: {origin.__name__}[{type_name(body_type)}] must carry a msgspec Struct "
                 f"or list[Struct]"
             )
         status = getattr(origin, "default_status", None) or default_status
         responder = json_wrapper_responder(status, build_header_encoder(headers_type))
         return origin, responder, ResponseShape(status, "application/json", body_type, headers_type)
     if _is_subclass(origin, BytesResponse):
-        headers_type = _headers_arg(args, where)
+        headers_type = headers_arg(args, where)
         responder = bytes_wrapper_responder(default_status, build_header_encoder(headers_type))
         return origin, responder, ResponseShape(default_status, None, bytes, headers_type)
     if _is_subclass(origin, NoContent):
-        headers_type = _headers_arg(args, where)
+        headers_type = headers_arg(args, where)
         responder = no_content_responder(build_header_encoder(headers_type))
         return origin, responder, ResponseShape(204, None, None, headers_type)
+    from ._stream_render import compile_stream_member  # it builds on this module
+
+    streaming = compile_stream_member(origin, args, default_status, where)
+    if streaming is not None:
+        return streaming
     raise WiringError(
-        f"{where}: return type {_name(member)} is not a supported response; return a msgspec "
+        f"{where}: return type {type_name(member)} is not a supported response; return a msgspec "
         f"Struct, list[Struct], str, bytes, JSONResponse[T], BytesResponse, Created[T], "
-        f"Accepted[T] or NoContent (not dict or Any)"
+        f"Accepted[T], NoContent, StreamingResponse, NDJSONStreamingResponse[T] or "
+        f"SSEResponse[T] (not dict or Any)"
     )
 
 
@@ -149,17 +163,17 @@ def _is_subclass(origin: Any, base: type[Any]) -> bool:
     return isinstance(origin, type) and issubclass(origin, base)
 
 
-def _headers_arg(args: tuple[Any, ...], where: str) -> type[msgspec.Struct] | None:
+def headers_arg(args: tuple[Any, ...], where: str) -> type[msgspec.Struct] | None:
     if not args or args[0] is None or args[0] is type(None):
         return None
     if not is_struct_type(args[0]):
         raise WiringError(
-            f"{where}: response headers type {_name(args[0])} must be a msgspec Struct"
+            f"{where}: response headers type {type_name(args[0])} must be a msgspec Struct"
         )
     return args[0]
 
 
-def _name(tp: Any) -> str:
+def type_name(tp: Any) -> str:
     return tp.__name__ if isinstance(tp, type) else repr(tp)
 
 
@@ -243,7 +257,7 @@ async def send_body(send: Send, status: int, headers: HeaderList, body: bytes, h
 
 
 def plain_responder(status: int, content_type: bytes, encode: Callable[[Any], bytes]) -> Responder:
-    async def respond(send: Send, value: Any, head: bool) -> None:
+    async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
         body = encode(value)
         headers = [(CONTENT_TYPE, content_type), (CONTENT_LENGTH, b"%d" % len(body))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -253,7 +267,9 @@ def plain_responder(status: int, content_type: bytes, encode: Callable[[Any], by
 
 
 def json_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -> Responder:
-    async def respond(send: Send, value: JSONResponse[Any, Any], head: bool) -> None:
+    async def respond(
+        send: Send, value: JSONResponse[Any, Any], head: bool, receive: Receive
+    ) -> None:
         body = _json_encode(value.json)
         extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
         status = value.status_code or default_status
@@ -263,7 +279,7 @@ def json_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -
 
 
 def bytes_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -> Responder:
-    async def respond(send: Send, value: BytesResponse[Any], head: bool) -> None:
+    async def respond(send: Send, value: BytesResponse[Any], head: bool, receive: Receive) -> None:
         extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
         media_type = value.media_type.encode("latin-1")
         headers = finish_headers(media_type, extra, len(value.content))
@@ -273,7 +289,7 @@ def bytes_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) 
 
 
 def no_content_responder(encode_headers: HeaderEncoder) -> Responder:
-    async def respond(send: Send, value: NoContent[Any], head: bool) -> None:
+    async def respond(send: Send, value: NoContent[Any], head: bool, receive: Receive) -> None:
         extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
         headers = [(k, v) for k, v in extra if k != CONTENT_TYPE]
         await send({"type": "http.response.start", "status": 204, "headers": headers})
@@ -285,13 +301,13 @@ def no_content_responder(encode_headers: HeaderEncoder) -> Responder:
 def _dispatch_by_class(by_class: dict[type[Any], Responder]) -> Responder:
     ordered = tuple(by_class.items())
 
-    async def respond(send: Send, value: Any, head: bool) -> None:
+    async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
         responder = by_class.get(cast(type[Any], type(value)))
         if responder is None:
             responder = next((r for cls, r in ordered if isinstance(value, cls)), None)
             if responder is None:
                 raise TypeError(f"handler returned {type(value).__name__}, not a declared type")
-        await responder(send, value, head)
+        await responder(send, value, head, receive)
 
     return respond
 

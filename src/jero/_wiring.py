@@ -19,6 +19,7 @@ from ._binding import BODY, SOURCES, BindContext, Binder, Limits, UserSource
 from ._errors import WiringError
 from ._render import RenderPlan, Responder, build_render_plan, is_struct_type
 from ._routes import Endpoint, Operation, Resource, Template, parse_template
+from ._stream_render import check_stream_method
 
 type Invoker = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
 """`await invoke(scope, receive, slot_values)`: bind every parameter, call the handler."""
@@ -135,6 +136,7 @@ def plan_handler(
             f"or -> NoContent for a 204"
         )
     render = build_render_plan(hints["return"], op.default_status, where)
+    check_stream_method(render.shapes, op.http_method, where)
     method = _positional(getattr(route, op.name), parameters)
     if auth is not None and "user" not in annotations:
         # Every handler of an authenticated mount authenticates, whether or not it

@@ -7,26 +7,34 @@ Both clients are httpx clients, so responses are `httpx.Response`. Entering the 
 runs lifespan startup (re-raising the app's own exception when startup fails); leaving
 it runs shutdown. Response bodies stream: leaving a `client.stream(...)` block early
 sends `http.disconnect` to the app and waits for the request task to finish.
+
+`iter_ndjson` / `iter_sse` (and `aiter_*` for the async client) decode a streamed body
+item by item as it arrives, so a test can stop reading (and disconnect) at any point.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import AsyncIterator, Iterator
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, overload
 from urllib.parse import unquote
 
 import anyio
 import anyio.abc
 import anyio.from_thread
 import httpx
+import msgspec
 
 from ._asgi import ASGIApp, Message
+from ._streaming import ServerSentEvent
 
-__all__ = ["AsyncTestClient", "TestClient"]
+__all__ = ["AsyncTestClient", "TestClient", "aiter_ndjson", "aiter_sse", "iter_ndjson", "iter_sse"]
+
+_BUFFERED_MESSAGES = 16
 
 
 class _AppRunner:
@@ -137,7 +145,9 @@ class _Exchange(httpx.AsyncByteStream):
         self._disconnect = anyio.Event()
         self._done = anyio.Event()
         self._error: BaseException | None = None
-        self._messages = anyio.create_memory_object_stream[Message](math.inf)
+        # A small buffer gives the app back-pressure, as a socket would: a stream cannot
+        # run far ahead of the client reading it.
+        self._messages = anyio.create_memory_object_stream[Message](_BUFFERED_MESSAGES)
         self._finished = False
 
     async def run(self) -> None:
@@ -161,7 +171,10 @@ class _Exchange(httpx.AsyncByteStream):
     async def _send(self, message: Message) -> None:
         if self._disconnect.is_set():
             raise OSError("the client disconnected")
-        await self._messages[0].send(message)
+        try:
+            await self._messages[0].send(message)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            raise OSError("the client disconnected") from None
 
     async def response_start(self) -> Message:
         try:
@@ -197,6 +210,7 @@ class _Exchange(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         """Leaving the response: tell the app the client is gone and wait for it."""
         self._disconnect.set()
+        self._messages[1].close()  # a send blocked on the full buffer fails at once
         await self._done.wait()
 
 
@@ -345,3 +359,149 @@ class TestClient(httpx.Client):
         self._runner_cm = None
         if portal_cm is not None:
             portal_cm.__exit__(type(error) if error else None, error, None)
+
+
+# --- reading streamed responses ----------------------------------------------------
+
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+class _Lines:
+    """Splits body chunks into lines at CR, LF or CRLF, on bytes.
+
+    (httpx's `iter_lines` also splits at U+2028 and other Unicode breaks, which may
+    legally appear inside a JSON string.)
+    """
+
+    def __init__(self) -> None:
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        data, hold = self._tail + chunk, b""
+        if data.endswith(b"\r"):  # maybe the first half of a CRLF split across chunks
+            data, hold = data[:-1], b"\r"
+        lines = _LINE_BREAK.split(data)
+        self._tail = lines.pop() + hold
+        return lines
+
+    def flush(self) -> list[bytes]:
+        tail, self._tail = self._tail.removesuffix(b"\r"), b""
+        return [tail] if tail else []
+
+
+class _Events:
+    """The SSE event-stream parser: fields accumulate until a blank line ends the event.
+
+    An event is reported when any of `data`, `event`, `id`, `retry` was set; comments
+    (such as keepalive pings) are skipped.
+    """
+
+    def __init__(self, decode: Callable[[str], Any] | None) -> None:
+        self._decode = decode
+        self._reset()
+
+    def _reset(self) -> None:
+        self._data: list[str] = []
+        self._event: str | None = None
+        self._id: str | None = None
+        self._retry: int | None = None
+
+    def line(self, raw: bytes) -> ServerSentEvent[Any] | None:
+        if not raw:
+            return self._dispatch()
+        if raw.startswith(b":"):
+            return None
+        name, colon, value = raw.decode().partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id" and "\0" not in value:
+            self._id = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            self._retry = int(value)
+        return None
+
+    def _dispatch(self) -> ServerSentEvent[Any] | None:
+        fields = (self._event, self._id, self._retry)
+        if not self._data and all(value is None for value in fields):
+            return None
+        data: Any = None
+        if self._data:
+            text = "\n".join(self._data)
+            data = text if self._decode is None else self._decode(text)
+        event = ServerSentEvent(data, event=self._event, id=self._id, retry=self._retry)
+        self._reset()
+        return event
+
+
+def _ndjson_decoder(item_type: Any) -> Callable[[bytes], Any]:
+    return msgspec.json.Decoder(item_type).decode
+
+
+def _sse_decoder(data_type: Any) -> Callable[[str], Any] | None:
+    return None if data_type is None else msgspec.json.Decoder(data_type).decode
+
+
+@overload
+def iter_ndjson[T](response: httpx.Response, item_type: type[T]) -> Iterator[T]: ...
+@overload
+def iter_ndjson(response: httpx.Response, item_type: Any) -> Iterator[Any]: ...
+def iter_ndjson(response: httpx.Response, item_type: Any) -> Iterator[Any]:
+    """Decode each line of an `application/x-ndjson` body as `item_type`, as it arrives."""
+    decode, lines = _ndjson_decoder(item_type), _Lines()
+    for chunk in response.iter_bytes():
+        yield from (decode(line) for line in lines.feed(chunk) if line)
+    yield from (decode(line) for line in lines.flush())
+
+
+@overload
+def iter_sse(response: httpx.Response) -> Iterator[ServerSentEvent[str]]: ...
+@overload
+def iter_sse[T](response: httpx.Response, data_type: type[T]) -> Iterator[ServerSentEvent[T]]: ...
+@overload
+def iter_sse(response: httpx.Response, data_type: Any) -> Iterator[ServerSentEvent[Any]]: ...
+def iter_sse(response: httpx.Response, data_type: Any = None) -> Iterator[ServerSentEvent[Any]]:
+    """The events of a `text/event-stream` body, as they arrive. `data` is the text as
+    sent, or — given `data_type` — that text decoded from JSON."""
+    events, lines = _Events(_sse_decoder(data_type)), _Lines()
+    for chunk in response.iter_bytes():
+        for line in lines.feed(chunk):
+            if (event := events.line(line)) is not None:
+                yield event
+
+
+@overload
+def aiter_ndjson[T](response: httpx.Response, item_type: type[T]) -> AsyncIterator[T]: ...
+@overload
+def aiter_ndjson(response: httpx.Response, item_type: Any) -> AsyncIterator[Any]: ...
+async def aiter_ndjson(response: httpx.Response, item_type: Any) -> AsyncIterator[Any]:
+    """`iter_ndjson` for `AsyncTestClient` (or any httpx async) responses."""
+    decode, lines = _ndjson_decoder(item_type), _Lines()
+    async for chunk in response.aiter_bytes():
+        for line in lines.feed(chunk):
+            if line:
+                yield decode(line)
+    for line in lines.flush():
+        yield decode(line)
+
+
+@overload
+def aiter_sse(response: httpx.Response) -> AsyncIterator[ServerSentEvent[str]]: ...
+@overload
+def aiter_sse[T](
+    response: httpx.Response, data_type: type[T]
+) -> AsyncIterator[ServerSentEvent[T]]: ...
+@overload
+def aiter_sse(response: httpx.Response, data_type: Any) -> AsyncIterator[ServerSentEvent[Any]]: ...
+async def aiter_sse(
+    response: httpx.Response, data_type: Any = None
+) -> AsyncIterator[ServerSentEvent[Any]]:
+    """`iter_sse` for `AsyncTestClient` (or any httpx async) responses."""
+    events, lines = _Events(_sse_decoder(data_type)), _Lines()
+    async for chunk in response.aiter_bytes():
+        for line in lines.feed(chunk):
+            if (event := events.line(line)) is not None:
+                yield event

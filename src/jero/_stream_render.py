@@ -1,0 +1,224 @@
+"""Wiring for streaming returns: check the item type, build the encoders and responders.
+
+`_render._compile_member` hands any streaming wrapper here. Everything a streamed
+response needs except the items themselves is decided now: the item encoder, the
+default header block and where the typed headers go.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from ._asgi import HeaderList, Receive, Send
+from ._errors import WiringError
+from ._render import (
+    CONTENT_TYPE,
+    HeaderEncoder,
+    Responder,
+    ResponseShape,
+    build_header_encoder,
+    headers_arg,
+    is_json_body_type,
+    raw_header_list,
+    type_name,
+    union_members,
+)
+from ._stream_drive import Encode, discard, stream_body
+from ._streaming import NDJSONStreamingResponse, ServerSentEvent, SSEResponse, StreamingResponse
+
+NDJSON = "application/x-ndjson"
+EVENT_STREAM = "text/event-stream"
+
+_SSE_DEFAULTS: HeaderList = [
+    (CONTENT_TYPE, EVENT_STREAM.encode()),
+    # Events are live: no cache may replay them, and proxies must not hold them back.
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
+
+type StreamMember = tuple[type[Any], Responder, ResponseShape]
+
+
+def compile_stream_member(
+    origin: Any, args: tuple[Any, ...], default_status: int, where: str
+) -> StreamMember | None:
+    """The responder for a streaming wrapper annotation, or None for anything else."""
+    if _extends(origin, StreamingResponse):
+        headers_type = headers_arg(args, where)
+        responder = _responder(
+            default_status, None, build_header_encoder(headers_type), _bytes_chunk, where
+        )
+        shape = ResponseShape(default_status, None, bytes, headers_type, streaming=True)
+        return origin, responder, shape
+    if _extends(origin, NDJSONStreamingResponse):
+        item_type = _item_type(origin, args, where, allow_str=False)
+        headers_type = headers_arg(args[1:], where)
+        defaults: HeaderList = [(CONTENT_TYPE, NDJSON.encode())]
+        encode = _ndjson_line_encoder()
+        responder = _responder(
+            default_status, defaults, build_header_encoder(headers_type), encode, where
+        )
+        shape = ResponseShape(default_status, NDJSON, item_type, headers_type, streaming=True)
+        return origin, responder, shape
+    if _extends(origin, SSEResponse):
+        item_type = _item_type(origin, args, where, allow_str=True)
+        headers_type = headers_arg(args[1:], where)
+        responder = _responder(
+            default_status,
+            _SSE_DEFAULTS,
+            build_header_encoder(headers_type),
+            _sse_encoder(),
+            where,
+            keepalive=True,
+        )
+        shape = ResponseShape(default_status, EVENT_STREAM, item_type, headers_type, streaming=True)
+        return origin, responder, shape
+    return None
+
+
+def _extends(origin: Any, base: type[Any]) -> bool:
+    return isinstance(origin, type) and issubclass(origin, base)
+
+
+def check_stream_method(shapes: Sequence[ResponseShape], http_method: str, where: str) -> None:
+    """Server-Sent Events are read with EventSource, which only ever sends GET."""
+    if http_method != "GET" and any(s.media_type == EVENT_STREAM for s in shapes):
+        raise WiringError(
+            f"{where}: SSEResponse is only for GET handlers (EventSource sends GET), not "
+            f"{http_method}; serve the events from a `get` / `read_many` / `read_one` handler, "
+            f"or return NDJSONStreamingResponse here"
+        )
+
+
+def _item_type(origin: Any, args: tuple[Any, ...], where: str, *, allow_str: bool) -> Any:
+    name: str = origin.__name__
+    if not args:
+        raise WiringError(f"{where}: {name} needs its item type, e.g. {name}[Widget]")
+    item_type = args[0]
+    if allow_str and item_type is str:
+        return item_type
+    if not is_json_body_type(item_type):
+        also = ", or str" if allow_str else ""
+        raise WiringError(
+            f"{where}: {name}[{type_name(item_type)}] must carry a msgspec Struct, "
+            f"list[Struct] or a union of tagged Structs{also}"
+        )
+    try:
+        msgspec.json.Decoder(item_type)
+    except TypeError as error:
+        members = ", ".join(type_name(m) for m in union_members(item_type))
+        raise WiringError(
+            f"{where}: {name}[{members}]: a client cannot tell these Structs apart ({error}); "
+            f"tag each one, e.g. class {type_name(union_members(item_type)[0])}(Struct, tag=True)"
+        ) from error
+    return item_type
+
+
+# --- responders -------------------------------------------------------------------
+
+
+def _responder(
+    default_status: int,
+    defaults: HeaderList | None,
+    encode_headers: HeaderEncoder,
+    encode: Encode,
+    where: str,
+    *,
+    keepalive: bool = False,
+) -> Responder:
+    """`defaults` None means the content type is the value's own `media_type`."""
+
+    async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
+        stream = value.stream
+        try:
+            extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+            if defaults is None:
+                base: HeaderList = [(CONTENT_TYPE, value.media_type.encode("latin-1"))]
+            else:
+                base = defaults
+            headers = _merge(base, extra)
+            status = value.status_code or default_status
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+        except BaseException:
+            await discard(stream, where)
+            raise
+        if head:
+            await discard(stream, where)
+            await send({"type": "http.response.body", "body": b""})
+            return
+        every = value.keepalive if keepalive else None
+        await stream_body(send, receive, stream, encode, keepalive=every, where=where)
+
+    return respond
+
+
+def _merge(defaults: HeaderList, extra: HeaderList) -> HeaderList:
+    """The default headers the handler did not set itself, then the handler's own."""
+    if not extra:
+        return list(defaults)
+    given = {name for name, _ in extra}
+    return [pair for pair in defaults if pair[0] not in given] + extra
+
+
+# --- item encoders ----------------------------------------------------------------
+
+
+def _bytes_chunk(item: Any) -> bytes:
+    if type(item) is bytes:
+        return item
+    if isinstance(item, bytearray | memoryview):
+        return bytes(typing.cast(bytearray, item))
+    raise TypeError(f"StreamingResponse items must be bytes, got {type(item).__name__}")
+
+
+def _ndjson_line_encoder() -> Encode:
+    encode = msgspec.json.Encoder().encode
+
+    def line(item: Any) -> bytes:
+        return encode(item) + b"\n"
+
+    return line
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _text_data(text: str) -> bytes:
+    """`data:` lines for text: SSE ends a field at CR, LF or CRLF, so each line gets one."""
+    if "\n" not in text and "\r" not in text:
+        return b"data: " + text.encode() + b"\n"
+    return "".join(f"data: {line}\n" for line in _LINE_BREAK.split(text)).encode()
+
+
+def _sse_encoder() -> Encode:
+    encode_json: Callable[[Any], bytes] = msgspec.json.Encoder().encode
+
+    def data_field(data: Any) -> bytes:
+        if type(data) is str:
+            return _text_data(data)
+        return b"data: " + encode_json(data) + b"\n"  # compact JSON never holds a raw newline
+
+    def event_block(event: ServerSentEvent[Any]) -> bytes:
+        parts: list[bytes] = []
+        if event.event is not None:
+            parts.append(b"event: " + event.event.encode() + b"\n")
+        if event.id is not None:
+            parts.append(b"id: " + event.id.encode() + b"\n")
+        if event.retry is not None:
+            parts.append(b"retry: %d\n" % event.retry)
+        if event.data is not None:
+            parts.append(data_field(event.data))
+        parts.append(b"\n")
+        return b"".join(parts)
+
+    def encode(item: Any) -> bytes:
+        if isinstance(item, ServerSentEvent):
+            return event_block(typing.cast(ServerSentEvent[Any], item))
+        return data_field(item) + b"\n"
+
+    return encode
