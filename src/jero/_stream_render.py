@@ -24,6 +24,7 @@ from ._render import (
     build_header_encoder,
     headers_arg,
     is_json_body_type,
+    is_struct_type,
     raw_header_list,
     type_name,
     union_members,
@@ -108,14 +109,16 @@ def _item_type(origin: Any, args: tuple[Any, ...], where: str, *, allow_str: boo
             f"{where}: {name}[{type_name(item_type)}] must carry a msgspec Struct, "
             f"list[Struct] or a union of tagged Structs{also}"
         )
-    try:
-        msgspec.json.Decoder(item_type)
-    except TypeError as error:
-        members = ", ".join(type_name(m) for m in union_members(item_type))
+    is_list = typing.get_origin(item_type) is list
+    element = typing.get_args(item_type)[0] if is_list else item_type
+    members = union_members(element)
+    untagged = [m for m in members if is_struct_type(m) and m.__struct_config__.tag is None]
+    if len(members) > 1 and untagged:
+        union = " | ".join(type_name(m) for m in members)
         raise WiringError(
-            f"{where}: {name}[{members}]: a client cannot tell these Structs apart ({error}); "
-            f"tag each one, e.g. class {type_name(union_members(item_type)[0])}(Struct, tag=True)"
-        ) from error
+            f"{where}: {name}[{union}]: a client can only tell the Structs of a union apart "
+            f"by their tags; tag each one, e.g. class {type_name(untagged[0])}(Struct, tag=True)"
+        )
     return item_type
 
 

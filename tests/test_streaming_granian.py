@@ -1,0 +1,125 @@
+"""Streams served by a real granian process: the client drops the connection mid-stream,
+the server shuts down under an open stream, a stream fails — and the teardown inside the
+server is observed through the marker file tests/streaming_server_app.py writes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+from tests.test_granian import free_port, read_log, wait_until_serving
+
+ROOT = Path(__file__).resolve().parent.parent
+WAIT_SECONDS = 15.0  # hang guards only; every wait ends as soon as its condition holds
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+    marker: Path
+
+    def marks(self) -> list[str]:
+        return self.marker.read_text().splitlines() if self.marker.exists() else []
+
+    def wait_for_mark(self, line: str) -> list[str]:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if line in (marks := self.marks()):
+                return marks
+            time.sleep(0.02)
+        pytest.fail(f"no {line!r} in {self.marks()}; server log: {read_log(self.log)}")
+
+
+@contextmanager
+def serve_streams() -> Iterator[Server]:
+    port = free_port()
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", "1"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "tests.streaming_server_app:app"]
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as log:
+        marker = Path(folder) / "marks.txt"
+        env = {**os.environ, "JERO_STREAM_MARKER": str(marker)}
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_serving(process, url, log)
+            yield Server(url, process, log, marker)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with serve_streams() as running:
+        yield running
+
+
+def test_client_dropping_mid_stream_runs_the_teardown_once(server: Server) -> None:
+    with httpx.stream("GET", f"{server.url}/ticks", timeout=WAIT_SECONDS) as response:
+        assert response.headers["content-type"] == "application/x-ndjson"
+        received: list[str] = []
+        for line in response.iter_lines():
+            received.append(line)
+            if len(received) == 3:
+                break
+    # Leaving the block closed the connection mid-stream.
+    assert received == ['{"n":0}', '{"n":1}', '{"n":2}']
+    marks = server.wait_for_mark("teardown ticks")
+    assert marks.count("open ticks") == 1
+    assert marks.count("teardown ticks") == 1
+    assert httpx.get(f"{server.url}/health").json() == {"ok": True}
+
+
+def test_dropping_an_sse_stream_blocked_on_its_next_event(server: Server) -> None:
+    with httpx.stream("GET", f"{server.url}/waiting", timeout=WAIT_SECONDS) as response:
+        assert response.headers["content-type"] == "text/event-stream"
+        lines = response.iter_lines()
+        assert next(lines) == 'data: {"n":0}'
+        assert next(lines) == ""
+        # The app now waits forever for its next event; the client leaves.
+    marks = server.wait_for_mark("teardown waiting")
+    assert marks.count("teardown waiting") == 1
+    assert httpx.get(f"{server.url}/health").status_code == 200
+
+
+def test_a_stream_that_fails_is_logged_ended_and_the_worker_survives(server: Server) -> None:
+    response = httpx.get(f"{server.url}/broken", timeout=WAIT_SECONDS)
+    assert response.status_code == 200
+    assert response.content == b'{"n":0}\n{"n":1}\n'
+    marks = server.wait_for_mark("teardown broken")
+    assert marks.count("teardown broken") == 1
+    log = read_log(server.log)
+    assert "The stream of BrokenEndpoint.get failed; ending the response" in log
+    assert "RuntimeError: the tick source broke" in log
+    assert httpx.get(f"{server.url}/health").json() == {"ok": True}
+
+
+def test_server_shutdown_with_an_open_stream_runs_the_teardown_once() -> None:
+    with serve_streams() as server:
+        with httpx.stream("GET", f"{server.url}/waiting", timeout=WAIT_SECONDS) as response:
+            lines = response.iter_lines()
+            assert next(lines) == 'data: {"n":0}'
+            server.process.send_signal(signal.SIGINT)
+            # granian drains open connections before it stops; this one now goes away.
+        assert server.process.wait(timeout=WAIT_SECONDS) == 0
+        marks = server.marks()
+    assert marks == ["open waiting", "teardown waiting"]
