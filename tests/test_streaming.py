@@ -524,3 +524,39 @@ def test_streams_carry_no_runtime_type_check_of_items_on_the_fast_path() -> None
 
     with serve(LooseEndpoint()) as client:
         assert client.get("/loose").content == msgspec.json.encode(Added("x")) + b"\n"
+
+
+class Countdown:
+    """An async iterator that is not a generator, with its own `aclose`."""
+
+    def __init__(self, start: int) -> None:
+        self.left = start
+        self.closed = 0
+
+    def __aiter__(self) -> Countdown:
+        return self
+
+    async def __anext__(self) -> Tick:
+        if self.left == 0:
+            raise StopAsyncIteration
+        self.left -= 1
+        return Tick(self.left)
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+def test_any_async_iterator_streams_and_is_closed_once() -> None:
+    sources: list[Countdown] = []
+
+    class CountdownEndpoint(Endpoint, path="/countdown"):
+        async def get(self) -> NDJSONStreamingResponse[Tick]:
+            sources.append(Countdown(3))
+            return NDJSONStreamingResponse(sources[-1])
+
+    with serve(CountdownEndpoint()) as client:
+        get = client.get("/countdown")
+        head = client.head("/countdown")
+    assert get.content == b'{"n":2}\n{"n":1}\n{"n":0}\n'
+    assert head.content == b""
+    assert [(s.left, s.closed) for s in sources] == [(0, 1), (3, 1)]  # HEAD never pulled
