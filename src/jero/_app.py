@@ -32,7 +32,7 @@ from ._router import MethodTable, Router
 from ._routes import Endpoint, Resource
 from ._stream_drive import ActiveStreams
 from ._tasks import BackgroundTasks
-from ._wiring import plan_routes
+from ._wiring import HandlerPlan, plan_routes
 
 __all__ = ["BaseApp"]
 
@@ -127,11 +127,13 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             )
         plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
         for handler in plan_routes(route, self.__limits, plan):
-            if handler.render.streams:
-                # A streamed body outlives the handler; shutdown must be able to end it.
-                guarded = self.__streams.guard(handler.respond)
-                handler = dataclasses.replace(handler, respond=guarded)  # noqa: PLW2901
-            router.add(handler)
+            router.add(self.__track_streams(handler))
+
+    def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
+        """A streamed body outlives the handler call: shutdown must be able to end it."""
+        if not handler.render.streams:
+            return handler
+        return dataclasses.replace(handler, respond=self.__streams.guard(handler.respond))
 
     @property
     def router(self) -> Router | None:
