@@ -1,77 +1,22 @@
 """The real thing: jero apps served by a granian process, spoken to over loopback HTTP."""
 
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-STARTUP_SECONDS = 15.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def granian(target: str) -> Iterator[str]:
-    """Serve `target` (module:attr) with granian on a free loopback port; yield its URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "granian", "--interface", "asgi"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", target]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_until_serving(process, url, log)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def wait_until_serving(process: subprocess.Popen[bytes], url: str, log: IO[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"granian exited with {process.returncode}: {read_log(log)}")
-        try:
-            httpx.get(f"{url}/", timeout=1.0)
-        except httpx.TransportError:
-            time.sleep(0.05)
-            continue
-        return
-    pytest.fail(f"granian did not answer within {STARTUP_SECONDS} s: {read_log(log)}")
-
-
-def read_log(log: IO[bytes]) -> str:
-    log.seek(0)
-    return log.read().decode(errors="replace")
+from tests.granian_server import granian
 
 
 @pytest.fixture(scope="module")
 def quickstart() -> Iterator[httpx.Client]:
-    with granian("examples.quickstart:app") as url, httpx.Client(base_url=url) as client:
+    with granian("examples.quickstart:app") as server, httpx.Client(base_url=server.url) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def widgets() -> Iterator[httpx.Client]:
-    with granian("tests.granian_app:app") as url, httpx.Client(base_url=url) as client:
+    with granian("tests.granian_app:app") as server, httpx.Client(base_url=server.url) as client:
         yield client
 
 

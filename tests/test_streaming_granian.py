@@ -4,10 +4,8 @@ server is observed through the marker file tests/streaming_server_app.py writes.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,9 +17,8 @@ from typing import IO
 import httpx
 import pytest
 
-from tests.test_granian import free_port, read_log, wait_until_serving
+from tests.granian_server import granian, read_log
 
-ROOT = Path(__file__).resolve().parent.parent
 WAIT_SECONDS = 15.0  # hang guards only; every wait ends as soon as its condition holds
 
 
@@ -46,25 +43,11 @@ class Server:
 
 @contextmanager
 def serve_streams() -> Iterator[Server]:
-    port = free_port()
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", "1"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "tests.streaming_server_app:app"]
-    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryDirectory() as folder:
         marker = Path(folder) / "marks.txt"
-        env = {**os.environ, "JERO_STREAM_MARKER": str(marker)}
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_until_serving(process, url, log)
-            yield Server(url, process, log, marker)
-        finally:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        env = {"JERO_STREAM_MARKER": str(marker)}
+        with granian("tests.streaming_server_app:app", env) as running:
+            yield Server(running.url, running.process, running.log, marker)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,85 @@
+"""Run a jero app in a real granian process on a free loopback port, for the tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_SECONDS = 15.0
+
+
+@dataclass
+class GranianProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def output(self) -> str:
+        """Everything granian (and the app's logging) printed so far."""
+        return read_log(self.log)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def granian(target: str, env: Mapping[str, str] | None = None) -> Iterator[GranianProcess]:
+    """Serve `target` (module:attr) with one granian worker; stop it on the way out."""
+    port = free_port()
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", "1"]
+    command += ["--host", "127.0.0.1", "--port", str(port), target]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_serving(process, url, log)
+            yield GranianProcess(url, process, log)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], url: str, log: IO[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"granian exited with {process.returncode}: {read_log(log)}")
+        try:
+            httpx.get(f"{url}/", timeout=1.0)
+        except httpx.TransportError:
+            time.sleep(0.05)
+            continue
+        return
+    pytest.fail(f"granian did not answer within {STARTUP_SECONDS} s: {read_log(log)}")
+
+
+def read_log(log: IO[bytes]) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")
