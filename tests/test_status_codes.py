@@ -138,7 +138,9 @@ def test_malformed_header_value_is_400(client: TestClient) -> None:
     }
 
 
-@pytest.mark.parametrize("body", [b"{not json", b'{"name": "a"', b"", b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "body", [b"{not json", b'{"name": "a"', b"", b"\xff\xfe", b'{"name": "\x80"}']
+)
 def test_malformed_json_body_is_400(client: TestClient, body: bytes) -> None:
     response = client.post("/widgets", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400

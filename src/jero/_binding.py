@@ -324,6 +324,9 @@ def media_type(scope: Scope) -> str:
     return raw.decode("latin-1").partition(";")[0].strip().lower()
 
 
+INVALID_UTF8 = "JSON is malformed: invalid UTF-8 in a string"
+
+
 def is_json_media_type(value: str) -> bool:
     return value == "application/json" or (
         value.startswith("application/") and value.endswith("+json")
@@ -350,6 +353,8 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             raise InvalidBodyError(InputProblem("body", describe_decode_error(error))) from None
         except msgspec.DecodeError as error:
             raise InvalidInputError(InputProblem("body", describe_decode_error(error))) from None
+        except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
+            raise InvalidInputError(InputProblem("body", INVALID_UTF8)) from None
 
     return Binder(bind_json, awaits=True, phase=BODY)
 
