@@ -3,6 +3,7 @@
 from ._app import BaseApp
 from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
 from ._binding import Limits
+from ._cookies import SetCookie
 from ._errors import (
     AuthenticationRequiredError,
     ConflictError,
@@ -21,12 +22,14 @@ from ._errors import (
     ValidationFailedError,
     WiringError,
 )
+from ._forms import FormPart
 from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
 from ._routes import Endpoint, Resource
 from ._streaming import NDJSONStreamingResponse, ServerSentEvent, SSEResponse, StreamingResponse
 from ._tasks import BackgroundTasks
+from ._uploads import FilePart
 
 __all__ = [
     "Accepted",
@@ -41,7 +44,9 @@ __all__ = [
     "ConflictError",
     "Created",
     "Endpoint",
+    "FilePart",
     "ForbiddenError",
+    "FormPart",
     "GoneError",
     "HTTPError",
     "InternalServerError",
@@ -59,6 +64,7 @@ __all__ = [
     "SSEResponse",
     "ServerSentEvent",
     "ServiceUnavailableError",
+    "SetCookie",
     "StreamingResponse",
     "TooManyRequestsError",
     "UnsupportedMediaTypeError",

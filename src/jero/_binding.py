@@ -50,6 +50,9 @@ class Binder:
     bind: Callable[..., Any]
     awaits: bool = False
     phase: int = PLAIN
+    release: Callable[[Scope], None] | None = None
+    """Runs after the response (sent or failed) to free what `bind` held for the request,
+    such as an upload spooled to disk."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -57,6 +60,17 @@ class Limits:
     """Per-app request limits; each breach is a 413 problem."""
 
     max_body_size: int = 1024 * 1024
+    """Bytes of a `json` or `content` body."""
+    max_form_size: int = 16 * 1024 * 1024
+    """Bytes of a `form` body (multipart or urlencoded), files included."""
+    max_form_parts: int = 1000
+    """Parts (or urlencoded fields) in one form."""
+    max_part_size: int = 1024 * 1024
+    """Bytes of one non-file form part: text, `bytes`, JSON; files are bounded by
+    `max_form_size` only."""
+    spool_threshold: int = 1024 * 1024
+    """File bytes one request keeps in memory; past it, file parts go to a temporary
+    file that is removed when the request ends."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -370,6 +384,21 @@ def build_content(tp: Any, ctx: BindContext) -> Binder:
     return Binder(bind_content, awaits=True, phase=BODY)
 
 
+# --- forms and cookies: their own modules build on this one, imported at wiring -----
+
+
+def build_form(tp: Any, ctx: BindContext) -> Binder:
+    from ._forms import build_form
+
+    return build_form(tp, ctx)
+
+
+def build_cookies(tp: Any, ctx: BindContext) -> Binder:
+    from ._cookies import build_cookies
+
+    return build_cookies(tp, ctx)
+
+
 # --- user -------------------------------------------------------------------------
 
 
@@ -387,8 +416,10 @@ SOURCES: dict[str, Source] = {
     "path": Source(build_path),
     "params": Source(build_params),
     "headers": Source(build_headers),
+    "cookies": Source(build_cookies),
     "raw_headers": Source(build_raw_headers),
     "json": Source(build_json, reads_body=True),
     "content": Source(build_content, reads_body=True),
+    "form": Source(build_form, reads_body=True),
     "user": Source(build_user),
 }

@@ -272,6 +272,8 @@ def json_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -
     ) -> None:
         body = _json_encode(value.json)
         extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+        if value.cookies:
+            extra += [cookie.header() for cookie in value.cookies]
         status = value.status_code or default_status
         await send_body(send, status, finish_headers(JSON, extra, len(body)), body, head)
 
@@ -281,6 +283,8 @@ def json_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -
 def bytes_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -> Responder:
     async def respond(send: Send, value: BytesResponse[Any], head: bool, receive: Receive) -> None:
         extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+        if value.cookies:
+            extra += [cookie.header() for cookie in value.cookies]
         media_type = value.media_type.encode("latin-1")
         headers = finish_headers(media_type, extra, len(value.content))
         await send_body(send, value.status_code or default_status, headers, value.content, head)
@@ -291,6 +295,8 @@ def bytes_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) 
 def no_content_responder(encode_headers: HeaderEncoder) -> Responder:
     async def respond(send: Send, value: NoContent[Any], head: bool, receive: Receive) -> None:
         extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+        if value.cookies:
+            extra += [cookie.header() for cookie in value.cookies]
         headers = [(k, v) for k, v in extra if k != CONTENT_TYPE]
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b""})

@@ -7,9 +7,13 @@ the header block and the OpenAPI entry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ._headers import RawHeaders
+
+if TYPE_CHECKING:
+    from ._cookies import SetCookie
 
 __all__ = ["Accepted", "BytesResponse", "Created", "JSONResponse", "NoContent"]
 
@@ -20,7 +24,7 @@ class JSONResponse[T, H = None]:
     """A JSON body with an explicit status and/or headers. `status_code=None` keeps the
     route's default (201 for `Resource.create`, 200 elsewhere)."""
 
-    __slots__ = ("headers", "json", "raw_headers", "status_code")
+    __slots__ = ("cookies", "headers", "json", "raw_headers", "status_code")
 
     default_status: int | None = None
 
@@ -31,11 +35,13 @@ class JSONResponse[T, H = None]:
         headers: H | None = None,
         status_code: int | None = None,
         raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
     ) -> None:
         self.json = json
         self.headers = headers
         self.status_code = status_code if status_code is not None else self.default_status
         self.raw_headers = raw_headers
+        self.cookies = cookies
 
 
 class Created[T, H = None](JSONResponse[T, H]):
@@ -45,9 +51,14 @@ class Created[T, H = None](JSONResponse[T, H]):
     default_status = 201
 
     def __init__(
-        self, json: T, *, headers: H | None = None, raw_headers: ExtraHeaders | None = None
+        self,
+        json: T,
+        *,
+        headers: H | None = None,
+        raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
     ) -> None:
-        super().__init__(json, headers=headers, raw_headers=raw_headers)
+        super().__init__(json, headers=headers, raw_headers=raw_headers, cookies=cookies)
 
 
 class Accepted[T, H = None](JSONResponse[T, H]):
@@ -57,15 +68,20 @@ class Accepted[T, H = None](JSONResponse[T, H]):
     default_status = 202
 
     def __init__(
-        self, json: T, *, headers: H | None = None, raw_headers: ExtraHeaders | None = None
+        self,
+        json: T,
+        *,
+        headers: H | None = None,
+        raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
     ) -> None:
-        super().__init__(json, headers=headers, raw_headers=raw_headers)
+        super().__init__(json, headers=headers, raw_headers=raw_headers, cookies=cookies)
 
 
 class BytesResponse[H = None]:
     """A raw body with its media type."""
 
-    __slots__ = ("content", "headers", "media_type", "raw_headers", "status_code")
+    __slots__ = ("content", "cookies", "headers", "media_type", "raw_headers", "status_code")
 
     def __init__(
         self,
@@ -75,23 +91,30 @@ class BytesResponse[H = None]:
         headers: H | None = None,
         status_code: int | None = None,
         raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
     ) -> None:
         self.content = content
         self.media_type = media_type
         self.headers = headers
         self.status_code = status_code
         self.raw_headers = raw_headers
+        self.cookies = cookies
 
 
 class NoContent[H = None]:
     """204 No Content: no body, no content-type, no content-length."""
 
-    __slots__ = ("headers", "raw_headers")
+    __slots__ = ("cookies", "headers", "raw_headers")
 
     status_code = 204
 
     def __init__(
-        self, *, headers: H | None = None, raw_headers: ExtraHeaders | None = None
+        self,
+        *,
+        headers: H | None = None,
+        raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
     ) -> None:
         self.headers = headers
         self.raw_headers = raw_headers
+        self.cookies = cookies

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from ._asgi import Receive, Scope
+from ._asgi import Receive, Scope, Send
 from ._binding import BODY, SOURCES, BindContext, Binder, Limits, UserSource
 from ._errors import WiringError
 from ._render import RenderPlan, Responder, build_render_plan, is_struct_type
@@ -143,17 +143,59 @@ def plan_handler(
         # takes the user: the guard runs first and its value is not passed on.
         binders.insert(0, auth.guard_binder())
         method = _drop_first(method)
+    invoke, respond = build_invoker(method, binders), render.responder
+    releases = [b.release for b in binders if b.release is not None]
+    if releases:
+        invoke, respond = _releasing(invoke, respond, releases)
     return HandlerPlan(
         owner=cls,
         operation=op,
         template=template,
-        invoke=build_invoker(method, binders),
-        respond=render.responder,
+        invoke=invoke,
+        respond=respond,
         render=render,
         parameters=annotations,
         mount=route,
         auth=auth,
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Held:
+    """A handler's result travelling from `invoke` to `respond` with its request."""
+
+    value: Any
+    scope: Scope
+
+
+def _releasing(
+    invoke: Invoker, respond: Responder, releases: list[Callable[[Scope], None]]
+) -> tuple[Invoker, Responder]:
+    """Pair `invoke` and `respond` so what binding held (spooled uploads) is released
+    once the response is sent, or as soon as binding or the handler fails.
+
+    The result reaches `respond` wrapped with its scope, so handlers that hold nothing
+    keep the app's request path exactly as it is.
+    """
+
+    def release(scope: Scope) -> None:
+        for each in releases:
+            each(scope)
+
+    async def invoke_holding(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+        try:
+            return _Held(await invoke(scope, receive, values), scope)
+        except BaseException:
+            release(scope)
+            raise
+
+    async def respond_releasing(send: Send, held: _Held, head: bool) -> None:
+        try:
+            await respond(send, held.value, head)
+        finally:
+            release(held.scope)
+
+    return invoke_holding, respond_releasing
 
 
 def _resolve_hints(function: Callable[..., Any], where: str) -> dict[str, Any]:

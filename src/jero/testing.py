@@ -10,6 +10,9 @@ sends `http.disconnect` to the app and waits for the request task to finish.
 
 `iter_ndjson` / `iter_sse` (and `aiter_*` for the async client) decode a streamed body
 item by item as it arrives, so a test can stop reading (and disconnect) at any point.
+
+The default base URL is `https://testserver`: jero's cookies are `Secure` by default,
+and httpx's cookie jar, like a browser, only sends those back over https.
 """
 
 from __future__ import annotations
@@ -238,7 +241,7 @@ class AsyncTestClient(httpx.AsyncClient):
         self,
         app: ASGIApp,
         *,
-        base_url: str = "http://testserver",
+        base_url: str = "https://testserver",
         root_path: str = "",
         lifespan: bool = True,
         **kwargs: Any,
@@ -311,7 +314,7 @@ class TestClient(httpx.Client):
         self,
         app: ASGIApp,
         *,
-        base_url: str = "http://testserver",
+        base_url: str = "https://testserver",
         root_path: str = "",
         lifespan: bool = True,
         backend: str = "asyncio",

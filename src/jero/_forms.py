@@ -1,0 +1,463 @@
+"""`form: S`: a multipart or urlencoded body bound to a Struct, one field per part.
+
+Wiring reads the Struct once and gives every field a converter for the part(s) that
+carry it: text converted to the field's type, raw `bytes`, a Struct decoded from a JSON
+part, a `FilePart`, or a `FormPart` (a value plus its part's metadata); `list[...]`
+collects repeated names. At request time the body is read into parts
+(`_form_reader`) and each field is one converter call; the Struct is then built
+directly, so no msgspec decoder ever sees a `FilePart`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import functools
+import types
+import typing
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from ._asgi import Receive, Scope
+from ._binding import (
+    BODY,
+    INVALID_UTF8,
+    BindContext,
+    Binder,
+    Limits,
+    read_body,
+    require_struct,
+)
+from ._errors import (
+    InputProblem,
+    InvalidBodyError,
+    InvalidInputError,
+    MediaTypeProblem,
+    WiringError,
+    WrongMediaTypeError,
+    describe_decode_error,
+)
+from ._form_reader import (
+    Part,
+    Parts,
+    TextPart,
+    Wanted,
+    parse_content_type,
+    parse_urlencoded,
+    read_multipart,
+)
+from ._headers import RawHeaders
+from ._render import is_json_body_type, is_struct_type
+from ._uploads import FilePart, Spool
+
+__all__ = ["FormPart"]
+
+MULTIPART = "multipart/form-data"
+URLENCODED = "application/x-www-form-urlencoded"
+_SPOOLS = "jero.spools"
+"""Scope key of the request's on-disk spools, closed by `release_spools`."""
+
+
+class FormPart[T, H = None]:
+    """A part's value with its metadata: `form.avatar: FormPart[bytes, AvatarHeaders]`.
+
+    `value` is converted like a plain field of type `T`; `headers` is the part headers
+    converted to the Struct `H` (header `X-Checksum` fills field `x_checksum`), or None
+    when `H` is not given; `raw_headers` is every part header as sent.
+    """
+
+    __slots__ = ("content_type", "filename", "headers", "name", "raw_headers", "value")
+
+    headers: H
+
+    def __init__(
+        self,
+        value: T,
+        *,
+        name: str = "",
+        filename: str | None = None,
+        content_type: str | None = None,
+        headers: Any = None,
+        raw_headers: RawHeaders | None = None,
+    ) -> None:
+        self.value = value
+        self.name = name
+        self.filename = filename
+        self.content_type = content_type
+        self.headers = headers
+        self.raw_headers = raw_headers if raw_headers is not None else RawHeaders()
+
+    def __repr__(self) -> str:
+        return (
+            f"FormPart(value={self.value!r}, name={self.name!r}, "
+            f"content_type={self.content_type!r}, headers={self.headers!r})"
+        )
+
+
+class PartError(Exception):
+    """A part that does not convert to its field's type; `reason` never holds its value."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+type Convert = Callable[[Any], Any]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldPlan:
+    """How one Struct field is filled from the parts named `key`."""
+
+    attr: str
+    key: str
+    convert: Convert
+    file: bool
+    repeated: bool
+    optional: bool
+    has_default: bool
+    check_list: Callable[[list[Any]], list[Any]] | None
+
+
+# --- wiring -------------------------------------------------------------------------
+
+
+def plan_form(struct: type[msgspec.Struct], where: str) -> tuple[FieldPlan, ...]:
+    hints = typing.get_type_hints(struct, include_extras=True)
+    plans: list[FieldPlan] = []
+    for field in msgspec.structs.fields(struct):
+        at = f"{where}: field `{field.name}` of {struct.__name__}"
+        tp, optional = _strip_none(hints[field.name])
+        repeated, element, check_list = _unwrap_list(tp, at)
+        convert, is_file = _element_converter(element, at)
+        plans.append(
+            FieldPlan(
+                attr=field.name,
+                key=field.encode_name,
+                convert=convert,
+                file=is_file,
+                repeated=repeated,
+                optional=optional,
+                has_default=not field.required,
+                check_list=check_list,
+            )
+        )
+    return tuple(plans)
+
+
+def _strip_none(tp: Any) -> tuple[Any, bool]:
+    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(members) < len(typing.get_args(tp)):
+            return functools.reduce(_union, members), True
+    return tp, False
+
+
+def _union(left: Any, right: Any) -> Any:
+    return left | right
+
+
+def _unwrap_list(tp: Any, at: str) -> tuple[bool, Any, Callable[[list[Any]], list[Any]] | None]:
+    """(repeated, element type, check of list-level constraints such as max_length)."""
+    metadata: tuple[Any, ...] = ()
+    base = tp
+    if typing.get_origin(tp) is typing.Annotated:
+        base, *extra = typing.get_args(tp)
+        metadata = tuple(extra)
+    origin = typing.get_origin(base)
+    if origin in (tuple, set, frozenset):
+        raise WiringError(f"{at}: collect repeated parts with list[...], not {origin.__name__}")
+    if origin is not list:
+        return False, tp, None
+    (element,) = typing.get_args(base)
+    if typing.get_origin(element) is list:
+        raise WiringError(f"{at}: list[list[...]] has no form encoding; use one list")
+    if not metadata:
+        return True, element, None
+    constrained: Any = typing.Annotated[list[Any], *metadata]
+
+    def check_list(values: list[Any]) -> list[Any]:
+        try:
+            msgspec.convert(values, constrained)
+        except msgspec.ValidationError as error:
+            raise PartError(describe_decode_error(error)) from None
+        return values
+
+    return True, element, check_list
+
+
+def _element_converter(tp: Any, at: str) -> tuple[Convert, bool]:
+    """The converter for one part of type `tp`, and whether that part is a file."""
+    base = typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+    if base is FilePart:
+        return _identity, True
+    if typing.get_origin(base) is FormPart or base is FormPart:
+        return _form_part_converter(base, at), False
+    return _value_converter(tp, at), False
+
+
+def _value_converter(tp: Any, at: str) -> Convert:
+    """A part's bytes → the value of a plain field (or of `FormPart[T]`'s `T`)."""
+    base = typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+    if base is bytes:
+        return _part_bytes
+    if base is FilePart or typing.get_origin(base) is FormPart or base is FormPart:
+        raise WiringError(f"{at}: FormPart[...] carries a value, not {_name(base)}")
+    if is_json_body_type(base) or _is_json_container(base):
+        return _json_converter(tp)
+    if _is_text_type(base):
+        return _text_converter(tp, _accepts_on(base))
+    raise WiringError(
+        f"{at}: {_name(tp)} cannot be read from a form part; use str, int, float, bool, an "
+        f"enum, a Literal, a date/time, uuid, bytes, a Struct (a JSON part), FilePart, "
+        f"FormPart[T] or list[...] of those"
+    )
+
+
+_TEXT_TYPES: frozenset[Any] = frozenset(
+    {
+        str,
+        int,
+        float,
+        bool,
+        decimal.Decimal,
+        datetime.datetime,
+        datetime.date,
+        datetime.time,
+        datetime.timedelta,
+        uuid.UUID,
+    }
+)
+
+
+def _is_text_type(tp: Any) -> bool:
+    """Types msgspec converts from a string."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _is_text_type(typing.get_args(tp)[0])
+    if origin is typing.Literal:
+        return True
+    if origin in (types.UnionType, typing.Union):
+        return all(_is_text_type(a) for a in typing.get_args(tp))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return True
+    return tp in _TEXT_TYPES
+
+
+def _is_json_container(tp: Any) -> bool:
+    """`dict[str, X]` parts are JSON too."""
+    return typing.get_origin(tp) is dict
+
+
+def _accepts_on(tp: Any) -> bool:
+    """A checked HTML checkbox sends "on"; a plain bool field takes it as true."""
+    return tp is bool
+
+
+def _identity(part: Any) -> Any:
+    return part
+
+
+def _part_bytes(part: TextPart) -> bytes:
+    return part.data
+
+
+def _part_text(part: TextPart) -> str:
+    try:
+        return part.data.decode(part.charset or "utf-8")
+    except LookupError:
+        raise PartError("Unknown charset of the part") from None
+    except UnicodeDecodeError:
+        raise PartError(f"The part is not valid {part.charset or 'utf-8'} text") from None
+
+
+def _text_converter(tp: Any, accepts_on: bool) -> Convert:
+    def convert_text(part: TextPart) -> Any:
+        text = _part_text(part)
+        if accepts_on and text == "on":
+            return True
+        try:
+            return msgspec.convert(text, tp, strict=False)
+        except msgspec.ValidationError as error:
+            raise PartError(describe_decode_error(error)) from None
+
+    return convert_text
+
+
+def _json_converter(tp: Any) -> Convert:
+    decode = msgspec.json.Decoder(tp).decode
+
+    def convert_json(part: TextPart) -> Any:
+        try:
+            return decode(part.data)
+        except msgspec.DecodeError as error:  # ValidationError included
+            raise PartError(describe_decode_error(error)) from None
+        except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
+            raise PartError(INVALID_UTF8) from None
+
+    return convert_json
+
+
+def _form_part_converter(tp: Any, at: str) -> Convert:
+    args = typing.get_args(tp)
+    if not args:
+        raise WiringError(f"{at}: FormPart needs its value type, e.g. FormPart[bytes]")
+    value_type, headers_type = args[0], args[1] if len(args) > 1 else None
+    if typing.get_origin(value_type) is list or _strip_none(value_type)[1]:
+        raise WiringError(
+            f"{at}: FormPart[{_name(value_type)}] is one part; write list[FormPart[T]] "
+            f"for repeats and FormPart[T] | None for an optional part"
+        )
+    convert_value = _value_converter(value_type, at)
+    convert_headers = _part_headers_converter(headers_type, at)
+
+    def convert_form_part(part: TextPart) -> FormPart[Any, Any]:
+        return FormPart(
+            convert_value(part),
+            name=part.name,
+            filename=part.filename,
+            content_type=part.content_type,
+            headers=convert_headers(part.headers),
+            raw_headers=RawHeaders(part.headers),
+        )
+
+    return convert_form_part
+
+
+def _part_headers_converter(
+    headers_type: Any, at: str
+) -> Callable[[Sequence[tuple[str, str]]], Any]:
+    if headers_type is None or headers_type is type(None):
+        return _no_headers
+    if not is_struct_type(headers_type):
+        raise WiringError(
+            f"{at}: the part headers type {_name(headers_type)} must be a msgspec Struct"
+        )
+    struct: type[msgspec.Struct] = headers_type
+    wire = {f.encode_name.lower().replace("_", "-"): f.encode_name for f in _fields(struct)}
+
+    def convert_headers(headers: Sequence[tuple[str, str]]) -> Any:
+        found: dict[str, str] = {}
+        for name, value in headers:
+            key = wire.get(name.lower())
+            if key is not None:
+                found.setdefault(key, value)
+        try:
+            return msgspec.convert(found, struct, strict=False)
+        except msgspec.ValidationError as error:
+            raise PartError(f"{describe_decode_error(error)} (in the part headers)") from None
+
+    return convert_headers
+
+
+def _no_headers(headers: Sequence[tuple[str, str]]) -> None:
+    return None
+
+
+def _fields(struct: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    return msgspec.structs.fields(struct)
+
+
+def _name(tp: Any) -> str:
+    return tp.__name__ if isinstance(tp, type) else repr(tp)
+
+
+# --- request time -----------------------------------------------------------------------
+
+
+def _invalid(reason: str, path: str) -> InvalidBodyError:
+    """422 naming the field; a nested path from a JSON part is kept under it."""
+    if " - at `$" in reason:
+        reason = reason.replace(" - at `$", f" - at `{path}", 1)
+    else:
+        reason = f"{reason} - at `{path}`"
+    return InvalidBodyError(InputProblem("form", reason))
+
+
+def assemble(struct: type[msgspec.Struct], plans: tuple[FieldPlan, ...], parts: Parts) -> Any:
+    """Build the Struct from its parts; a missing or failing part is a 422."""
+    values: dict[str, Any] = {}
+    for plan in plans:
+        found = parts.get(plan.key)
+        if not found:
+            if plan.has_default:
+                continue
+            if plan.optional:
+                values[plan.attr] = None
+                continue
+            reason = f"Object missing required field `{plan.key}`"
+            raise InvalidBodyError(InputProblem("form", reason))
+        if plan.repeated:
+            values[plan.attr] = _convert_all(plan, found)
+        else:
+            try:
+                values[plan.attr] = plan.convert(found[0])
+            except PartError as error:
+                raise _invalid(error.reason, f"$.{plan.key}") from None
+    try:
+        return struct(**values)
+    except (TypeError, ValueError) as error:  # raised by a __post_init__ check
+        raise InvalidBodyError(InputProblem("form", str(error))) from None
+
+
+def _convert_all(plan: FieldPlan, found: list[Part]) -> list[Any]:
+    converted: list[Any] = []
+    for index, part in enumerate(found):
+        try:
+            converted.append(plan.convert(part))
+        except PartError as error:
+            raise _invalid(error.reason, f"$.{plan.key}[{index}]") from None
+    if plan.check_list is not None:
+        try:
+            plan.check_list(converted)
+        except PartError as error:
+            raise _invalid(error.reason, f"$.{plan.key}") from None
+    return converted
+
+
+def release_spools(scope: Scope) -> None:
+    """Close the request's on-disk spools; runs once the response is sent (or failed)."""
+    spools: list[Spool] | None = scope.pop(_SPOOLS, None)
+    if spools:
+        for spool in spools:
+            spool.close()
+
+
+def build_form(tp: Any, ctx: BindContext) -> Binder:
+    struct = require_struct(tp, ctx)
+    plans = plan_form(struct, ctx.where)
+    wanted = Wanted(
+        names=frozenset(p.key for p in plans),
+        files=frozenset(p.key for p in plans if p.file),
+    )
+    limits: Limits = ctx.limits
+    expected = f"{MULTIPART} or {URLENCODED}"
+
+    async def bind_form(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+        kind, options = parse_content_type(scope)
+        if kind == MULTIPART:
+            boundary = options.get("boundary")
+            if not boundary:
+                raise InvalidInputError(
+                    InputProblem("headers", "multipart/form-data without a boundary")
+                )
+
+            def on_disk(spool: Spool) -> None:
+                scope.setdefault(_SPOOLS, []).append(spool)
+
+            parts = await read_multipart(
+                scope, receive, boundary=boundary, wanted=wanted, limits=limits, on_disk=on_disk
+            )
+        elif kind == URLENCODED:
+            body = await read_body(scope, receive, limits.max_form_size)
+            parts = parse_urlencoded(body, wanted, limits)
+        else:
+            raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))
+        return assemble(struct, plans, parts)
+
+    return Binder(bind_form, awaits=True, phase=BODY, release=release_spools)
