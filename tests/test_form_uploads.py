@@ -12,8 +12,8 @@ import msgspec
 import pytest
 
 from jero import BaseApp, Endpoint, FilePart, HTTPError, Limits
-from jero.testing import TestClient
-from tests.forms_support import CONTENT_TYPE, body, chunked, open_fds, part, play
+from jero.testing import AsyncTestClient, TestClient
+from tests.forms_support import body, chunked, open_fds, part, play
 
 KEPT: list[FilePart] = []
 """File parts a handler held on to, to check what is left of them afterwards."""
@@ -182,4 +182,29 @@ def test_the_body_streams_in_one_chunk_per_receive() -> None:
 def test_content_type_of_the_request_must_be_a_form() -> None:
     exchange = play(UploadApp(), "/upload", chunked(b"{}", 10), content_type="application/json")
     assert exchange.status == 415
-    assert CONTENT_TYPE.startswith("multipart/form-data")
+
+
+def test_an_epilogue_arriving_after_the_closing_delimiter_is_ignored() -> None:
+    messages = [
+        *chunked(_spooling_body(), 4096)[:-1],
+        {
+            "type": "http.request",
+            "body": chunked(_spooling_body(), 4096)[-1]["body"],
+            "more_body": True,
+        },
+        {"type": "http.request", "body": b"\r\nan epilogue", "more_body": True},
+        {"type": "http.request", "body": b" in two chunks", "more_body": False},
+    ]
+    exchange = play(UploadApp(limits=LIMITS), "/upload", messages)
+    assert exchange.status == 200
+    assert msgspec.json.decode(exchange.body)["size"] == 10_000
+
+
+@pytest.mark.anyio
+async def test_the_async_test_client_uploads_files_too() -> None:
+    async with AsyncTestClient(UploadApp(limits=LIMITS)) as client:
+        response = await client.post(
+            "/upload", data={"note": "n"}, files={"file": ("f.bin", b"z" * 3000)}
+        )
+    assert response.status_code == 200
+    assert response.json()["size"] == 3000

@@ -320,15 +320,25 @@ def test_file_parts_carry_their_metadata() -> None:
     }
 
 
-def test_an_empty_file_input_counts_as_no_file() -> None:
+@pytest.mark.parametrize("filename", ["", None])
+def test_an_empty_file_input_counts_as_no_file(filename: str | None) -> None:
     payload = body(
         part("title", "t"),
         part("file", b"content", filename="f.bin"),
-        part("avatar", b"", filename="", content_type="application/octet-stream"),
+        part("avatar", b"", filename=filename, content_type="application/octet-stream"),
     )
     with TestClient(app_for(Upload)) as client:
         response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+        urlencoded = client.post("/form", data={"title": "t", "file": "x", "avatar": ""})
     assert response.json()["values"]["avatar"] is None
+    assert urlencoded.json()["values"]["avatar"] is None
+
+
+def test_an_empty_file_with_a_filename_is_a_file() -> None:
+    payload = body(part("title", "t"), part("file", b"", filename="empty.txt"))
+    with TestClient(app_for(Upload)) as client:
+        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    assert response.json()["values"]["file"] == {"file": "empty.txt", "size": 0, "type": None}
 
 
 def test_a_missing_file_is_422() -> None:

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from ._asgi import HeaderList, Receive, Scope
+from ._asgi import Receive, Scope
 from ._binding import (
     BEFORE_BODY,
     BindContext,
@@ -37,6 +37,7 @@ from ._binding import (
     list_fields,
     struct_converter,
 )
+from ._cookies import request_cookies
 from ._errors import AuthenticationRequiredError, HTTPError, WiringError
 from ._render import is_struct_type
 
@@ -351,31 +352,11 @@ def _credential_reader(source: str, struct: type[msgspec.Struct]) -> CredentialR
     lists = list_fields(struct)
 
     def read_cookies(scope: Scope) -> Any:
-        pairs = [(k, v) for k, v in parse_cookie_pairs(scope["headers"]) if k in names]
+        pairs = [(k, v) for k, v in request_cookies(scope) if k in names]
         found = collect(pairs, lists)
         return _ABSENT if not required <= found.keys() else convert(found)
 
     return read_cookies
-
-
-def parse_cookie_pairs(headers: HeaderList) -> list[tuple[str, str]]:
-    """`name=value` pairs of every `Cookie` header, in order (RFC 6265 §5.4 syntax).
-
-    Surrounding double quotes are removed from a value; a pair without `=` is ignored.
-    """
-    pairs: list[tuple[str, str]] = []
-    for key, raw in headers:
-        if key != b"cookie":
-            continue
-        for part in raw.decode("latin-1").split(";"):
-            name, sep, value = part.partition("=")
-            if not sep:
-                continue
-            value = value.strip()
-            if len(value) >= 2 and value[0] == value[-1] == '"':
-                value = value[1:-1]
-            pairs.append((name.strip(), value))
-    return pairs
 
 
 # --- ready-made schemes ----------------------------------------------------------------

@@ -253,8 +253,8 @@ class _MultipartReader:
         segment = sink.segment
         if sink.spool is not None:
             await sink.spool.finish()
-            if segment.filename == "" and sink.spool.size == 0:
-                return  # a browser's file input with no file chosen: no part at all
+            if not segment.filename and sink.spool.size == 0:
+                return  # a file input with no file chosen: browsers still send a part
             part: Part = FilePart(
                 segment.name,
                 segment.filename,
@@ -302,10 +302,11 @@ def parse_urlencoded(body: bytes, wanted: Wanted, limits: Limits) -> Parts:
         data = raw_value.encode("latin-1")
         if len(data) > limits.max_part_size:
             raise OverLimitError(LimitProblem(f"form part `{name}`", limits.max_part_size))
-        part: Part = (
-            FilePart.from_bytes(data, name=name)
-            if name in wanted.files
-            else TextPart(name, None, None, None, (), data)
-        )
+        if name in wanted.files:
+            if not data:
+                continue  # an empty value is no file, as in a multipart body
+            part: Part = FilePart.from_bytes(data, name=name)
+        else:
+            part = TextPart(name, None, None, None, (), data)
         parts.setdefault(name, []).append(part)
     return parts
