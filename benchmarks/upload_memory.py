@@ -24,6 +24,7 @@ from typing import Any
 import msgspec
 
 from jero import BaseApp, Endpoint, FilePart, Limits
+from jero._asgi import Message
 
 BOUNDARY = "jero-upload-memory-benchmark"
 CHUNK = 64 * 1024
@@ -100,9 +101,9 @@ async def upload(app: UploadApp, size: int) -> tuple[int, dict[str, Any]]:
                 return {"type": "http.request", "body": b"", "more_body": False}
         return {"type": "http.request", "body": pending.pop(), "more_body": True}
 
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     scope = {
@@ -127,9 +128,9 @@ async def upload(app: UploadApp, size: int) -> tuple[int, dict[str, Any]]:
     return status, msgspec.json.decode(sent[1]["body"])
 
 
-async def run_lifespan(app: UploadApp) -> tuple[asyncio.Queue[dict[str, Any]], asyncio.Task[None]]:
-    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+async def run_lifespan(app: UploadApp) -> tuple[asyncio.Queue[Message], asyncio.Task[None]]:
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
     task = asyncio.create_task(app({"type": "lifespan"}, inbox.get, outbox.put))
     await inbox.put({"type": "lifespan.startup"})
     reply = await outbox.get()
@@ -179,6 +180,6 @@ async def main(megabytes: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Peak memory of a large multipart upload")
     parser.add_argument("--mb", type=int, default=200, help="upload size in MB (default 200)")
     asyncio.run(main(parser.parse_args().mb))

@@ -208,3 +208,13 @@ async def test_the_async_test_client_uploads_files_too() -> None:
         )
     assert response.status_code == 200
     assert response.json()["size"] == 3000
+
+
+def test_the_upload_memory_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/upload_memory.py at 3 MB: its own checks (status, digest, descriptors)."""
+    import asyncio
+
+    from benchmarks import upload_memory
+
+    asyncio.run(upload_memory.main(3))
+    assert "spooled to disk: True" in capsys.readouterr().out
