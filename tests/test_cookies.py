@@ -2,6 +2,7 @@
 headers, secure by default, validated when built, on every response type."""
 
 import datetime
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -14,9 +15,12 @@ from jero import (
     Created,
     Endpoint,
     JSONResponse,
+    NDJSONStreamingResponse,
     NoContent,
     Resource,
     SetCookie,
+    SSEResponse,
+    StreamingResponse,
     WiringError,
 )
 from jero._cookies import parse_cookie_header
@@ -323,3 +327,47 @@ def test_the_test_client_takes_per_request_cookies() -> None:
         assert client.get("/whoami", cookies={"sid": "per-request"}).json() == {
             "token": "per-request"
         }
+
+
+class Tick(msgspec.Struct):
+    n: int
+
+
+async def _ticks() -> AsyncIterator[Tick]:
+    for n in range(2):
+        yield Tick(n)
+
+
+async def _chunks() -> AsyncIterator[bytes]:
+    yield b"a"
+    yield b"b"
+
+
+class StreamsEndpoint(Endpoint, path="/streams"):
+    async def get(self) -> SSEResponse[Tick]:
+        return SSEResponse(_ticks(), cookies=[SetCookie("sse", "1")])
+
+    async def post(self) -> NDJSONStreamingResponse[Tick]:
+        return NDJSONStreamingResponse(_ticks(), cookies=[SetCookie("nd", "1")])
+
+    async def put(self) -> StreamingResponse:
+        return StreamingResponse(_chunks(), cookies=[SetCookie("raw", "1"), SetCookie("x", "2")])
+
+
+class StreamsApp(BaseApp):
+    async def _wire(self) -> None:
+        self._include_endpoint(StreamsEndpoint())
+
+
+def test_streaming_responses_emit_their_cookies() -> None:
+    with TestClient(StreamsApp()) as client:
+        sse = client.get("/streams")
+        ndjson = client.post("/streams")
+        raw = client.put("/streams")
+    assert sse.headers.get_list("set-cookie") == ["sse=1; Path=/; Secure; HttpOnly; SameSite=Lax"]
+    assert ndjson.headers.get_list("set-cookie") == ["nd=1; Path=/; Secure; HttpOnly; SameSite=Lax"]
+    assert raw.content == b"ab"
+    assert raw.headers.get_list("set-cookie") == [
+        "raw=1; Path=/; Secure; HttpOnly; SameSite=Lax",
+        "x=2; Path=/; Secure; HttpOnly; SameSite=Lax",
+    ]

@@ -11,7 +11,7 @@ import anyio
 import msgspec
 import pytest
 
-from jero import BaseApp, Endpoint, FilePart, HTTPError, Limits
+from jero import BaseApp, Endpoint, FilePart, HTTPError, Limits, StreamingResponse
 from jero.testing import AsyncTestClient, TestClient
 from tests.forms_support import body, chunked, open_fds, part, play
 
@@ -218,3 +218,25 @@ def test_the_upload_memory_benchmark_runs(capsys: pytest.CaptureFixture[str]) ->
 
     asyncio.run(upload_memory.main(3))
     assert "spooled to disk: True" in capsys.readouterr().out
+
+
+class EchoEndpoint(Endpoint, path="/echo"):
+    async def post(self, form: Upload) -> StreamingResponse:
+        KEPT.append(form.file)
+        return StreamingResponse(aiter(form.file), media_type="application/octet-stream")
+
+
+class EchoApp(BaseApp):
+    async def _wire(self) -> None:
+        self._include_endpoint(EchoEndpoint())
+
+
+def test_a_spooled_upload_lives_until_a_streamed_response_has_sent_it() -> None:
+    data = bytes(range(256)) * 8192  # 2 MiB: spooled, and streamed back in two chunks
+    before = open_fds()
+    with TestClient(EchoApp(limits=LIMITS)) as client:
+        response = client.post("/echo", files={"file": ("f.bin", data)})
+        assert response.status_code == 200
+        assert response.content == data
+    assert open_fds() == before
+    _assert_released()

@@ -140,6 +140,8 @@ def _responder(
         stream = value.stream
         try:
             extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+            if value.cookies:
+                extra += [cookie.header() for cookie in value.cookies]
             if defaults is None:
                 base: HeaderList = [(CONTENT_TYPE, value.media_type.encode("latin-1"))]
             else:

@@ -21,10 +21,13 @@ raises), shielded from cancellation, so an `await` in its teardown always comple
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterable, AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._responses import ExtraHeaders
+
+if TYPE_CHECKING:
+    from ._cookies import SetCookie
 
 __all__ = [
     "NDJSONStreamingResponse",
@@ -79,7 +82,7 @@ class StreamingResponse[H = None]:
     The content type is `media_type`, unless `raw_headers` carries a `content-type`.
     """
 
-    __slots__ = ("headers", "media_type", "raw_headers", "status_code", "stream")
+    __slots__ = ("cookies", "headers", "media_type", "raw_headers", "status_code", "stream")
 
     def __init__(
         self,
@@ -89,6 +92,7 @@ class StreamingResponse[H = None]:
         headers: H | None = None,
         status_code: int | None = None,
         raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
     ) -> None:
         _require_async_iterable(stream, "StreamingResponse")
         self.stream = stream
@@ -96,6 +100,7 @@ class StreamingResponse[H = None]:
         self.headers = headers
         self.status_code = status_code
         self.raw_headers = raw_headers
+        self.cookies = cookies
 
 
 class NDJSONStreamingResponse[T, H = None]:
@@ -104,7 +109,7 @@ class NDJSONStreamingResponse[T, H = None]:
     `T` is a msgspec Struct, `list[Struct]`, or a union of tagged Structs.
     """
 
-    __slots__ = ("headers", "raw_headers", "status_code", "stream")
+    __slots__ = ("cookies", "headers", "raw_headers", "status_code", "stream")
 
     def __init__(
         self,
@@ -113,12 +118,14 @@ class NDJSONStreamingResponse[T, H = None]:
         headers: H | None = None,
         status_code: int | None = None,
         raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
     ) -> None:
         _require_async_iterable(stream, "NDJSONStreamingResponse")
         self.stream = stream
         self.headers = headers
         self.status_code = status_code
         self.raw_headers = raw_headers
+        self.cookies = cookies
 
 
 class SSEResponse[T, H = None]:
@@ -129,7 +136,7 @@ class SSEResponse[T, H = None]:
     long, so proxies and clients keep an idle stream open.
     """
 
-    __slots__ = ("headers", "keepalive", "raw_headers", "status_code", "stream")
+    __slots__ = ("cookies", "headers", "keepalive", "raw_headers", "status_code", "stream")
 
     def __init__(
         self,
@@ -139,6 +146,7 @@ class SSEResponse[T, H = None]:
         headers: H | None = None,
         status_code: int | None = None,
         raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
     ) -> None:
         _require_async_iterable(stream, "SSEResponse")
         if keepalive is not None and not keepalive > 0:
@@ -150,3 +158,4 @@ class SSEResponse[T, H = None]:
         self.headers = headers
         self.status_code = status_code
         self.raw_headers = raw_headers
+        self.cookies = cookies

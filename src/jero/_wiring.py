@@ -189,9 +189,9 @@ def _releasing(
             release(scope)
             raise
 
-    async def respond_releasing(send: Send, held: _Held, head: bool) -> None:
+    async def respond_releasing(send: Send, held: _Held, head: bool, receive: Receive) -> None:
         try:
-            await respond(send, held.value, head)
+            await respond(send, held.value, head, receive)
         finally:
             release(held.scope)
 
