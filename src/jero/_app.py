@@ -143,28 +143,17 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     # --- ASGI ----------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "http":
-            await self.__http(scope, receive, send)
-        elif kind == "lifespan":
-            await self.__lifespan(receive, send)
-        elif kind == "websocket":
-            await receive()  # websocket.connect
-            await send({"type": "websocket.close", "code": 1000})
-        else:
-            raise RuntimeError(f"jero does not serve {kind!r} scopes")
-
-    async def __http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request path, top to bottom: route, bind and call, encode, send."""
+        if scope["type"] != "http":
+            await self.__other_scope(scope, receive, send)
+            return
         router = self.__router
         if router is None:
             await send_problem(send, _NOT_READY)
             return
         path: str = scope["path"]
-        root_path: str = scope.get("root_path", "")
-        if root_path and path.startswith(root_path):
-            rest = path[len(root_path) :]
-            if not rest or rest[0] == "/":  # "/api" is the root of "/api/x", not of "/apiary"
-                path = rest or "/"
+        if root_path := scope.get("root_path"):
+            path = _below_root(path, root_path)
         found = router.lookup(path)
         method: str = scope["method"]
         head = method == "HEAD"
@@ -177,21 +166,30 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await _answer_without_handler(table, method, head, send)
             return
         try:
-            try:
-                result = await plan.invoke(scope, receive, values)
+            result = await plan.invoke(scope, receive, values)
+            encode = plan.encode
+            if encode is None:  # a stream, or uploads held until the response is sent
                 await plan.respond(send, result, head, receive)
-            except HTTPError as error:
-                # Rendering the problem runs user data (params, headers): when that
-                # fails too, it is answered below like any other uncaught exception.
-                await send_problem(send, error, head)
+                return
+            status, headers, body = encode(result)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if head else body})
+        except HTTPError as error:
+            await _send_error(send, error, head, scope)
         except ClientDisconnectError:
             return
         except Exception:
-            logger.exception("Unhandled error in %s %s", method, scope["path"])
-            # When the response had already started (the client went away mid-send),
-            # the server refuses a second start; nothing more can be told to the client.
-            with contextlib.suppress(Exception):
-                await send_problem(send, _INTERNAL, head)
+            await _send_crash(send, head, scope)
+
+    async def __other_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self.__lifespan(receive, send)
+        elif kind == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1000})
+        else:
+            raise RuntimeError(f"jero does not serve {kind!r} scopes")
 
     async def __lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -267,3 +265,31 @@ async def _answer_without_handler(table: MethodTable, method: str, head: bool, s
         return
     error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
     await send_problem(send, error, head)
+
+
+def _below_root(path: str, root_path: str) -> str:
+    """`path` seen from the app's mount point: "/api" is the root of "/api/x", not of
+    "/apiary"."""
+    if path.startswith(root_path):
+        rest = path[len(root_path) :]
+        if not rest or rest[0] == "/":
+            return rest or "/"
+    return path
+
+
+async def _send_error(send: Send, error: HTTPError[Any], head: bool, scope: Scope) -> None:
+    """An `HTTPError` as its problem document. Rendering it runs user data (params,
+    headers); when that fails too, it is answered like any other uncaught exception."""
+    try:
+        await send_problem(send, error, head)
+    except Exception:
+        await _send_crash(send, head, scope)
+
+
+async def _send_crash(send: Send, head: bool, scope: Scope) -> None:
+    """Log the exception being handled and answer the static 500 problem."""
+    logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
+    # When the response had already started (the client went away mid-send), the
+    # server refuses a second start; nothing more can be told to the client.
+    with contextlib.suppress(Exception):
+        await send_problem(send, _INTERNAL, head)

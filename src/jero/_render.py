@@ -27,6 +27,13 @@ read `receive` (to notice a client that disconnects mid-stream)."""
 
 type HeaderEncoder = Callable[[Any], HeaderList]
 
+type Rendered = tuple[int, HeaderList, bytes]
+"""A buffered response: status, headers (content-length included) and body."""
+
+type Encoder = Callable[[Any], Rendered]
+
+type _Wrapper = JSONResponse[Any, Any] | BytesResponse[Any] | NoContent[Any]
+
 JSON = b"application/json"
 TEXT = b"text/plain; charset=utf-8"
 OCTETS = b"application/octet-stream"
@@ -54,6 +61,8 @@ class RenderPlan:
 
     responder: Responder
     shapes: tuple[ResponseShape, ...]
+    encode: Encoder | None = None
+    """Set when every outcome is a buffered body: the app then encodes and sends itself."""
 
     @property
     def streams(self) -> bool:
@@ -94,36 +103,45 @@ def build_render_plan(annotation: Any, default_status: int, where: str) -> Rende
             f"{where}: return type {type_name(annotation)} may be None; return NoContent() "
             f"for a 204 instead, e.g. -> Widget | NoContent"
         )
-    by_class: dict[type[Any], Responder] = {}
+    by_class: dict[type[Any], Encoder | Responder] = {}
+    streams: set[type[Any]] = set()
     shapes: list[ResponseShape] = []
     for member in members:
-        runtime_class, responder, shape = _compile_member(member, default_status, where)
-        by_class.setdefault(runtime_class, responder)
+        runtime_class, render, shape = _compile_member(member, default_status, where)
+        by_class.setdefault(runtime_class, render)
         shapes.append(shape)
-    if len(by_class) == 1:
-        return RenderPlan(next(iter(by_class.values())), tuple(shapes))
-    return RenderPlan(_dispatch_by_class(by_class), tuple(shapes))
+        if shape.streaming:
+            streams.add(runtime_class)
+    if not streams:
+        encode = _encode_by_class(cast(dict[type[Any], Encoder], by_class))
+        return RenderPlan(responder_for(encode), tuple(shapes), encode)
+    responders = {
+        cls: cast(Responder, render) if cls in streams else responder_for(cast(Encoder, render))
+        for cls, render in by_class.items()
+    }
+    return RenderPlan(_respond_by_class(responders), tuple(shapes))
 
 
 def _compile_member(
     member: Any, default_status: int, where: str
-) -> tuple[type[Any], Responder, ResponseShape]:
+) -> tuple[type[Any], Encoder | Responder, ResponseShape]:
+    """A union member's runtime class, its encoder (a responder, for a stream) and shape."""
     origin: Any = typing.get_origin(member) or member
     args = typing.get_args(member)
     if is_json_body_type(member) and typing.get_origin(member) not in (types.UnionType,):
         runtime = list if typing.get_origin(member) is list else member
         return (
             runtime,
-            plain_responder(default_status, JSON, _json_encode),
+            plain_encoder(default_status, JSON, _json_encode),
             ResponseShape(default_status, "application/json", member, None),
         )
     if member is str:
         encode: Callable[[Any], bytes] = str.encode
         shape = ResponseShape(default_status, "text/plain", str, None)
-        return str, plain_responder(default_status, TEXT, encode), shape
+        return str, plain_encoder(default_status, TEXT, encode), shape
     if member is bytes:
         shape = ResponseShape(default_status, "application/octet-stream", bytes, None)
-        return bytes, plain_responder(default_status, OCTETS, bytes), shape
+        return bytes, plain_encoder(default_status, OCTETS, bytes), shape
     if _is_subclass(origin, JSONResponse):
         if not args:
             raise WiringError(
@@ -136,16 +154,16 @@ def _compile_member(
                 f"or list[Struct]"
             )
         status = getattr(origin, "default_status", None) or default_status
-        responder = json_wrapper_responder(status, build_header_encoder(headers_type))
-        return origin, responder, ResponseShape(status, "application/json", body_type, headers_type)
+        encoder = json_wrapper_encoder(status, build_header_encoder(headers_type))
+        return origin, encoder, ResponseShape(status, "application/json", body_type, headers_type)
     if _is_subclass(origin, BytesResponse):
         headers_type = headers_arg(args, where)
-        responder = bytes_wrapper_responder(default_status, build_header_encoder(headers_type))
-        return origin, responder, ResponseShape(default_status, None, bytes, headers_type)
+        encoder = bytes_wrapper_encoder(default_status, build_header_encoder(headers_type))
+        return origin, encoder, ResponseShape(default_status, None, bytes, headers_type)
     if _is_subclass(origin, NoContent):
         headers_type = headers_arg(args, where)
-        responder = no_content_responder(build_header_encoder(headers_type))
-        return origin, responder, ResponseShape(204, None, None, headers_type)
+        encoder = no_content_encoder(build_header_encoder(headers_type))
+        return origin, encoder, ResponseShape(204, None, None, headers_type)
     from ._stream_render import compile_stream_member  # it builds on this module
 
     streaming = compile_stream_member(origin, args, default_status, where)
@@ -248,7 +266,7 @@ def finish_headers(content_type: bytes | None, extra: HeaderList, length: int | 
     return headers
 
 
-# --- responders -------------------------------------------------------------------
+# --- encoders and responders ----------------------------------------------------
 
 
 async def send_body(send: Send, status: int, headers: HeaderList, body: bytes, head: bool) -> None:
@@ -256,64 +274,87 @@ async def send_body(send: Send, status: int, headers: HeaderList, body: bytes, h
     await send({"type": "http.response.body", "body": b"" if head else body})
 
 
-def plain_responder(status: int, content_type: bytes, encode: Callable[[Any], bytes]) -> Responder:
+def responder_for(encode: Encoder) -> Responder:
+    """The responder of a buffered body: encode, then send it whole."""
+
     async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
+        status, headers, body = encode(value)
+        await send_body(send, status, headers, body, head)
+
+    return respond
+
+
+def plain_encoder(status: int, content_type: bytes, encode: Callable[[Any], bytes]) -> Encoder:
+    def render(value: Any) -> Rendered:
         body = encode(value)
-        headers = [(CONTENT_TYPE, content_type), (CONTENT_LENGTH, b"%d" % len(body))]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head else body})
+        return status, [(CONTENT_TYPE, content_type), (CONTENT_LENGTH, b"%d" % len(body))], body
 
-    return respond
+    return render
 
 
-def json_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -> Responder:
-    async def respond(
-        send: Send, value: JSONResponse[Any, Any], head: bool, receive: Receive
-    ) -> None:
+def _extra_headers(encode_headers: HeaderEncoder, value: _Wrapper) -> HeaderList:
+    extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+    if value.cookies:
+        extra += [cookie.header() for cookie in value.cookies]
+    return extra
+
+
+def json_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
+    def render(value: JSONResponse[Any, Any]) -> Rendered:
         body = _json_encode(value.json)
-        extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
-        if value.cookies:
-            extra += [cookie.header() for cookie in value.cookies]
-        status = value.status_code or default_status
-        await send_body(send, status, finish_headers(JSON, extra, len(body)), body, head)
+        headers = finish_headers(JSON, _extra_headers(encode_headers, value), len(body))
+        return value.status_code or default_status, headers, body
 
-    return respond
+    return render
 
 
-def bytes_wrapper_responder(default_status: int, encode_headers: HeaderEncoder) -> Responder:
-    async def respond(send: Send, value: BytesResponse[Any], head: bool, receive: Receive) -> None:
-        extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
-        if value.cookies:
-            extra += [cookie.header() for cookie in value.cookies]
+def bytes_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
+    def render(value: BytesResponse[Any]) -> Rendered:
         media_type = value.media_type.encode("latin-1")
+        extra = _extra_headers(encode_headers, value)
         headers = finish_headers(media_type, extra, len(value.content))
-        await send_body(send, value.status_code or default_status, headers, value.content, head)
+        return value.status_code or default_status, headers, value.content
 
-    return respond
-
-
-def no_content_responder(encode_headers: HeaderEncoder) -> Responder:
-    async def respond(send: Send, value: NoContent[Any], head: bool, receive: Receive) -> None:
-        extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
-        if value.cookies:
-            extra += [cookie.header() for cookie in value.cookies]
-        headers = [(k, v) for k, v in extra if k != CONTENT_TYPE]
-        await send({"type": "http.response.start", "status": 204, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
-
-    return respond
+    return render
 
 
-def _dispatch_by_class(by_class: dict[type[Any], Responder]) -> Responder:
+def no_content_encoder(encode_headers: HeaderEncoder) -> Encoder:
+    def render(value: NoContent[Any]) -> Rendered:
+        extra = _extra_headers(encode_headers, value)
+        return 204, [(k, v) for k, v in extra if k != CONTENT_TYPE], b""
+
+    return render
+
+
+def _picker[F](by_class: dict[type[Any], F]) -> Callable[[Any], F]:
+    """Choose by the returned value's exact class, then by isinstance (subclasses)."""
     ordered = tuple(by_class.items())
 
-    async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
-        responder = by_class.get(cast(type[Any], type(value)))
-        if responder is None:
-            responder = next((r for cls, r in ordered if isinstance(value, cls)), None)
-            if responder is None:
+    def pick(value: Any) -> F:
+        chosen = by_class.get(cast(type[Any], type(value)))
+        if chosen is None:
+            chosen = next((f for cls, f in ordered if isinstance(value, cls)), None)
+            if chosen is None:
                 raise TypeError(f"handler returned {type(value).__name__}, not a declared type")
-        await responder(send, value, head, receive)
+        return chosen
+
+    return pick
+
+
+def _encode_by_class(by_class: dict[type[Any], Encoder]) -> Encoder:
+    if len(by_class) == 1:
+        return next(iter(by_class.values()))
+    pick = _picker(by_class)
+    return lambda value: pick(value)(value)
+
+
+def _respond_by_class(by_class: dict[type[Any], Responder]) -> Responder:
+    if len(by_class) == 1:
+        return next(iter(by_class.values()))
+    pick = _picker(by_class)
+
+    async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
+        await pick(value)(send, value, head, receive)
 
     return respond
 

@@ -17,7 +17,7 @@ import msgspec
 from ._asgi import Receive, Scope, Send
 from ._binding import BODY, SOURCES, BindContext, Binder, Limits, UserSource
 from ._errors import WiringError
-from ._render import RenderPlan, Responder, build_render_plan, is_struct_type
+from ._render import Encoder, RenderPlan, Responder, build_render_plan, is_struct_type
 from ._routes import Endpoint, Operation, Resource, Template, parse_template
 from ._stream_render import check_stream_method
 
@@ -36,6 +36,9 @@ class HandlerPlan:
     template: Template
     invoke: Invoker
     respond: Responder
+    encode: Encoder | None
+    """For buffered bodies: `encode(result)` → (status, headers, body), sent by the app
+    without a responder call. None when `respond` must run (streams, held uploads)."""
     render: RenderPlan
     parameters: Mapping[str, Any]
     """Parameter name → resolved annotation, in signature order (for OpenAPI)."""
@@ -143,16 +146,18 @@ def plan_handler(
         # takes the user: the guard runs first and its value is not passed on.
         binders.insert(0, auth.guard_binder())
         method = _drop_first(method)
-    invoke, respond = build_invoker(method, binders), render.responder
+    invoke, respond, encode = build_invoker(method, binders), render.responder, render.encode
     releases = [b.release for b in binders if b.release is not None]
     if releases:
         invoke, respond = _releasing(invoke, respond, releases)
+        encode = None  # the response goes through `respond`, which releases after sending
     return HandlerPlan(
         owner=cls,
         operation=op,
         template=template,
         invoke=invoke,
         respond=respond,
+        encode=encode,
         render=render,
         parameters=annotations,
         mount=route,
