@@ -7,6 +7,8 @@ from typing import Any
 import anyio
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jero import BaseApp, Endpoint, Resource, WiringError
 from jero._trie import RouteTrie
@@ -349,3 +351,27 @@ def test_percent_in_a_static_segment_is_a_wiring_error() -> None:
 
     with pytest.raises(WiringError, match="without '%'"), TestClient(App()):
         pass
+
+
+SEGMENT = st.sampled_from(["a", "b", "items", "me", ""])
+TEMPLATE = st.lists(st.one_of(st.none(), SEGMENT.filter(bool)), min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(TEMPLATE, min_size=1, max_size=8),
+    st.lists(SEGMENT, min_size=1, max_size=5),
+)
+def test_trie_shortcuts_answer_as_the_full_walk_would(
+    templates: list[list[str | None]], segments: list[str]
+) -> None:
+    trie: RouteTrie[int] = RouteTrie()
+    for index, template in enumerate(templates):
+        trie.insert(template, index)
+    path = "/" + "/".join(segments)
+    expected = trie._search(trie._root, segments, 0, [])  # the reference walk
+    found = trie.lookup(path)
+    assert (None if found is None else (found[0], list(found[1]))) == (
+        None if expected is None else (expected[0], list(expected[1]))
+    )
+    assert trie.lookup(path.lstrip("/")) is None

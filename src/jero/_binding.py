@@ -28,7 +28,7 @@ from ._errors import (
     WrongMediaTypeError,
     describe_decode_error,
 )
-from ._fastpath import path_constructor, query_constructor
+from ._fastpath import path_binder, query_binder
 from ._headers import RawHeaders, find_header
 from ._render import header_wire_name, is_json_body_type, is_struct_type
 
@@ -187,24 +187,14 @@ def build_path(tp: Any, ctx: BindContext) -> Binder:
             f"route's path; remove it or add {{{extra[0]}}} to the path"
         )
     keys = tuple(fields[slot].encode_name for slot in ctx.slots)
-    fast = path_constructor(struct, ctx.slots)
 
-    def convert(scope: Scope, values: Sequence[str]) -> Any:
+    def convert_path(scope: Scope, values: Sequence[str]) -> Any:
         try:
             return msgspec.convert(dict(zip(keys, values, strict=True)), struct, strict=False)
         except msgspec.ValidationError:
             raise NotFoundError() from None
 
-    if fast is None:
-        return Binder(convert)
-
-    def bind_path(scope: Scope, values: Sequence[str]) -> Any:
-        try:
-            return fast(values)
-        except Exception:  # declined, or the Struct refused: msgspec has the last word
-            return convert(scope, values)
-
-    return Binder(bind_path)
+    return Binder(path_binder(struct, ctx.slots, convert_path))
 
 
 # --- query ------------------------------------------------------------------------
@@ -231,18 +221,12 @@ def build_params(tp: Any, ctx: BindContext) -> Binder:
     struct = require_struct(tp, ctx)
     convert = struct_converter(struct, "query")
     lists = list_fields(struct)
-    fast = query_constructor(struct)
 
-    def bind_query(scope: Scope, values: Sequence[str]) -> Any:
+    def convert_query(scope: Scope, values: Sequence[str]) -> Any:
         query: bytes = scope["query_string"]
-        if fast is not None:
-            try:
-                return fast(query)
-            except Exception:  # declined, or the Struct refused: msgspec has the last word
-                pass
         return convert(collect(parse_query(query), lists) if query else {})
 
-    return Binder(bind_query)
+    return Binder(query_binder(struct, convert_query))
 
 
 # --- headers ----------------------------------------------------------------------
@@ -332,7 +316,10 @@ async def read_body(scope: Scope, receive: Receive, max_size: int) -> bytes:
 
 def media_type(scope: Scope) -> str:
     """The request's media type, lower-case, without parameters ('' when absent)."""
-    raw = find_header(scope["headers"], b"content-type")
+    return _media_type_of(find_header(scope["headers"], b"content-type"))
+
+
+def _media_type_of(raw: bytes | None) -> str:
     if raw is None:
         return ""
     return raw.decode("latin-1").partition(";")[0].strip().lower()
@@ -357,8 +344,8 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
     max_size = ctx.limits.max_body_size
 
     async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
-        kind = media_type(scope)
-        if not is_json_media_type(kind):
+        raw = find_header(scope["headers"], b"content-type")
+        if raw != b"application/json" and not is_json_media_type(kind := _media_type_of(raw)):
             raise WrongMediaTypeError(MediaTypeProblem("application/json", kind or "none"))
         body = await read_body(scope, receive, max_size)
         try:

@@ -52,55 +52,76 @@ def int_text(text: str) -> int:
     raise NotFastError
 
 
-def path_constructor(
-    struct: type[msgspec.Struct], slots: Sequence[str]
-) -> Callable[[Sequence[str]], Any] | None:
-    """Build the path Struct from slot values in template order, or None if not plain."""
+type Bind = Callable[[Any, Sequence[str]], Any]
+"""A synchronous binder, `bind(scope, slot_values)` (as in `_binding`)."""
+
+
+def path_binder(struct: type[msgspec.Struct], slots: Sequence[str], slow: Bind) -> Bind:
+    """Bind the path Struct directly when it is plain, else (or on refusal) via `slow`."""
     fields = plain_text_fields(struct)
     if fields is None:
-        return None
+        return slow
     position = {slot: index for index, slot in enumerate(slots)}
     plan = tuple((position[name], is_int) for name, _, is_int in fields)
-    if len(plan) == 1:
-        ((index, is_int),) = plan
-        if is_int:
-            return lambda values: struct(int_text(values[index]))
-        return lambda values: struct(values[index])
+    if plan == ((0, True),):  # the commonest route of all: one integer id
 
-    def construct(values: Sequence[str]) -> Any:
-        return struct(*[int_text(values[i]) if is_int else values[i] for i, is_int in plan])
+        def bind_int_id(scope: Any, values: Sequence[str]) -> Any:
+            text = values[0]
+            if text.isdigit() and text.isascii() and len(text) <= 18 and text[0] != "0":
+                return struct(int(text))
+            return slow(scope, values)
 
-    return construct
+        return bind_int_id
+
+    def bind_path(scope: Any, values: Sequence[str]) -> Any:
+        try:
+            return struct(*[int_text(values[i]) if is_int else values[i] for i, is_int in plan])
+        except Exception:  # declined, or the Struct refused: msgspec has the last word
+            return slow(scope, values)
+
+    return bind_path
 
 
-def query_constructor(struct: type[msgspec.Struct]) -> Callable[[bytes], Any] | None:
-    """Build the params Struct from a plain (unencoded, ASCII) query string, or None."""
+def query_binder(struct: type[msgspec.Struct], slow: Bind) -> Bind:
+    """Bind the params Struct directly from a plain (unencoded, ASCII) query string when
+    the Struct is plain, else (or on refusal) via `slow`."""
     fields = plain_text_fields(struct)
     if fields is None:
-        return None
+        return slow
     defaults: list[Any] = []
     for field in msgspec.structs.fields(struct):
         if field.default_factory is not msgspec.NODEFAULT:
-            return None  # a fresh value per request: leave it to msgspec
+            return slow  # a fresh value per request: leave it to msgspec
         defaults.append(_MISSING if field.default is msgspec.NODEFAULT else field.default)
     by_key = {encoded: (index, is_int) for index, (_, encoded, is_int) in enumerate(fields)}
+    required = _MISSING in defaults
 
-    def construct(query: bytes) -> Any:
+    def bind_query(scope: Any, values: Sequence[str]) -> Any:
+        query: bytes = scope["query_string"]
         if not query.isascii():
-            raise NotFastError
+            return slow(scope, values)
         text = query.decode("ascii")
         if "%" in text or "+" in text:  # (a str search: `in` on bytes is far slower)
-            raise NotFastError
+            return slow(scope, values)
         args = defaults.copy()
-        seen = 0
-        for part in text.split("&"):
-            key, _, value = part.partition("=")
-            entry = by_key.get(key)
-            if entry is not None and not seen >> entry[0] & 1:  # the first value wins
-                seen |= 1 << entry[0]
-                args[entry[0]] = int_text(value) if entry[1] else value
-        if _MISSING in args:  # a required field is absent: msgspec words that error
-            raise NotFastError
-        return struct(*args)
+        try:
+            # Backwards, so that the first value of a repeated key is the one kept.
+            for part in reversed(text.split("&")) if "&" in text else (text,):
+                key, _, value = part.partition("=")
+                entry = by_key.get(key)
+                if entry is not None:
+                    if not entry[1]:
+                        args[entry[0]] = value
+                    elif (
+                        value.isdigit() and value.isascii() and len(value) <= 18 and value[0] != "0"
+                    ):
+                        args[entry[0]] = int(value)
+                    else:
+                        args[entry[0]] = int_text(value)
+            if required and _MISSING in args:  # msgspec words the missing-field error
+                return slow(scope, values)
+            return struct(*args)
+        except Exception:  # declined, or the Struct refused: msgspec has the last word
+            return slow(scope, values)
 
-    return construct
+    return bind_query

@@ -2,7 +2,10 @@
 
 Static segments are dict children and a `{slot}` is the single wildcard child of its
 parent, so a template's shape (not its slot names) decides where it lands. Fully static
-paths are also kept in one flat dict, which answers most lookups with a single probe.
+paths are also kept in one flat dict, and templates that are a static prefix plus one
+trailing slot (`/widgets/{widget_id}`) in another keyed by that prefix: between them
+they answer most lookups with one or two dict probes. (Those probes give the answer the
+walk would: a static prefix beats any slot at the same depths.)
 Static children win over the wildcard; when a static branch dead-ends, the lookup backs
 up and tries the wildcard, so `/users/me` never hides `/users/{id}/posts`.
 """
@@ -27,11 +30,12 @@ _NO_VALUES: tuple[str, ...] = ()
 class RouteTrie[R]:
     """Maps templates such as `/shops/{shop_id}/widgets` to values of type `R`."""
 
-    __slots__ = ("_root", "_static_paths")
+    __slots__ = ("_root", "_static_paths", "_tail_slots")
 
     def __init__(self) -> None:
         self._root: TrieNode[R] = TrieNode()
         self._static_paths: dict[str, R] = {}
+        self._tail_slots: dict[str, R] = {}
 
     def node_for(self, segments: Sequence[str | None]) -> TrieNode[R]:
         """The node for a template given as segments, `None` standing for a slot."""
@@ -49,12 +53,19 @@ class RouteTrie[R]:
         self.node_for(segments).value = value
         if None not in segments:
             self._static_paths["/" + "/".join(s for s in segments if s is not None)] = value
+        elif segments[-1] is None and None not in segments[:-1]:
+            prefix = "".join(f"/{s}" for s in segments[:-1] if s is not None)
+            self._tail_slots[prefix] = value
 
     def lookup(self, path: str) -> tuple[R, Sequence[str]] | None:
         """The value for a request path and the slot values in order, or None."""
         found = self._static_paths.get(path)
         if found is not None:
             return found, _NO_VALUES
+        prefix, slash, last = path.rpartition("/")
+        found = self._tail_slots.get(prefix)
+        if found is not None and last and slash:
+            return found, (last,)
         if not path.startswith("/"):
             return None
         segments = path[1:].split("/")
