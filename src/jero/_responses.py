@@ -44,38 +44,34 @@ class JSONResponse[T, H = None]:
         self.cookies = cookies
 
 
-class Created[T, H = None](JSONResponse[T, H]):
+class _FixedStatusJSON[T, H = None](JSONResponse[T, H]):
+    """A JSON response whose status is its class's: no `status_code` argument."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        json: T,
+        *,
+        headers: H | None = None,
+        raw_headers: ExtraHeaders | None = None,
+        cookies: Sequence[SetCookie] = (),
+    ) -> None:
+        super().__init__(json, headers=headers, raw_headers=raw_headers, cookies=cookies)
+
+
+class Created[T, H = None](_FixedStatusJSON[T, H]):
     """201 Created with a JSON body."""
 
     __slots__ = ()
     default_status = 201
 
-    def __init__(
-        self,
-        json: T,
-        *,
-        headers: H | None = None,
-        raw_headers: ExtraHeaders | None = None,
-        cookies: Sequence[SetCookie] = (),
-    ) -> None:
-        super().__init__(json, headers=headers, raw_headers=raw_headers, cookies=cookies)
 
-
-class Accepted[T, H = None](JSONResponse[T, H]):
+class Accepted[T, H = None](_FixedStatusJSON[T, H]):
     """202 Accepted with a JSON body."""
 
     __slots__ = ()
     default_status = 202
-
-    def __init__(
-        self,
-        json: T,
-        *,
-        headers: H | None = None,
-        raw_headers: ExtraHeaders | None = None,
-        cookies: Sequence[SetCookie] = (),
-    ) -> None:
-        super().__init__(json, headers=headers, raw_headers=raw_headers, cookies=cookies)
 
 
 class BytesResponse[H = None]:
