@@ -39,6 +39,7 @@ from ._binding import (
 )
 from ._cookies import request_cookies
 from ._errors import AuthenticationRequiredError, HTTPError, WiringError
+from ._introspect import struct_fields
 from ._render import is_struct_type
 
 __all__ = ["AuthPlan", "AuthorizationHeader", "BasicAuth", "BearerAuth", "inspect_auth"]
@@ -339,7 +340,7 @@ def _has_challenge(error: HTTPError[Any]) -> bool:
 def _credential_reader(source: str, struct: type[msgspec.Struct]) -> CredentialReader:
     """Collect one credentials Struct; a missing required field means "no credentials"."""
     convert = struct_converter(struct, source)
-    required = frozenset(f.encode_name for f in msgspec.structs.fields(struct) if f.required)
+    required = frozenset(f.encode_name for f in struct_fields(struct) if f.required)
     if source == "headers":
         collect_headers = header_collector(struct)
 
@@ -348,7 +349,7 @@ def _credential_reader(source: str, struct: type[msgspec.Struct]) -> CredentialR
             return _ABSENT if not required <= found.keys() else convert(found)
 
         return read_headers
-    names = frozenset(f.encode_name for f in msgspec.structs.fields(struct))
+    names = frozenset(f.encode_name for f in struct_fields(struct))
     lists = list_fields(struct)
 
     def read_cookies(scope: Scope) -> Any:

@@ -30,6 +30,7 @@ from ._errors import (
 )
 from ._fastpath import path_binder, query_binder
 from ._headers import RawHeaders, find_header
+from ._introspect import struct_fields, struct_hints
 from ._render import header_wire_name, is_json_body_type, is_struct_type
 
 type SyncBind = Callable[[Scope, Sequence[str]], Any]
@@ -146,10 +147,8 @@ def struct_converter(tp: type[msgspec.Struct], source: str) -> Callable[[dict[st
 
 def list_fields(tp: type[msgspec.Struct]) -> frozenset[str]:
     """Encoded names of fields that collect repeated keys."""
-    hints = typing.get_type_hints(tp, include_extras=True)
-    return frozenset(
-        f.encode_name for f in msgspec.structs.fields(tp) if is_list_type(hints[f.name])
-    )
+    hints = struct_hints(tp)
+    return frozenset(f.encode_name for f in struct_fields(tp) if is_list_type(hints[f.name]))
 
 
 def collect(pairs: Sequence[tuple[str, str]], lists: frozenset[str]) -> dict[str, Any]:
@@ -167,7 +166,7 @@ def collect(pairs: Sequence[tuple[str, str]], lists: frozenset[str]) -> dict[str
 
 def build_path(tp: Any, ctx: BindContext) -> Binder:
     struct = require_struct(tp, ctx)
-    fields = {f.name: f for f in msgspec.structs.fields(struct)}
+    fields = {f.name: f for f in struct_fields(struct)}
     for name, field in fields.items():
         if field.default is not msgspec.NODEFAULT or field.default_factory is not msgspec.NODEFAULT:
             raise WiringError(
@@ -241,7 +240,7 @@ def header_collector(struct: type[msgspec.Struct]) -> Callable[[HeaderList], dic
     lists = list_fields(struct)
     wire = {
         header_wire_name(f.encode_name).encode("latin-1"): f.encode_name
-        for f in msgspec.structs.fields(struct)
+        for f in struct_fields(struct)
     }
 
     def collect_headers(headers: HeaderList) -> dict[str, Any]:

@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from email.utils import format_datetime
 from typing import Any, Literal
 
-import msgspec
-
 from ._asgi import Scope
 from ._binding import BindContext, Binder, collect, list_fields, require_struct, struct_converter
+from ._introspect import struct_fields
 
 __all__ = ["SetCookie"]
 
@@ -209,7 +208,7 @@ def build_cookies(tp: Any, ctx: BindContext) -> Binder:
     struct = require_struct(tp, ctx)
     convert = struct_converter(struct, "cookies")
     lists = list_fields(struct)
-    names = frozenset(f.encode_name for f in msgspec.structs.fields(struct))
+    names = frozenset(f.encode_name for f in struct_fields(struct))
 
     def bind_cookies(scope: Scope, values: Sequence[str]) -> Any:
         pairs = [pair for pair in request_cookies(scope) if pair[0] in names]

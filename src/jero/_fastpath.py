@@ -10,11 +10,12 @@ benchmarks in benchmarks/inproc.py show the difference on `GET /items/{id}?limit
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
+
+from ._introspect import struct_fields, struct_hints
 
 type TextFields = tuple[tuple[str, str, bool], ...]
 """(attribute name, encoded name, is int) for each field, in declaration order."""
@@ -29,9 +30,9 @@ _MISSING: Any = object()
 
 def plain_text_fields(struct: type[msgspec.Struct]) -> TextFields | None:
     """The fields when every one is exactly `str` or `int` (no constraints), else None."""
-    hints = typing.get_type_hints(struct)
+    hints = struct_hints(struct)
     fields: list[tuple[str, str, bool]] = []
-    for field in msgspec.structs.fields(struct):
+    for field in struct_fields(struct):
         kind = hints[field.name]
         if kind is not str and kind is not int:
             return None
@@ -89,7 +90,7 @@ def query_binder(struct: type[msgspec.Struct], slow: Bind) -> Bind:
     if fields is None:
         return slow
     defaults: list[Any] = []
-    for field in msgspec.structs.fields(struct):
+    for field in struct_fields(struct):
         if field.default_factory is not msgspec.NODEFAULT:
             return slow  # a fresh value per request: leave it to msgspec
         defaults.append(_MISSING if field.default is msgspec.NODEFAULT else field.default)

@@ -52,6 +52,7 @@ from ._form_reader import (
     read_multipart,
 )
 from ._headers import RawHeaders
+from ._introspect import struct_fields, struct_hints
 from ._render import is_json_body_type, is_struct_type
 from ._uploads import FilePart, Spool
 
@@ -128,9 +129,9 @@ class FieldPlan:
 
 
 def plan_form(struct: type[msgspec.Struct], where: str) -> tuple[FieldPlan, ...]:
-    hints = typing.get_type_hints(struct, include_extras=True)
+    hints = struct_hints(struct)
     plans: list[FieldPlan] = []
-    for field in msgspec.structs.fields(struct):
+    for field in struct_fields(struct):
         at = f"{where}: field `{field.name}` of {struct.__name__}"
         tp, optional = _strip_none(hints[field.name])
         repeated, element, check_list = _unwrap_list(tp, at)
@@ -360,7 +361,7 @@ def _no_headers(headers: Sequence[tuple[str, str]]) -> None:
 
 
 def _fields(struct: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
-    return msgspec.structs.fields(struct)
+    return struct_fields(struct)
 
 
 def _name(tp: Any) -> str:

@@ -19,6 +19,7 @@ import msgspec
 from ._asgi import HeaderList, Receive, Send
 from ._errors import PROBLEM_CONTENT_TYPE, HTTPError, WiringError
 from ._headers import RawHeaders
+from ._introspect import struct_fields
 from ._responses import BytesResponse, JSONResponse, NoContent
 
 type Responder = Callable[[Send, Any, bool, Receive], Awaitable[None]]
@@ -212,7 +213,7 @@ def build_header_encoder(headers_type: type[msgspec.Struct] | None) -> HeaderEnc
         return _no_headers
     fields = [
         (f.name, header_wire_name(f.encode_name).encode("latin-1"))
-        for f in msgspec.structs.fields(headers_type)
+        for f in struct_fields(headers_type)
     ]
 
     def encode(headers: Any) -> HeaderList:

@@ -12,11 +12,10 @@ import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-import msgspec
-
 from ._asgi import Receive, Scope, Send
 from ._binding import BODY, SOURCES, BindContext, Binder, Limits, UserSource
 from ._errors import WiringError
+from ._introspect import struct_fields
 from ._render import Encoder, RenderPlan, Responder, build_render_plan, is_struct_type
 from ._routes import Endpoint, Operation, Resource, Template, parse_template
 from ._stream_render import check_stream_method
@@ -273,9 +272,7 @@ def _check_parameters(
 
 def _route_template(mount: Template, op: Operation, path_type: Any, where: str) -> Template:
     """The mount template, extended by the item id for a Resource item operation."""
-    fields = (
-        [f.name for f in msgspec.structs.fields(path_type)] if is_struct_type(path_type) else []
-    )
+    fields = [f.name for f in struct_fields(path_type)] if is_struct_type(path_type) else []
     beyond = tuple(name for name in fields if name not in mount.slots)
     if op.item:
         if not beyond:
