@@ -25,6 +25,8 @@ from ._errors import (
 from ._forms import FormPart
 from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
+from ._meta import EndpointMeta, OperationMeta, ResourceMeta
+from ._openapi_docs import DocsPage, Scalar, SwaggerUI
 from ._responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
 from ._routes import Endpoint, Resource
 from ._streaming import NDJSONStreamingResponse, ServerSentEvent, SSEResponse, StreamingResponse
@@ -43,7 +45,9 @@ __all__ = [
     "BytesResponse",
     "ConflictError",
     "Created",
+    "DocsPage",
     "Endpoint",
+    "EndpointMeta",
     "FilePart",
     "ForbiddenError",
     "FormPart",
@@ -57,15 +61,19 @@ __all__ = [
     "NDJSONStreamingResponse",
     "NoContent",
     "NotFoundError",
+    "OperationMeta",
     "PayloadTooLargeError",
     "Problem",
     "RawHeaders",
     "Resource",
+    "ResourceMeta",
     "SSEResponse",
+    "Scalar",
     "ServerSentEvent",
     "ServiceUnavailableError",
     "SetCookie",
     "StreamingResponse",
+    "SwaggerUI",
     "TooManyRequestsError",
     "UnsupportedMediaTypeError",
     "ValidationFailedError",

@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import types
 import typing
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any, ClassVar
 
@@ -27,6 +28,9 @@ from ._errors import (
     WiringError,
 )
 from ._lifecycle import BaseFactory, LifecycleOwner
+from ._openapi import DocumentInfo, OpenAPISite, Server
+from ._openapi_docs import DEFAULT_DOCS_PAGE, DocsPage
+from ._openapi_schema import SchemaHook
 from ._render import send_problem
 from ._router import MethodTable, Router
 from ._routes import Endpoint, Resource
@@ -67,6 +71,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__limits = limits if limits is not None else Limits()
         self.__wiring: Router | None = None
         self.__router: Router | None = None
+        self.__openapi: OpenAPISite | None = None
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
         self.startup_error: BaseException | None = None
@@ -115,6 +120,42 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             drain_timeout=drain_timeout, maxsize=maxsize, allow_one_to_many=allow_one_to_many
         )
         return await self._aenter(tasks)
+
+    def _include_openapi(
+        self,
+        *,
+        title: str,
+        version: str,
+        path: str = "/openapi.json",
+        docs_path: str | None = "/docs",
+        docs: DocsPage = DEFAULT_DOCS_PAGE,
+        servers: Sequence[Server] = (),
+        description: str | None = None,
+        docstrings: bool = False,
+        schema_hook: SchemaHook | None = None,
+    ) -> None:
+        """Serve the OpenAPI 3.1 document of every included route at `path`, and an
+        interactive page at `docs_path` (`docs=SwaggerUI()` or `Scalar()`, each with
+        settable asset URLs; `docs_path=None` for no page). The document is built and
+        encoded once, when `_wire` returns; a route it cannot describe fails the startup
+        with a `WiringError`.
+        """
+        if self.__wiring is None:
+            raise WiringError(f"{type(self).__name__}: _include_openapi belongs inside _wire")
+        if self.__openapi is not None:
+            raise WiringError(f"{type(self).__name__}: _include_openapi was already called")
+        info = DocumentInfo(
+            title=title,
+            version=version,
+            description=description,
+            servers=servers,
+            docstrings=docstrings,
+            schema_hook=schema_hook,
+        )
+        site = OpenAPISite(info, path, docs_path, docs)
+        for route in site.routes():
+            self.__include(route, Endpoint, None)
+        self.__openapi = site
 
     def __include(self, route: object, kind: type, auth: object | None) -> None:
         router = self.__wiring
@@ -227,7 +268,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
             self.__wiring = Router()
+            self.__openapi = None
             await self._wire()
+            if self.__openapi is not None:
+                self.__openapi.publish(self.__wiring.plans())
             self.__router = self.__wiring.seal()
         except BaseException:
             await self.__shutdown()

@@ -7,6 +7,7 @@ import re
 from typing import Any, ClassVar
 
 from ._errors import WiringError
+from ._meta import EndpointMeta, OperationMeta, ResourceMeta, RouteMeta, check_route_meta
 
 __all__ = ["Endpoint", "Resource"]
 
@@ -42,15 +43,32 @@ ENDPOINT_OPERATIONS: dict[str, Operation] = {
 
 
 class _RouteClass:
-    """Shared by `Resource` and `Endpoint`: the `path=` class option and operation table."""
+    """Shared by `Resource` and `Endpoint`: the class options and the operation table.
+
+    Class options: `path=`, documentation `meta=` and `meta_<operation>=` (see `_meta`).
+    Each is inherited unless the subclass gives it again.
+    """
 
     operations: ClassVar[dict[str, Operation]] = {}
+    meta_type: ClassVar[type[RouteMeta]] = ResourceMeta
     mount_path: ClassVar[str | None] = None
+    route_meta: ClassVar[RouteMeta | None] = None
+    operation_meta: ClassVar[dict[str, OperationMeta]] = {}
 
-    def __init_subclass__(cls, *, path: str | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, *, path: str | None = None, meta: RouteMeta | None = None, **kwargs: Any
+    ) -> None:
+        options = {key: kwargs.pop(key) for key in list(kwargs) if key.startswith("meta_")}
         super().__init_subclass__(**kwargs)
         if path is not None:
             cls.mount_path = path
+        found = check_route_meta(
+            cls.__qualname__, meta, cls.meta_type, list(cls.operations), options
+        )
+        if meta is not None:
+            cls.route_meta = meta
+        if found:
+            cls.operation_meta = {**cls.operation_meta, **found}
 
 
 class Resource(_RouteClass):
@@ -62,12 +80,32 @@ class Resource(_RouteClass):
     """
 
     operations = RESOURCE_OPERATIONS
+    meta_type = ResourceMeta
+
+    def __init_subclass__(
+        cls,
+        *,
+        path: str | None = None,
+        meta: ResourceMeta | None = None,
+        **operation_meta: OperationMeta,
+    ) -> None:
+        super().__init_subclass__(path=path, meta=meta, **operation_meta)
 
 
 class Endpoint(_RouteClass):
     """One exact path (`path=`); the methods `get`, `post`, `put`, `patch`, `delete`."""
 
     operations = ENDPOINT_OPERATIONS
+    meta_type = EndpointMeta
+
+    def __init_subclass__(
+        cls,
+        *,
+        path: str | None = None,
+        meta: EndpointMeta | None = None,
+        **operation_meta: OperationMeta,
+    ) -> None:
+        super().__init_subclass__(path=path, meta=meta, **operation_meta)
 
 
 # --- path templates ---------------------------------------------------------------
