@@ -191,11 +191,40 @@ def source_doc(name: str, op: OperationInput) -> SourceDoc:
 
 
 def json_content(bodies: list[Any], op: OperationInput, status: int) -> Schema:
-    distinct = list(dict.fromkeys(bodies))
-    union = distinct[0]
-    for body in distinct[1:]:
-        union = union | body
-    return {"schema": op.book.schema(union, f"{op.where}: the {status} JSON response")}
+    where = f"{op.where}: the {status} JSON response"
+    return {"schema": op.book.schema(_union(bodies), where)}
+
+
+def ndjson_content(bodies: list[Any], op: OperationInput, status: int) -> Schema:
+    # OpenAPI 3.1 has no item schema (3.2's `itemSchema`): `schema` describes one line.
+    where = f"{op.where}: the {status} NDJSON stream's items"
+    return {"schema": op.book.schema(_union(bodies), where)}
+
+
+def event_stream_content(bodies: list[Any], op: OperationInput, status: int) -> Schema:
+    """One server-sent event, as OpenAPI 3.1 tools read `schema` for text/event-stream:
+    `data` is the item as JSON text (or plain text for `str` items)."""
+    items = _union(bodies)
+    if items is str:
+        data: Schema = {"type": "string"}
+    else:
+        where = f"{op.where}: the {status} event stream's items"
+        data = {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": op.book.schema(items, where),
+        }
+    event: Schema = {
+        "type": "object",
+        "properties": {
+            "data": data,
+            "event": {"type": "string"},
+            "id": {"type": "string"},
+            "retry": {"type": "integer", "minimum": 0},
+        },
+        "required": ["data"],
+    }
+    return {"schema": event}
 
 
 def text_content(bodies: list[Any], op: OperationInput, status: int) -> Schema:
@@ -206,8 +235,18 @@ def binary_content(bodies: list[Any], op: OperationInput, status: int) -> Schema
     return {}
 
 
+def _union(types: list[Any]) -> Any:
+    distinct = list(dict.fromkeys(types))
+    union = distinct[0]
+    for member in distinct[1:]:
+        union = union | member
+    return union
+
+
 MEDIA_TYPE_DOCS: dict[str, Callable[[list[Any], OperationInput, int], Schema]] = {
     "application/json": json_content,
+    "application/x-ndjson": ndjson_content,
+    "text/event-stream": event_stream_content,
     "text/plain": text_content,
     "application/octet-stream": binary_content,
     "*/*": binary_content,

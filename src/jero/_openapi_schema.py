@@ -114,12 +114,26 @@ class SchemaBook:
             try:
                 msgspec.json.schema(wanted.type, schema_hook=self._hook)
             except (TypeError, ValueError) as error:
+                reason = " ".join(str(error).split())
                 return WiringError(
-                    f"{wanted.where}: {type_name(wanted.type)} cannot be described in OpenAPI: "
-                    f"{str(error).strip()}; give Structs in a union tag=True, and describe "
-                    f"custom types with Meta(extra_json_schema=...) or schema_hook="
+                    f"{wanted.where}: {type_name(wanted.type)} cannot be described in OpenAPI "
+                    f"({reason}); {_fix_for(reason)}"
                 )
         return WiringError("the OpenAPI schemas cannot be generated")  # pragma: no cover
+
+
+def _fix_for(reason: str) -> str:
+    if "tagged" in reason:
+        return (
+            "clients could not tell the Structs apart: declare each with a tag "
+            "(class A(Struct, tag=True)), or answer them with different statuses"
+        )
+    if "custom types" in reason:
+        return (
+            "describe the type with Annotated[T, Meta(extra_json_schema={...})] or pass "
+            "schema_hook= to _include_openapi"
+        )
+    return "use types msgspec can describe"
 
 
 def error_schema(cls: type[HTTPError[Any]], params: Schema | None) -> Schema:
