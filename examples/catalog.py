@@ -15,7 +15,9 @@ from msgspec import Meta, Struct
 
 from jero import (
     Accepted,
+    AuthenticationRequiredError,
     BaseApp,
+    BearerAuth,
     BytesResponse,
     ConflictError,
     Created,
@@ -201,11 +203,30 @@ class RequestHeaders(Struct):
     x_request_id: str | None = None
 
 
+class Clerk(Struct):
+    name: str
+
+
+class ClerkTokenAuth(BearerAuth[Clerk]):
+    """Orders are taken by clerks, each with a bearer token."""
+
+    def __init__(self, tokens: dict[str, Clerk]) -> None:
+        self._tokens = tokens
+
+    async def resolve_token(self, token: str) -> Clerk:
+        clerk = self._tokens.get(token)
+        if clerk is None:
+            raise AuthenticationRequiredError()
+        return clerk
+
+
 class OrderResource(Resource, path="/shops/{shop_id}/orders", meta=ResourceMeta(tags=["orders"])):
     def __init__(self) -> None:
         self._orders: dict[tuple[str, int], Order] = {}
 
-    async def create(self, path: ShopPath, json: NewOrder, headers: RequestHeaders) -> Order:
+    async def create(
+        self, path: ShopPath, json: NewOrder, headers: RequestHeaders, user: Clerk
+    ) -> Order:
         order = Order(len(self._orders) + 1, path.shop_id, json.quantity, json.payment)
         self._orders[path.shop_id, order.order_id] = order
         return order
@@ -256,7 +277,7 @@ class LabelEndpoint(
 class App(BaseApp):
     async def _wire(self) -> None:
         self._include_resource(WidgetResource())
-        self._include_resource(OrderResource())
+        self._include_resource(OrderResource(), auth=ClerkTokenAuth({"t-ann": Clerk("ann")}))
         self._include_endpoint(HealthEndpoint())
         self._include_endpoint(LabelEndpoint())
         self._include_openapi(

@@ -166,7 +166,7 @@ class CatalogWithLocalAssets(BaseApp):
 
     async def _wire(self) -> None:
         self._include_resource(catalog.WidgetResource())
-        self._include_resource(catalog.OrderResource())
+        self._include_resource(catalog.OrderResource(), auth=catalog.ClerkTokenAuth({}))
         self._include_endpoint(catalog.HealthEndpoint())
         self._include_endpoint(catalog.LabelEndpoint())
         self._include_openapi(

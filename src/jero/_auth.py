@@ -72,6 +72,8 @@ class AuthPlan:
     challenge: str | None
     """The `WWW-Authenticate` value of the 401s authentication produces, if a scheme is known."""
     authenticate: Authenticate
+    authenticator: object = None
+    """The `auth=` object itself (OpenAPI names its security scheme after the class)."""
 
     def user_binder(self, annotation: Any, ctx: BindContext) -> Binder:
         if annotation != self.user_type:
@@ -138,6 +140,7 @@ def inspect_auth(auth: object, mount: str) -> AuthPlan:
             optional,
             challenge,
         ),
+        authenticator=auth,
     )
 
 

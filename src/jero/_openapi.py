@@ -21,6 +21,7 @@ from ._meta import EndpointMeta, merge_meta
 from ._openapi_docs import DocsPage
 from ._openapi_routes import OperationInput, build_operation
 from ._openapi_schema import SchemaBook, SchemaHook
+from ._openapi_security import SecuritySchemes
 from ._responses import BytesResponse
 from ._routes import Endpoint, Resource
 from ._wiring import HandlerPlan
@@ -48,6 +49,7 @@ class DocumentInfo:
 def build_document(plans: Iterable[HandlerPlan], info: DocumentInfo) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `plans`, in wiring order."""
     book = SchemaBook(info.schema_hook)
+    security = SecuritySchemes()
     paths: dict[str, dict[str, Any]] = {}
     operation_ids: dict[str, str] = {}
     tags: dict[str, None] = {}
@@ -60,7 +62,9 @@ def build_document(plans: Iterable[HandlerPlan], info: DocumentInfo) -> dict[str
         if docs.hidden:
             continue
         where = f"{owner.__qualname__}.{name}"
-        operation = build_operation(OperationInput(plan, docs, book, where), info.docstrings)
+        operation = build_operation(
+            OperationInput(plan, docs, book, security, where), info.docstrings
+        )
         operation_id: str = operation["operationId"]
         if operation_id in operation_ids:
             raise WiringError(
@@ -84,6 +88,8 @@ def build_document(plans: Iterable[HandlerPlan], info: DocumentInfo) -> dict[str
         document["tags"] = [{"name": tag} for tag in tags]
     document["paths"] = paths
     document["components"] = {"schemas": schemas}
+    if security.schemes:
+        document["components"]["securitySchemes"] = security.schemes
     return document
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from ._auth import AuthPlan
 from ._errors import (
     HTTPError,
     InternalServerError,
@@ -34,6 +35,7 @@ from ._openapi_schema import (
     is_scalar_type,
     type_name,
 )
+from ._openapi_security import SecuritySchemes, auth_errors, challenge_header
 from ._render import ResponseShape, build_render_plan, header_wire_name
 from ._routes import Template
 from ._wiring import HandlerPlan
@@ -50,11 +52,17 @@ class OperationInput:
     plan: HandlerPlan
     docs: OperationDocs
     book: SchemaBook
+    security: SecuritySchemes
     where: str
 
     @property
     def template(self) -> Template:
         return self.plan.template
+
+    @property
+    def auth(self) -> AuthPlan | None:
+        auth = self.plan.auth
+        return auth if isinstance(auth, AuthPlan) else None
 
 
 # --- parameters: one function per source ----------------------------------------
@@ -168,6 +176,8 @@ SOURCE_DOCS: dict[str, SourceDoc] = {
     "params": SourceDoc(parameters=query_parameters, errors=(InvalidInputError,)),
     "headers": SourceDoc(parameters=header_parameters, errors=(InvalidInputError,)),
     "raw_headers": SourceDoc(),
+    # The mount's authenticator documents itself (security, 401), with or without `user`.
+    "user": SourceDoc(),
     "json": SourceDoc(
         body=json_body,
         errors=(InvalidInputError, WrongMediaTypeError, OverLimitError, InvalidBodyError),
@@ -347,6 +357,8 @@ def operation_errors(op: OperationInput) -> list[ErrorClass]:
         if name == "path" and not op.template.slots:
             continue
         found.extend(source_doc(name, op).errors)
+    if op.auth is not None:
+        found.extend(auth_errors(op.auth))
     found.append(InternalServerError)
     for cls in op.docs.errors:
         if not _is_error_class(cls):
@@ -406,6 +418,8 @@ def build_operation(op: OperationInput, docstrings: bool) -> Schema:
     if parameters:
         operation["parameters"] = parameters
     operation["responses"] = _responses(op)
+    if op.auth is not None:
+        operation["security"] = op.security.requirements(op.auth)
     return operation
 
 
@@ -425,6 +439,9 @@ def _responses(op: OperationInput) -> Schema:
                 f"as a response; keep one"
             )
         responses[status] = response
+    challenge = challenge_header(op.auth) if op.auth is not None else None
+    if challenge is not None:
+        responses[401]["headers"] = {"www-authenticate": challenge}
     return {str(status): responses[status] for status in sorted(responses)}
 
 
