@@ -26,7 +26,7 @@ from ._forms import FormPart
 from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
-from ._openapi_docs import DocsPage, Scalar, SwaggerUI
+from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
 from ._routes import Endpoint, Resource
 from ._streaming import NDJSONStreamingResponse, ServerSentEvent, SSEResponse, StreamingResponse

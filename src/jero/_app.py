@@ -28,9 +28,7 @@ from ._errors import (
     WiringError,
 )
 from ._lifecycle import BaseFactory, LifecycleOwner
-from ._openapi import DocumentInfo, OpenAPISite, Server
-from ._openapi_docs import DEFAULT_DOCS_PAGE, DocsPage
-from ._openapi_schema import SchemaHook
+from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
 from ._render import send_problem
 from ._router import MethodTable, Router
 from ._routes import Endpoint, Resource

@@ -14,10 +14,10 @@ from typing import Any
 
 import msgspec
 
-from ._auth import AuthPlan, BasicAuth, BearerAuth, InvalidCredentialsError
-from ._errors import AuthenticationRequiredError, HTTPError
-from ._openapi_schema import Schema
-from ._render import header_wire_name
+from .._auth import AuthPlan, BasicAuth, BearerAuth, InvalidCredentialsError
+from .._errors import AuthenticationRequiredError, HTTPError
+from .._render import header_wire_name
+from .schema import Schema
 
 type Requirement = dict[str, list[str]]
 

@@ -1,30 +1,23 @@
-"""The OpenAPI 3.1 document, built once at wiring from the wired handlers, and served.
+"""The OpenAPI 3.1 document of a set of wired handlers.
 
-`BaseApp._include_openapi` creates an `OpenAPISite`: two hidden endpoints (the document
-and the docs page) whose bytes are filled by `publish` once `_wire` has included every
-route. Building the document is where the shape checks only OpenAPI needs happen, so a
-route the document cannot describe fails the boot with a `WiringError`.
+Building it is where the shape checks only OpenAPI needs happen, so a route the
+document cannot describe fails the boot with a `WiringError`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import posixpath
-import types
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import msgspec
-
-from ._errors import WiringError
-from ._meta import EndpointMeta, merge_meta
-from ._openapi_docs import DocsPage
-from ._openapi_routes import OperationInput, build_operation
-from ._openapi_schema import SchemaBook, SchemaHook
-from ._openapi_security import SecuritySchemes
-from ._responses import BytesResponse
-from ._routes import Endpoint, Resource
-from ._wiring import HandlerPlan
+from .._errors import WiringError
+from .._meta import EndpointMeta, merge_meta
+from .._routes import Endpoint, Resource
+from .._wiring import HandlerPlan
+from .context import OperationContext
+from .operations import build_operation
+from .schema import SchemaBook, SchemaHook
+from .security import SecuritySchemes
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -63,7 +56,7 @@ def build_document(plans: Iterable[HandlerPlan], info: DocumentInfo) -> dict[str
             continue
         where = f"{owner.__qualname__}.{name}"
         operation = build_operation(
-            OperationInput(plan, docs, book, security, where), info.docstrings
+            OperationContext(plan, docs, book, security, where), info.docstrings
         )
         operation_id: str = operation["operationId"]
         if operation_id in operation_ids:
@@ -105,53 +98,3 @@ def _describe_path(item: dict[str, Any], meta: EndpointMeta) -> None:
         item.setdefault("summary", meta.summary)
     if meta.description:
         item.setdefault("description", meta.description)
-
-
-# --- serving ---------------------------------------------------------------------------
-
-
-class _PrebuiltBytes(Endpoint, meta=EndpointMeta(hidden=True)):
-    """Serves bytes built at wiring, as they are; a subclass per path gives `path=`."""
-
-    def __init__(self) -> None:
-        self.response = BytesResponse(b"")
-
-    async def get(self) -> BytesResponse:
-        return self.response
-
-
-def _prebuilt(name: str, path: str) -> _PrebuiltBytes:
-    cls: type[_PrebuiltBytes] = types.new_class(name, (_PrebuiltBytes,), {"path": path})
-    return cls()
-
-
-class OpenAPISite:
-    """The document endpoint and the docs page, filled by `publish` at the end of wiring."""
-
-    def __init__(
-        self, info: DocumentInfo, path: str, docs_path: str | None, docs: DocsPage
-    ) -> None:
-        self.info = info
-        self.path = path
-        self.document = _prebuilt("OpenAPIDocument", path)
-        self.docs = docs
-        self.docs_path = docs_path
-        self.page = _prebuilt("OpenAPIDocsPage", docs_path) if docs_path is not None else None
-        self.encoded = b""
-
-    def routes(self) -> list[Endpoint]:
-        return [self.document] if self.page is None else [self.document, self.page]
-
-    def publish(self, plans: Iterable[HandlerPlan]) -> None:
-        """Build and encode the document once; from now on it is served as these bytes."""
-        self.encoded = msgspec.json.encode(build_document(plans, self.info))
-        self.document.response = BytesResponse(self.encoded, media_type="application/json")
-        if self.page is not None and self.docs_path is not None:
-            url = relative_url(self.docs_path, self.path)
-            html = self.docs.render(self.info.title, url)
-            self.page.response = BytesResponse(html, media_type="text/html; charset=utf-8")
-
-
-def relative_url(page_path: str, target_path: str) -> str:
-    """`target_path` relative to the page, so a `root_path` prefix keeps working."""
-    return posixpath.relpath(target_path, posixpath.dirname(page_path))

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from ._errors import HTTPError, WiringError
+from .._errors import HTTPError, WiringError
 
 type Schema = dict[str, Any]
 type SchemaHook = Callable[[type], Schema]

@@ -1,0 +1,155 @@
+"""Request sources in the document: one small function per source, in `SOURCE_DOCS`.
+
+A source contributes parameters or a request body, and names the framework errors it
+can cause (a query that does not convert is a 400, a JSON body of the wrong media type
+a 415, ...), so each operation documents exactly the errors it can produce.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from .._errors import (
+    InvalidBodyError,
+    InvalidInputError,
+    NotFoundError,
+    OverLimitError,
+    WiringError,
+    WrongMediaTypeError,
+)
+from .._render import header_wire_name
+from .context import ErrorClass, OperationContext
+from .schema import Schema, drop_null, is_scalar_info, type_name
+
+
+def path_parameters(tp: Any, op: OperationContext) -> list[Schema]:
+    fields = {f.name: f for f in msgspec.structs.fields(tp)}
+    return [
+        {
+            "name": slot,
+            "in": "path",
+            "required": True,
+            "schema": op.book.schema(fields[slot].type, f"{op.where} path field `{slot}`"),
+        }
+        for slot in op.template.slots
+    ]
+
+
+def query_parameters(tp: Any, op: OperationContext) -> list[Schema]:
+    return _text_parameters(tp, "query", lambda f: f.encode_name, op)
+
+
+def header_parameters(tp: Any, op: OperationContext) -> list[Schema]:
+    return _text_parameters(tp, "header", lambda f: header_wire_name(f.encode_name), op)
+
+
+def _text_parameters(
+    tp: Any,
+    location: str,
+    wire_name: Callable[[msgspec.structs.FieldInfo], str],
+    op: OperationContext,
+) -> list[Schema]:
+    """Fields whose values arrive as text: scalars, or lists of them from repeated keys."""
+    parameters: list[Schema] = []
+    for field in msgspec.structs.fields(tp):
+        where = f"{op.where} {location} field `{field.name}` of {tp.__name__}"
+        if not _is_text_type(field.type):
+            raise WiringError(
+                f"{where} is {type_name(field.type)}, which a {location} value (text) cannot "
+                f"carry; use a scalar (str, int, float, bool, enum, Literal, datetime, uuid) "
+                f"or a list of them"
+            )
+        schema = op.book.schema(field.type, where, adapt=_with_default(field))
+        parameters.append(
+            {"name": wire_name(field), "in": location, "required": field.required, "schema": schema}
+        )
+    return parameters
+
+
+def _is_text_type(tp: Any) -> bool:
+    info = msgspec.inspect.type_info(tp)
+    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    return all(_is_text_info(member) for member in members)
+
+
+def _is_text_info(info: msgspec.inspect.Type) -> bool:
+    if isinstance(info, _REPEATED):
+        return is_scalar_info(info.item_type)
+    return isinstance(info, msgspec.inspect.NoneType) or is_scalar_info(info)
+
+
+_REPEATED = (
+    msgspec.inspect.ListType,
+    msgspec.inspect.SetType,
+    msgspec.inspect.FrozenSetType,
+    msgspec.inspect.VarTupleType,
+)
+
+
+def _with_default(field: msgspec.structs.FieldInfo) -> Callable[[Schema], Schema]:
+    """A text value is absent or a value, never null; show the field's default if any."""
+
+    def adapt(schema: Schema) -> Schema:
+        schema = drop_null(schema)
+        schema.pop("default", None)
+        if field.default is not msgspec.NODEFAULT and field.default is not None:
+            schema["default"] = msgspec.to_builtins(field.default)
+        elif field.default_factory is not msgspec.NODEFAULT:
+            schema["default"] = msgspec.to_builtins(field.default_factory())
+        return schema
+
+    return adapt
+
+
+# --- request bodies ----------------------------------------------------------------
+
+
+def json_body(tp: Any, op: OperationContext) -> Schema:
+    schema = op.book.schema(tp, f"{op.where} parameter `json`")
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def raw_body(tp: Any, op: OperationContext) -> Schema:
+    # Any media type is accepted and no body is an empty one, so it is not "required";
+    # OpenAPI 3.1 describes unstructured bytes by leaving the schema out.
+    return {"required": False, "content": {"application/octet-stream": {}}}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceDoc:
+    """How one request source appears in an operation, and the errors it can cause."""
+
+    parameters: Callable[[Any, OperationContext], list[Schema]] | None = None
+    body: Callable[[Any, OperationContext], Schema] | None = None
+    errors: tuple[ErrorClass, ...] = ()
+
+
+SOURCE_DOCS: dict[str, SourceDoc] = {
+    # A path value that does not convert is a 404 (SPEC §4), as is a missing item.
+    "path": SourceDoc(parameters=path_parameters, errors=(NotFoundError,)),
+    "params": SourceDoc(parameters=query_parameters, errors=(InvalidInputError,)),
+    "headers": SourceDoc(parameters=header_parameters, errors=(InvalidInputError,)),
+    "raw_headers": SourceDoc(),
+    # The mount's authenticator documents itself (security, 401), with or without `user`.
+    "user": SourceDoc(),
+    "json": SourceDoc(
+        body=json_body,
+        errors=(InvalidInputError, WrongMediaTypeError, OverLimitError, InvalidBodyError),
+    ),
+    # A bad Content-Length is a 400 before any byte is read.
+    "content": SourceDoc(body=raw_body, errors=(InvalidInputError, OverLimitError)),
+}
+
+
+def source_doc(name: str, op: OperationContext) -> SourceDoc:
+    doc = SOURCE_DOCS.get(name)
+    if doc is None:
+        raise WiringError(
+            f"{op.where}: parameter `{name}` has no OpenAPI description yet; leave the "
+            f"operation out with OperationMeta(hidden=True)"
+        )
+    return doc
