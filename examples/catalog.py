@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
@@ -21,14 +22,19 @@ from jero import (
     BytesResponse,
     ConflictError,
     Created,
+    DocsPage,
     Endpoint,
     EndpointMeta,
     JSONResponse,
+    NDJSONStreamingResponse,
     NoContent,
     NotFoundError,
     OperationMeta,
     Resource,
     ResourceMeta,
+    ServerSentEvent,
+    SSEResponse,
+    SwaggerUI,
 )
 
 Name = Annotated[str, Meta(min_length=1, max_length=80, description="Shown to customers")]
@@ -102,6 +108,44 @@ class DuplicateNameError(ConflictError, type="duplicate-widget-name", title="Nam
     pass
 
 
+class Added(Struct, tag="added", rename="camel"):
+    widget_id: uuid.UUID
+    name: str
+
+
+class Removed(Struct, tag="removed", rename="camel"):
+    widget_id: uuid.UUID
+
+
+class Catalog:
+    """The widgets and the log of changes to them, shared by the routes below."""
+
+    def __init__(self) -> None:
+        self.widgets: dict[uuid.UUID, Widget] = {}
+        self.changes: list[Added | Removed] = []
+
+    def add(self, new: NewWidget) -> Widget:
+        if any(w.name == new.name for w in self.widgets.values()):
+            raise DuplicateNameError()
+        widget = Widget(
+            widget_id=uuid.uuid4(),
+            name=new.name,
+            price=new.price,
+            color=new.color,
+            created_at=datetime.datetime.now(datetime.UTC),
+            tags=new.tags,
+        )
+        self.widgets[widget.widget_id] = widget
+        self.changes.append(Added(widget.widget_id, widget.name))
+        return widget
+
+    def get(self, widget_id: uuid.UUID) -> Widget:
+        widget = self.widgets.get(widget_id)
+        if widget is None:
+            raise WidgetNotFoundError(WidgetRef(str(widget_id)))
+        return widget
+
+
 class WidgetResource(
     Resource,
     path="/widgets",
@@ -112,37 +156,27 @@ class WidgetResource(
     meta_update_partial=OperationMeta(summary="Change a widget", errors=[WidgetNotFoundError]),
     meta_delete=OperationMeta(summary="Remove a widget", errors=[WidgetNotFoundError]),
 ):
-    def __init__(self) -> None:
-        self._widgets: dict[uuid.UUID, Widget] = {}
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
 
     async def create(self, json: NewWidget) -> Created[Widget, LocationHeaders]:
-        if any(w.name == json.name for w in self._widgets.values()):
-            raise DuplicateNameError()
-        widget = Widget(
-            widget_id=uuid.uuid4(),
-            name=json.name,
-            price=json.price,
-            color=json.color,
-            created_at=datetime.datetime.now(datetime.UTC),
-            tags=json.tags,
-        )
-        self._widgets[widget.widget_id] = widget
+        widget = self._catalog.add(json)
         return Created(widget, headers=LocationHeaders(f"/widgets/{widget.widget_id}"))
 
     async def read_many(self, params: WidgetQuery) -> JSONResponse[list[Widget], PageHeaders]:
         found = [
             w
-            for w in self._widgets.values()
+            for w in self._catalog.widgets.values()
             if (params.color is None or w.color == params.color)
             and (params.name_prefix is None or w.name.startswith(params.name_prefix))
         ]
         return JSONResponse(found[: params.limit], headers=PageHeaders(len(found)))
 
     async def read_one(self, path: WidgetPath) -> Widget:
-        return self._get(path)
+        return self._catalog.get(path.widget_id)
 
     async def update_partial(self, path: WidgetPath, json: WidgetPatch) -> Widget:
-        widget = self._get(path)
+        widget = self._catalog.get(path.widget_id)
         if json.name is not None:
             widget.name = json.name
         if json.price is not None:
@@ -150,15 +184,42 @@ class WidgetResource(
         return widget
 
     async def delete(self, path: WidgetPath) -> NoContent:
-        self._get(path)
-        del self._widgets[path.widget_id]
+        self._catalog.get(path.widget_id)
+        del self._catalog.widgets[path.widget_id]
+        self._catalog.changes.append(Removed(path.widget_id))
         return NoContent()
 
-    def _get(self, path: WidgetPath) -> Widget:
-        widget = self._widgets.get(path.widget_id)
-        if widget is None:
-            raise WidgetNotFoundError(WidgetRef(str(path.widget_id)))
-        return widget
+
+class ExportEndpoint(
+    Endpoint, path="/exports/widgets", meta=EndpointMeta(tags=["widgets"], summary="Every widget")
+):
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def get(self) -> NDJSONStreamingResponse[Widget]:
+        return NDJSONStreamingResponse(self._rows(list(self._catalog.widgets.values())))
+
+    async def _rows(self, widgets: list[Widget]) -> AsyncIterator[Widget]:
+        for widget in widgets:
+            yield widget
+
+
+class ChangesQuery(Struct, rename="camel"):
+    after: Annotated[int, Meta(ge=0, description="Skip the changes before this one")] = 0
+
+
+class ChangesEndpoint(
+    Endpoint, path="/changes", meta=EndpointMeta(tags=["widgets"], summary="What changed")
+):
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def get(self, params: ChangesQuery) -> SSEResponse[Added | Removed]:
+        return SSEResponse(self._events(params.after))
+
+    async def _events(self, after: int) -> AsyncIterator[ServerSentEvent[Added | Removed]]:
+        for number, change in enumerate(self._catalog.changes[after:], start=after):
+            yield ServerSentEvent(change, id=str(number))
 
 
 # --- orders: a nested collection with a tagged union body ----------------------------
@@ -275,8 +336,19 @@ class LabelEndpoint(
 
 
 class App(BaseApp):
+    """`docs=` chooses the docs page, e.g. Swagger UI with self-hosted assets offline."""
+
+    def __init__(self, docs: DocsPage | None = None) -> None:
+        super().__init__()
+        self._docs = docs if docs is not None else SwaggerUI()
+
     async def _wire(self) -> None:
-        self._include_resource(WidgetResource())
+        catalog = Catalog()
+        catalog.add(NewWidget("Sprocket", 250, Color.GREEN, ["metal"]))
+        catalog.add(NewWidget("Gizmo", 1999))
+        self._include_resource(WidgetResource(catalog))
+        self._include_endpoint(ExportEndpoint(catalog))
+        self._include_endpoint(ChangesEndpoint(catalog))
         self._include_resource(OrderResource(), auth=ClerkTokenAuth({"t-ann": Clerk("ann")}))
         self._include_endpoint(HealthEndpoint())
         self._include_endpoint(LabelEndpoint())
@@ -285,6 +357,7 @@ class App(BaseApp):
             version="1.0.0",
             description="Widgets, orders and their labels.",
             servers=[{"url": "/", "description": "this server"}],
+            docs=self._docs,
         )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from examples import catalog
-from jero import BaseApp, DocsPage, Scalar, SwaggerUI
+from jero import Scalar, SwaggerUI
 from jero.testing import TestClient
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -157,28 +157,11 @@ def _rendered_dom(url: str, tmp_path: Path) -> str:
     return result.stdout
 
 
-class CatalogWithLocalAssets(BaseApp):
-    """The catalog's routes, with the docs page's assets served by the test."""
-
-    def __init__(self, docs: DocsPage) -> None:
-        super().__init__()
-        self.docs = docs
-
-    async def _wire(self) -> None:
-        self._include_resource(catalog.WidgetResource())
-        self._include_resource(catalog.OrderResource(), auth=catalog.ClerkTokenAuth({}))
-        self._include_endpoint(catalog.HealthEndpoint())
-        self._include_endpoint(catalog.LabelEndpoint())
-        self._include_openapi(
-            title="Catalog", version="1.0.0", docs_path="/reference/ui", docs=self.docs
-        )
-
-
 def test_swagger_ui_renders_every_operation(serve_app: Any, tmp_path: Path) -> None:
     docs = SwaggerUI(
         js_url="/assets/swagger/swagger-ui-bundle.js", css_url="/assets/swagger/swagger-ui.css"
     )
-    dom = _rendered_dom(f"{serve_app(CatalogWithLocalAssets(docs))}/reference/ui", tmp_path)
+    dom = _rendered_dom(f"{serve_app(catalog.App(docs))}/docs", tmp_path)
     assert 'class="swagger-ui' in dom
     # Swagger UI lists each operation with its operationId (displayOperationId is on).
     for operation_id in (
@@ -192,6 +175,8 @@ def test_swagger_ui_renders_every_operation(serve_app: Any, tmp_path: Path) -> N
         "HealthEndpoint.get",
         "LabelEndpoint.get",
         "LabelEndpoint.put",
+        "ExportEndpoint.get",
+        "ChangesEndpoint.get",
     ):
         assert operation_id in dom
     assert "Fetch a widget" in dom
@@ -199,8 +184,8 @@ def test_swagger_ui_renders_every_operation(serve_app: Any, tmp_path: Path) -> N
 
 def test_scalar_renders_the_operations(serve_app: Any, tmp_path: Path) -> None:
     docs = Scalar(js_url="/assets/scalar/standalone.js")
-    dom = _rendered_dom(f"{serve_app(CatalogWithLocalAssets(docs))}/reference/ui", tmp_path)
+    dom = _rendered_dom(f"{serve_app(catalog.App(docs))}/docs", tmp_path)
     # Scalar names operations by their summary, or their path when they have none.
-    for name in ("Add a widget", "List widgets", "Fetch a widget", "Remove a widget"):
+    for name in ("Add a widget", "List widgets", "Fetch a widget", "/exports/widgets", "/changes"):
         assert name in dom
     assert "/shops/{shop_id}/orders" in dom

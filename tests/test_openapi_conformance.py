@@ -29,7 +29,7 @@ def test_the_catalog_document_is_valid_openapi_3_1() -> None:
     operations = [
         op for item in document["paths"].values() for m, op in item.items() if m in methods
     ]
-    assert len(operations) == 10
+    assert len(operations) == 12
     assert len(document["components"]["schemas"]) >= 15
 
 

@@ -16,7 +16,7 @@ import msgspec
 from .._errors import HTTPError, InternalServerError, WiringError
 from .._render import ResponseShape, build_render_plan, header_wire_name
 from .context import PROBLEM_MEDIA_TYPE, ErrorClass, OperationContext
-from .schema import Schema, drop_null, is_scalar_type
+from .schema import Schema, drop_null, is_scalar_type, may_be_none
 from .security import auth_errors, challenge_header
 from .sources import source_doc
 
@@ -119,7 +119,7 @@ def response_headers(
     for tp in dict.fromkeys(t for t in types if t is not None):
         for field in msgspec.structs.fields(tp):
             name = header_wire_name(field.encode_name)
-            sent = field.required and not _may_be_none(field.type)
+            sent = field.required and not may_be_none(field.type)
             always[name] = always.get(name, True) and sent
             if name not in headers:
                 headers[name] = _header_object(field, op, f"{op.where}: {status} header `{name}`")
@@ -139,14 +139,6 @@ def _header_object(field: msgspec.structs.FieldInfo, op: OperationContext, where
 
 def _has_header(tp: type[msgspec.Struct], name: str) -> bool:
     return any(header_wire_name(f.encode_name) == name for f in msgspec.structs.fields(tp))
-
-
-def _may_be_none(tp: Any) -> bool:
-    info = msgspec.inspect.type_info(tp)
-    return isinstance(info, msgspec.inspect.NoneType) or (
-        isinstance(info, msgspec.inspect.UnionType)
-        and any(isinstance(t, msgspec.inspect.NoneType) for t in info.types)
-    )
 
 
 def extra_shapes(responses: Mapping[int, Any], op: OperationContext) -> list[ResponseShape]:

@@ -189,17 +189,34 @@ def type_name(tp: Any) -> str:
     return tp.__name__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
 
 
+def unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
+    """Through `Annotated[T, Meta(description=...)]` to `T`'s node."""
+    while isinstance(info, msgspec.inspect.Metadata):
+        info = info.type
+    return info
+
+
+def members_of(tp: Any) -> tuple[msgspec.inspect.Type, ...]:
+    """The type-info nodes of `tp`, one per union member."""
+    info = unwrap(msgspec.inspect.type_info(tp))
+    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    return tuple(unwrap(member) for member in members)
+
+
 def is_scalar_info(info: msgspec.inspect.Type) -> bool:
-    return isinstance(info, _SCALAR_TYPES)
+    return isinstance(unwrap(info), _SCALAR_TYPES)
 
 
 def is_scalar_type(tp: Any) -> bool:
     """True for the types a header value carries as plain text (`X | None` included)."""
-    info = msgspec.inspect.type_info(tp)
-    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
     return all(
-        is_scalar_info(member) or isinstance(member, msgspec.inspect.NoneType) for member in members
+        is_scalar_info(member) or isinstance(member, msgspec.inspect.NoneType)
+        for member in members_of(tp)
     )
+
+
+def may_be_none(tp: Any) -> bool:
+    return any(isinstance(member, msgspec.inspect.NoneType) for member in members_of(tp))
 
 
 def drop_null(schema: Schema) -> Schema:

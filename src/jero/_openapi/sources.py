@@ -23,7 +23,7 @@ from .._errors import (
 )
 from .._render import header_wire_name
 from .context import ErrorClass, OperationContext
-from .schema import Schema, drop_null, is_scalar_info, type_name
+from .schema import Schema, drop_null, is_scalar_info, members_of, type_name, unwrap
 
 
 def path_parameters(tp: Any, op: OperationContext) -> list[Schema]:
@@ -71,14 +71,12 @@ def _text_parameters(
 
 
 def _is_text_type(tp: Any) -> bool:
-    info = msgspec.inspect.type_info(tp)
-    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
-    return all(_is_text_info(member) for member in members)
+    return all(_is_text_info(member) for member in members_of(tp))
 
 
 def _is_text_info(info: msgspec.inspect.Type) -> bool:
     if isinstance(info, _REPEATED):
-        return is_scalar_info(info.item_type)
+        return is_scalar_info(unwrap(info.item_type))
     return isinstance(info, msgspec.inspect.NoneType) or is_scalar_info(info)
 
 
