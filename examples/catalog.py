@@ -25,6 +25,7 @@ from jero import (
     DocsPage,
     Endpoint,
     EndpointMeta,
+    FilePart,
     JSONResponse,
     NDJSONStreamingResponse,
     NoContent,
@@ -335,6 +336,56 @@ class LabelEndpoint(
         return BytesResponse(label, media_type="image/png")
 
 
+class PhotoUpload(Struct):
+    caption: Annotated[str, Meta(max_length=200)]
+    photo: FilePart
+    tags: list[str] = []
+
+
+class Photo(Struct, rename="camel"):
+    widget_id: uuid.UUID
+    caption: str
+    filename: str | None
+    content_type: str | None
+    size: int
+    tags: list[str]
+
+
+class PhotoEndpoint(
+    Endpoint,
+    path="/widgets/{widget_id}/photos",
+    meta=EndpointMeta(tags=["widgets"]),
+    meta_post=OperationMeta(summary="Upload a photo of a widget"),
+):
+    async def post(self, path: LabelPath, form: PhotoUpload) -> Created[Photo]:
+        photo = form.photo
+        return Created(
+            Photo(
+                path.widget_id,
+                form.caption,
+                photo.filename,
+                photo.content_type,
+                photo.size,
+                form.tags,
+            )
+        )
+
+
+class DisplayCookies(Struct):
+    currency: Literal["EUR", "USD"] = "EUR"
+    compact: bool = False
+
+
+class Display(Struct):
+    currency: str
+    compact: bool
+
+
+class DisplayEndpoint(Endpoint, path="/display", meta=EndpointMeta(tags=["ops"])):
+    async def get(self, cookies: DisplayCookies) -> Display:
+        return Display(cookies.currency, cookies.compact)
+
+
 class App(BaseApp):
     """`docs=` chooses the docs page, e.g. Swagger UI with self-hosted assets offline."""
 
@@ -352,6 +403,8 @@ class App(BaseApp):
         self._include_resource(OrderResource(), auth=ClerkTokenAuth({"t-ann": Clerk("ann")}))
         self._include_endpoint(HealthEndpoint())
         self._include_endpoint(LabelEndpoint())
+        self._include_endpoint(PhotoEndpoint())
+        self._include_endpoint(DisplayEndpoint())
         self._include_openapi(
             title="Catalog",
             version="1.0.0",

@@ -177,6 +177,8 @@ def test_swagger_ui_renders_every_operation(serve_app: Any, tmp_path: Path) -> N
         "LabelEndpoint.put",
         "ExportEndpoint.get",
         "ChangesEndpoint.get",
+        "PhotoEndpoint.post",
+        "DisplayEndpoint.get",
     ):
         assert operation_id in dom
     assert "Fetch a widget" in dom

@@ -15,8 +15,9 @@ from .._meta import EndpointMeta, merge_meta
 from .._routes import Endpoint, Resource
 from .._wiring import HandlerPlan
 from .context import OperationContext
+from .forms import file_part_schema
 from .operations import build_operation
-from .schema import SchemaBook, SchemaHook
+from .schema import SchemaBook, SchemaHook, chain_hooks
 from .security import SecuritySchemes
 
 OPENAPI_VERSION = "3.1.0"
@@ -41,7 +42,7 @@ class DocumentInfo:
 
 def build_document(plans: Iterable[HandlerPlan], info: DocumentInfo) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `plans`, in wiring order."""
-    book = SchemaBook(info.schema_hook)
+    book = SchemaBook(chain_hooks(file_part_schema, info.schema_hook))
     security = SecuritySchemes()
     paths: dict[str, dict[str, Any]] = {}
     operation_ids: dict[str, str] = {}

@@ -136,6 +136,21 @@ def _fix_for(reason: str) -> str:
     return "use types msgspec can describe"
 
 
+def chain_hooks(*hooks: SchemaHook | None) -> SchemaHook:
+    """One schema hook asking each in turn; NotImplementedError means "not mine"."""
+    found = [hook for hook in hooks if hook is not None]
+
+    def hook(tp: type) -> Schema:
+        for each in found:
+            try:
+                return each(tp)
+            except NotImplementedError:
+                continue
+        raise NotImplementedError
+
+    return hook
+
+
 def error_schema(cls: type[HTTPError[Any]], params: Schema | None) -> Schema:
     """The problem-details body `cls` is answered with: its `type` is a constant."""
     properties: Schema = {
@@ -229,3 +244,19 @@ def drop_null(schema: Schema) -> Schema:
     if len(kept) == 1:
         return {**rest, **kept[0]}
     return {**rest, "anyOf": kept}
+
+
+def sent_or_absent(field: msgspec.structs.FieldInfo) -> Callable[[Schema], Schema]:
+    """For a value that is sent or left out (a query value, a form part), never null:
+    `X | None` is described as `X`, and the field's default is shown if it has one."""
+
+    def adapt(schema: Schema) -> Schema:
+        schema = drop_null(schema)
+        schema.pop("default", None)
+        if field.default is not msgspec.NODEFAULT and field.default is not None:
+            schema["default"] = msgspec.to_builtins(field.default)
+        elif field.default_factory is not msgspec.NODEFAULT:
+            schema["default"] = msgspec.to_builtins(field.default_factory())
+        return schema
+
+    return adapt

@@ -21,9 +21,11 @@ from .._errors import (
     WiringError,
     WrongMediaTypeError,
 )
+from .._form_reader import OverCountError
 from .._render import header_wire_name
 from .context import ErrorClass, OperationContext
-from .schema import Schema, drop_null, is_scalar_info, members_of, type_name, unwrap
+from .forms import form_body
+from .schema import Schema, is_scalar_info, members_of, sent_or_absent, type_name, unwrap
 
 
 def path_parameters(tp: Any, op: OperationContext) -> list[Schema]:
@@ -47,6 +49,10 @@ def header_parameters(tp: Any, op: OperationContext) -> list[Schema]:
     return _text_parameters(tp, "header", lambda f: header_wire_name(f.encode_name), op)
 
 
+def cookie_parameters(tp: Any, op: OperationContext) -> list[Schema]:
+    return _text_parameters(tp, "cookie", lambda f: f.encode_name, op)
+
+
 def _text_parameters(
     tp: Any,
     location: str,
@@ -63,7 +69,7 @@ def _text_parameters(
                 f"carry; use a scalar (str, int, float, bool, enum, Literal, datetime, uuid) "
                 f"or a list of them"
             )
-        schema = op.book.schema(field.type, where, adapt=_with_default(field))
+        schema = op.book.schema(field.type, where, adapt=sent_or_absent(field))
         parameters.append(
             {"name": wire_name(field), "in": location, "required": field.required, "schema": schema}
         )
@@ -86,21 +92,6 @@ _REPEATED = (
     msgspec.inspect.FrozenSetType,
     msgspec.inspect.VarTupleType,
 )
-
-
-def _with_default(field: msgspec.structs.FieldInfo) -> Callable[[Schema], Schema]:
-    """A text value is absent or a value, never null; show the field's default if any."""
-
-    def adapt(schema: Schema) -> Schema:
-        schema = drop_null(schema)
-        schema.pop("default", None)
-        if field.default is not msgspec.NODEFAULT and field.default is not None:
-            schema["default"] = msgspec.to_builtins(field.default)
-        elif field.default_factory is not msgspec.NODEFAULT:
-            schema["default"] = msgspec.to_builtins(field.default_factory())
-        return schema
-
-    return adapt
 
 
 # --- request bodies ----------------------------------------------------------------
@@ -131,12 +122,23 @@ SOURCE_DOCS: dict[str, SourceDoc] = {
     "path": SourceDoc(parameters=path_parameters, errors=(NotFoundError,)),
     "params": SourceDoc(parameters=query_parameters, errors=(InvalidInputError,)),
     "headers": SourceDoc(parameters=header_parameters, errors=(InvalidInputError,)),
+    "cookies": SourceDoc(parameters=cookie_parameters, errors=(InvalidInputError,)),
     "raw_headers": SourceDoc(),
     # The mount's authenticator documents itself (security, 401), with or without `user`.
     "user": SourceDoc(),
     "json": SourceDoc(
         body=json_body,
         errors=(InvalidInputError, WrongMediaTypeError, OverLimitError, InvalidBodyError),
+    ),
+    "form": SourceDoc(
+        body=form_body,
+        errors=(
+            InvalidInputError,
+            WrongMediaTypeError,
+            OverLimitError,
+            OverCountError,
+            InvalidBodyError,
+        ),
     ),
     # A bad Content-Length is a 400 before any byte is read.
     "content": SourceDoc(body=raw_body, errors=(InvalidInputError, OverLimitError)),
