@@ -320,16 +320,21 @@ class LabelPath(Struct):
 class LabelEndpoint(
     Endpoint,
     path="/widgets/{widget_id}/label",
-    meta=EndpointMeta(summary="A widget's printable label", tags=["widgets"]),
+    meta=EndpointMeta(
+        summary="A widget's printable label", tags=["widgets"], errors=[WidgetNotFoundError]
+    ),
 ):
-    def __init__(self) -> None:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
         self._labels: dict[uuid.UUID, bytes] = {}
 
     async def put(self, path: LabelPath, content: bytes) -> NoContent:
+        self._catalog.get(path.widget_id)
         self._labels[path.widget_id] = content
         return NoContent()
 
     async def get(self, path: LabelPath) -> BytesResponse | str:
+        self._catalog.get(path.widget_id)
         label = self._labels.get(path.widget_id)
         if label is None:
             return "no label yet"
@@ -354,10 +359,14 @@ class Photo(Struct, rename="camel"):
 class PhotoEndpoint(
     Endpoint,
     path="/widgets/{widget_id}/photos",
-    meta=EndpointMeta(tags=["widgets"]),
+    meta=EndpointMeta(tags=["widgets"], errors=[WidgetNotFoundError]),
     meta_post=OperationMeta(summary="Upload a photo of a widget"),
 ):
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
     async def post(self, path: LabelPath, form: PhotoUpload) -> Created[Photo]:
+        self._catalog.get(path.widget_id)
         photo = form.photo
         return Created(
             Photo(
@@ -402,8 +411,8 @@ class App(BaseApp):
         self._include_endpoint(ChangesEndpoint(catalog))
         self._include_resource(OrderResource(), auth=ClerkTokenAuth({"t-ann": Clerk("ann")}))
         self._include_endpoint(HealthEndpoint())
-        self._include_endpoint(LabelEndpoint())
-        self._include_endpoint(PhotoEndpoint())
+        self._include_endpoint(LabelEndpoint(catalog))
+        self._include_endpoint(PhotoEndpoint(catalog))
         self._include_endpoint(DisplayEndpoint())
         self._include_openapi(
             title="Catalog",
