@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import msgspec
 
 from .._forms import MULTIPART, URLENCODED, FormPart
+from .._introspect import struct_fields
 from .._render import header_wire_name, is_json_body_type, is_struct_type
 from .._uploads import FilePart
 from .context import OperationContext
@@ -39,7 +40,7 @@ def form_body(tp: Any, op: OperationContext) -> Schema:
     required: list[str] = []
     encoding: Schema = {}
     files = False
-    for field in msgspec.structs.fields(tp):
+    for field in struct_fields(tp):
         where = f"{op.where} form field `{field.name}` of {tp.__name__}"
         value, part_headers = _part_value(field.type)
         properties[field.encode_name] = op.book.schema(value, where, adapt=sent_or_absent(field))
@@ -99,7 +100,7 @@ def _part_encoding(
                 "schema": op.book.schema(f.type, f"{where} part header", adapt=drop_null),
                 "required": f.required and not may_be_none(f.type),
             }
-            for f in msgspec.structs.fields(part_headers)
+            for f in struct_fields(part_headers)
         }
     return encoding
 

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from .._errors import HTTPError, InternalServerError, WiringError
+from .._introspect import struct_fields
 from .._render import ResponseShape, build_render_plan, header_wire_name
 from .context import PROBLEM_MEDIA_TYPE, ErrorClass, OperationContext
 from .schema import Schema, drop_null, is_scalar_type, may_be_none
@@ -117,7 +118,7 @@ def response_headers(
     headers: Schema = {}
     always: dict[str, bool] = {}
     for tp in dict.fromkeys(t for t in types if t is not None):
-        for field in msgspec.structs.fields(tp):
+        for field in struct_fields(tp):
             name = header_wire_name(field.encode_name)
             sent = field.required and not may_be_none(field.type)
             always[name] = always.get(name, True) and sent
@@ -138,7 +139,7 @@ def _header_object(field: msgspec.structs.FieldInfo, op: OperationContext, where
 
 
 def _has_header(tp: type[msgspec.Struct], name: str) -> bool:
-    return any(header_wire_name(f.encode_name) == name for f in msgspec.structs.fields(tp))
+    return any(header_wire_name(f.encode_name) == name for f in struct_fields(tp))
 
 
 def extra_shapes(responses: Mapping[int, Any], op: OperationContext) -> list[ResponseShape]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import msgspec
-
 from .._auth import AuthPlan, BasicAuth, BearerAuth, InvalidCredentialsError
 from .._errors import AuthenticationRequiredError, HTTPError
+from .._introspect import struct_fields
 from .._render import header_wire_name
 from .schema import Schema
 
@@ -49,7 +48,7 @@ def _schemes_of(auth: AuthPlan) -> list[tuple[str, Schema]]:
         return [("", {"type": "http", "scheme": auth.scheme.lower()})]
     keys: list[tuple[str, str]] = []
     for source, struct in auth.credentials.items():
-        fields = msgspec.structs.fields(struct)
+        fields = struct_fields(struct)
         required = [f for f in fields if f.required] or list(fields)
         for field in required:
             if source == "headers":
@@ -67,7 +66,7 @@ def _reads_only_authorization(auth: AuthPlan) -> bool:
     headers = auth.credentials.get("headers")
     if headers is None or len(auth.credentials) != 1:
         return False
-    names = [header_wire_name(f.encode_name) for f in msgspec.structs.fields(headers)]
+    names = [header_wire_name(f.encode_name) for f in struct_fields(headers)]
     return names == ["authorization"]
 
 

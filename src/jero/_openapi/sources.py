@@ -22,6 +22,7 @@ from .._errors import (
     WrongMediaTypeError,
 )
 from .._form_reader import OverCountError
+from .._introspect import struct_fields
 from .._render import header_wire_name
 from .context import ErrorClass, OperationContext
 from .forms import form_body
@@ -29,7 +30,7 @@ from .schema import Schema, is_scalar_info, members_of, sent_or_absent, type_nam
 
 
 def path_parameters(tp: Any, op: OperationContext) -> list[Schema]:
-    fields = {f.name: f for f in msgspec.structs.fields(tp)}
+    fields = {f.name: f for f in struct_fields(tp)}
     return [
         {
             "name": slot,
@@ -61,7 +62,7 @@ def _text_parameters(
 ) -> list[Schema]:
     """Fields whose values arrive as text: scalars, or lists of them from repeated keys."""
     parameters: list[Schema] = []
-    for field in msgspec.structs.fields(tp):
+    for field in struct_fields(tp):
         where = f"{op.where} {location} field `{field.name}` of {tp.__name__}"
         if not _is_text_type(field.type):
             raise WiringError(
