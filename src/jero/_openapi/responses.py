@@ -213,8 +213,9 @@ def responses_of(op: OperationContext) -> Schema:
     for status, response in error_responses(operation_errors(op), op).items():
         if status in responses:
             raise WiringError(
-                f"{op.where}: status {status} is documented both as an error (errors=) and "
-                f"as a response; keep one"
+                f"{op.where}: status {status} is documented both as an error "
+                f"({response['description']}) and in responses=; document an error only "
+                f"once, as its HTTPError class in errors="
             )
         responses[status] = response
     challenge = challenge_header(op.auth) if op.auth is not None else None
