@@ -1,7 +1,7 @@
 """The direct Struct binders agree with msgspec on every input, plain or not."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from hypothesis import given, settings
@@ -87,3 +87,14 @@ def test_only_plain_str_and_int_structs_are_bound_directly() -> None:
 
     assert path_binder(WithFloat, ("ratio",), slow) is slow
     assert query_binder(WithFloat, slow) is slow
+
+
+def test_constrained_fields_are_left_to_msgspec() -> None:
+    class Bounded(msgspec.Struct):
+        item_id: Annotated[int, msgspec.Meta(ge=1)]
+
+    def slow(scope: Any, values: Sequence[str]) -> Any:
+        return "slow"
+
+    assert path_binder(Bounded, ("item_id",), slow) is slow
+    assert query_binder(Bounded, slow) is slow
