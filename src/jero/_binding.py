@@ -282,9 +282,15 @@ def build_raw_headers(tp: Any, ctx: BindContext) -> Binder:
 # --- body -------------------------------------------------------------------------
 
 
-async def read_body(scope: Scope, receive: Receive, max_size: int) -> bytes:
-    """The whole request body, refused with a 413 as soon as it is known to be too big."""
-    declared = find_header(scope["headers"], b"content-length")
+async def read_body(
+    scope: Scope, receive: Receive, max_size: int, declared: bytes | None = None
+) -> bytes:
+    """The whole request body, refused with a 413 as soon as it is known to be too big.
+
+    `declared` is the Content-Length header when the caller already found it.
+    """
+    if declared is None:
+        declared = find_header(scope["headers"], b"content-length")
     if declared is not None:
         if not declared.isdigit():  # int() would also take "-1", " 1" and "1_0"
             raise InvalidInputError(InputProblem("headers", "Invalid Content-Length"))
@@ -343,10 +349,15 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
     max_size = ctx.limits.max_body_size
 
     async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
-        raw = find_header(scope["headers"], b"content-type")
+        raw = length = None
+        for name, value in scope["headers"]:  # one pass for both; the first of each counts
+            if name == b"content-type":
+                raw = raw or value
+            elif name == b"content-length":
+                length = length or value
         if raw != b"application/json" and not is_json_media_type(kind := _media_type_of(raw)):
             raise WrongMediaTypeError(MediaTypeProblem("application/json", kind or "none"))
-        body = await read_body(scope, receive, max_size)
+        body = await read_body(scope, receive, max_size, length)
         try:
             return decode(body)
         except msgspec.ValidationError as error:

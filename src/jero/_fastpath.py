@@ -98,27 +98,23 @@ def query_binder(struct: type[msgspec.Struct], slow: Bind) -> Bind:
     required = _MISSING in defaults
 
     def bind_query(scope: Any, values: Sequence[str]) -> Any:
-        query: bytes = scope["query_string"]
-        if not query.isascii():
-            return slow(scope, values)
-        text = query.decode("ascii")
-        if "%" in text or "+" in text:  # (a str search: `in` on bytes is far slower)
-            return slow(scope, values)
         args = defaults.copy()
         try:
+            text = scope["query_string"].decode("ascii")  # encoded bytes go to msgspec
+            if "%" in text or "+" in text:  # (a str search: `in` on bytes is far slower)
+                return slow(scope, values)
             # Backwards, so that the first value of a repeated key is the one kept.
             for part in reversed(text.split("&")) if "&" in text else (text,):
                 key, _, value = part.partition("=")
                 entry = by_key.get(key)
                 if entry is not None:
-                    if not entry[1]:
-                        args[entry[0]] = value
-                    elif (
-                        value.isdigit() and value.isascii() and len(value) <= 18 and value[0] != "0"
-                    ):
-                        args[entry[0]] = int(value)
+                    index, is_int = entry
+                    if not is_int:
+                        args[index] = value
+                    elif value.isdigit() and len(value) <= 18 and value[0] != "0":  # ASCII here
+                        args[index] = int(value)
                     else:
-                        args[entry[0]] = int_text(value)
+                        args[index] = int_text(value)
             if required and _MISSING in args:  # msgspec words the missing-field error
                 return slow(scope, values)
             return struct(*args)

@@ -263,11 +263,18 @@ def finish_headers(content_type: bytes | None, extra: HeaderList, length: int | 
         headers.append((CONTENT_TYPE, content_type))
     headers.extend(extra)
     if length is not None:
-        headers.append((CONTENT_LENGTH, b"%d" % length))
+        headers.append((CONTENT_LENGTH, content_length(length)))
     return headers
 
 
 # --- encoders and responders ----------------------------------------------------
+
+# Most API bodies are small: their content-length values are looked up, not formatted.
+_SMALL_LENGTHS = tuple(b"%d" % n for n in range(4096))
+
+
+def content_length(length: int) -> bytes:
+    return _SMALL_LENGTHS[length] if length < 4096 else b"%d" % length
 
 
 async def send_body(send: Send, status: int, headers: HeaderList, body: bytes, head: bool) -> None:
@@ -288,7 +295,11 @@ def responder_for(encode: Encoder) -> Responder:
 def plain_encoder(status: int, content_type: bytes, encode: Callable[[Any], bytes]) -> Encoder:
     def render(value: Any) -> Rendered:
         body = encode(value)
-        return status, [(CONTENT_TYPE, content_type), (CONTENT_LENGTH, b"%d" % len(body))], body
+        return (
+            status,
+            [(CONTENT_TYPE, content_type), (CONTENT_LENGTH, content_length(len(body)))],
+            body,
+        )
 
     return render
 
