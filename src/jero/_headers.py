@@ -22,7 +22,7 @@ class RawHeaders(Mapping[str, str]):
 
     def __init__(self, headers: Mapping[str, str] | HeaderPairs = ()) -> None:
         items = cast(HeaderPairs, headers.items() if isinstance(headers, Mapping) else headers)
-        pairs = tuple((str(name), str(value)) for name, value in items)
+        pairs = tuple((name, value) for name, value in items)
         index: dict[str, list[str]] = {}
         for name, value in pairs:
             index.setdefault(name.lower(), []).append(value)
