@@ -1,6 +1,6 @@
 """`BaseApp`: the ASGI 3 application. The whole request path reads top to bottom here:
 
-    scope → router lookup → method table → bind + call the handler → responder → send
+    scope → router lookup → method table → bind + call the handler → encode → send
 
 and every failure along it becomes a problem-details response.
 """
