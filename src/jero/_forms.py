@@ -340,7 +340,7 @@ def _part_headers_converter(
             f"{at}: the part headers type {_name(headers_type)} must be a msgspec Struct"
         )
     struct: type[msgspec.Struct] = headers_type
-    wire = {f.encode_name.lower().replace("_", "-"): f.encode_name for f in _fields(struct)}
+    wire = {f.encode_name.lower().replace("_", "-"): f.encode_name for f in struct_fields(struct)}
 
     def convert_headers(headers: Sequence[tuple[str, str]]) -> Any:
         found: dict[str, str] = {}
@@ -358,10 +358,6 @@ def _part_headers_converter(
 
 def _no_headers(headers: Sequence[tuple[str, str]]) -> None:
     return None
-
-
-def _fields(struct: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
-    return struct_fields(struct)
 
 
 def _name(tp: Any) -> str:
