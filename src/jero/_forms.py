@@ -18,7 +18,7 @@ import functools
 import types
 import typing
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -111,6 +111,40 @@ class PartError(Exception):
 type Convert = Callable[[Any], Any]
 
 
+class PartKind(enum.Enum):
+    """What one part carries: how the binder converts it and how the document shows it."""
+
+    TEXT = enum.auto()
+    """Text converted to the value type (str, int, an enum, a date...)."""
+    BYTES = enum.auto()
+    """The part's raw bytes: `bytes`."""
+    JSON = enum.auto()
+    """A JSON document: a Struct, a union or list of Structs, a `dict`."""
+    FILE = enum.auto()
+    """An upload, handed over as a `FilePart`."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldShape:
+    """One field of a `form:` Struct, read once from its annotation: the binder converts
+    its parts by it and the OpenAPI document describes them by it."""
+
+    field: msgspec.structs.FieldInfo
+    optional: bool
+    """`X | None`: without a part the field is None."""
+    repeated: bool
+    """`list[X]`: every part of the name, in order."""
+    list_metadata: tuple[Any, ...]
+    """The constraints of `Annotated[list[X], Meta(...)]`, checked on the whole list."""
+    value: Any
+    """The type one part's value converts to (`T` of `FormPart[T, H]`)."""
+    kind: PartKind
+    form_part: bool
+    """The value comes as a `FormPart`, with its part's metadata."""
+    part_headers: type[msgspec.Struct] | None
+    """`H` of `FormPart[T, H]`: the part headers, converted."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class FieldPlan:
     """How one Struct field is filled from the parts named `key`."""
@@ -128,27 +162,33 @@ class FieldPlan:
 # --- wiring -------------------------------------------------------------------------
 
 
-def plan_form(struct: type[msgspec.Struct], where: str) -> tuple[FieldPlan, ...]:
+def field_shapes(struct: type[msgspec.Struct], where: str) -> Iterator[FieldShape]:
+    """Each field's shape, in order; one that no part can carry is a WiringError."""
     hints = struct_hints(struct)
-    plans: list[FieldPlan] = []
     for field in struct_fields(struct):
         at = f"{where}: field `{field.name}` of {struct.__name__}"
         tp, optional = _strip_none(hints[field.name])
-        repeated, element, check_list = _unwrap_list(tp, at)
-        convert, is_file = _element_converter(element, at)
-        plans.append(
-            FieldPlan(
-                attr=field.name,
-                key=field.encode_name,
-                convert=convert,
-                file=is_file,
-                repeated=repeated,
-                optional=optional,
-                has_default=not field.required,
-                check_list=check_list,
-            )
+        repeated, element, list_metadata = _unwrap_list(tp, at)
+        value, kind, form_part, part_headers = _part_shape(element, at)
+        yield FieldShape(
+            field, optional, repeated, list_metadata, value, kind, form_part, part_headers
         )
-    return tuple(plans)
+
+
+def plan_form(struct: type[msgspec.Struct], where: str) -> tuple[FieldPlan, ...]:
+    return tuple(
+        FieldPlan(
+            attr=shape.field.name,
+            key=shape.field.encode_name,
+            convert=_converter(shape),
+            file=shape.kind is PartKind.FILE,
+            repeated=shape.repeated,
+            optional=shape.optional,
+            has_default=not shape.field.required,
+            check_list=_list_check(shape.list_metadata),
+        )
+        for shape in field_shapes(struct, where)
+    )
 
 
 def _strip_none(tp: Any) -> tuple[Any, bool]:
@@ -163,8 +203,8 @@ def _union(left: Any, right: Any) -> Any:
     return left | right
 
 
-def _unwrap_list(tp: Any, at: str) -> tuple[bool, Any, Callable[[list[Any]], list[Any]] | None]:
-    """(repeated, element type, check of list-level constraints such as max_length)."""
+def _unwrap_list(tp: Any, at: str) -> tuple[bool, Any, tuple[Any, ...]]:
+    """(repeated, element type, list-level constraints such as max_length)."""
     metadata: tuple[Any, ...] = ()
     base = tp
     if typing.get_origin(tp) is typing.Annotated:
@@ -174,50 +214,62 @@ def _unwrap_list(tp: Any, at: str) -> tuple[bool, Any, Callable[[list[Any]], lis
     if origin in (tuple, set, frozenset):
         raise WiringError(f"{at}: collect repeated parts with list[...], not {origin.__name__}")
     if origin is not list:
-        return False, tp, None
+        return False, tp, ()
     (element,) = typing.get_args(base)
     if typing.get_origin(element) is list:
         raise WiringError(f"{at}: list[list[...]] has no form encoding; use one list")
-    if not metadata:
-        return True, element, None
-    constrained: Any = typing.Annotated[list[Any], *metadata]
-
-    def check_list(values: list[Any]) -> list[Any]:
-        try:
-            msgspec.convert(values, constrained)
-        except msgspec.ValidationError as error:
-            raise PartError(describe_decode_error(error)) from None
-        return values
-
-    return True, element, check_list
+    return True, element, metadata
 
 
-def _element_converter(tp: Any, at: str) -> tuple[Convert, bool]:
-    """The converter for one part of type `tp`, and whether that part is a file."""
-    base = typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+def _part_shape(tp: Any, at: str) -> tuple[Any, PartKind, bool, type[msgspec.Struct] | None]:
+    """One part of type `tp`: (value type, its kind, a FormPart?, the FormPart's headers)."""
+    base = _unannotated(tp)
     if base is FilePart:
-        return _identity, True
+        return FilePart, PartKind.FILE, False, None
     if typing.get_origin(base) is FormPart or base is FormPart:
-        return _form_part_converter(base, at), False
-    return _value_converter(tp, at), False
+        args = typing.get_args(base)
+        if not args:
+            raise WiringError(f"{at}: FormPart needs its value type, e.g. FormPart[bytes]")
+        value, headers = args[0], args[1] if len(args) > 1 else None
+        if typing.get_origin(value) is list or _strip_none(value)[1]:
+            raise WiringError(
+                f"{at}: FormPart[{_name(value)}] is one part; write list[FormPart[T]] "
+                f"for repeats and FormPart[T] | None for an optional part"
+            )
+        return value, _value_kind(value, at), True, _part_headers_type(headers, at)
+    return tp, _value_kind(tp, at), False, None
 
 
-def _value_converter(tp: Any, at: str) -> Convert:
-    """A part's bytes → the value of a plain field (or of `FormPart[T]`'s `T`)."""
-    base = typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+def _unannotated(tp: Any) -> Any:
+    return typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+
+
+def _value_kind(tp: Any, at: str) -> PartKind:
+    """How a part's bytes become a value of `tp` (a plain field, or `FormPart[T]`'s `T`)."""
+    base = _unannotated(tp)
     if base is bytes:
-        return _part_bytes
+        return PartKind.BYTES
     if base is FilePart or typing.get_origin(base) is FormPart or base is FormPart:
         raise WiringError(f"{at}: FormPart[...] carries a value, not {_name(base)}")
     if is_json_body_type(base) or _is_json_container(base):
-        return _json_converter(tp)
+        return PartKind.JSON
     if _is_text_type(base):
-        return _text_converter(tp, _accepts_on(base))
+        return PartKind.TEXT
     raise WiringError(
         f"{at}: {_name(tp)} cannot be read from a form part; use str, int, float, bool, an "
         f"enum, a Literal, a date/time, uuid, bytes, a Struct (a JSON part), FilePart, "
         f"FormPart[T] or list[...] of those"
     )
+
+
+def _part_headers_type(headers_type: Any, at: str) -> type[msgspec.Struct] | None:
+    if headers_type is None or headers_type is type(None):
+        return None
+    if not is_struct_type(headers_type):
+        raise WiringError(
+            f"{at}: the part headers type {_name(headers_type)} must be a msgspec Struct"
+        )
+    return headers_type
 
 
 _TEXT_TYPES: frozenset[Any] = frozenset(
@@ -255,9 +307,46 @@ def _is_json_container(tp: Any) -> bool:
     return typing.get_origin(tp) is dict
 
 
-def _accepts_on(tp: Any) -> bool:
-    """A checked HTML checkbox sends "on"; a plain bool field takes it as true."""
-    return tp is bool
+def _name(tp: Any) -> str:
+    return tp.__name__ if isinstance(tp, type) else repr(tp)
+
+
+# --- converters, built at wiring --------------------------------------------------------
+
+
+def _converter(shape: FieldShape) -> Convert:
+    """One part → the field's value (or one list item's)."""
+    if shape.kind is PartKind.FILE:
+        return _identity
+    convert = _value_converter(shape.value, shape.kind)
+    if shape.form_part:
+        return _form_part_converter(convert, _part_headers_converter(shape.part_headers))
+    return convert
+
+
+def _value_converter(tp: Any, kind: PartKind) -> Convert:
+    if kind is PartKind.BYTES:
+        return _part_bytes
+    if kind is PartKind.JSON:
+        return _json_converter(tp)
+    # A checked HTML checkbox sends "on"; a plain bool field takes it as true.
+    return _text_converter(tp, accepts_on=_unannotated(tp) is bool)
+
+
+def _list_check(metadata: tuple[Any, ...]) -> Callable[[list[Any]], list[Any]] | None:
+    """The check of list-level constraints (max_length...), if the list has any."""
+    if not metadata:
+        return None
+    constrained: Any = typing.Annotated[list[Any], *metadata]
+
+    def check_list(values: list[Any]) -> list[Any]:
+        try:
+            msgspec.convert(values, constrained)
+        except msgspec.ValidationError as error:
+            raise PartError(describe_decode_error(error)) from None
+        return values
+
+    return check_list
 
 
 def _identity(part: Any) -> Any:
@@ -304,19 +393,9 @@ def _json_converter(tp: Any) -> Convert:
     return convert_json
 
 
-def _form_part_converter(tp: Any, at: str) -> Convert:
-    args = typing.get_args(tp)
-    if not args:
-        raise WiringError(f"{at}: FormPart needs its value type, e.g. FormPart[bytes]")
-    value_type, headers_type = args[0], args[1] if len(args) > 1 else None
-    if typing.get_origin(value_type) is list or _strip_none(value_type)[1]:
-        raise WiringError(
-            f"{at}: FormPart[{_name(value_type)}] is one part; write list[FormPart[T]] "
-            f"for repeats and FormPart[T] | None for an optional part"
-        )
-    convert_value = _value_converter(value_type, at)
-    convert_headers = _part_headers_converter(headers_type, at)
-
+def _form_part_converter(
+    convert_value: Convert, convert_headers: Callable[[Sequence[tuple[str, str]]], Any]
+) -> Convert:
     def convert_form_part(part: TextPart) -> FormPart[Any, Any]:
         return FormPart(
             convert_value(part),
@@ -331,15 +410,10 @@ def _form_part_converter(tp: Any, at: str) -> Convert:
 
 
 def _part_headers_converter(
-    headers_type: Any, at: str
+    struct: type[msgspec.Struct] | None,
 ) -> Callable[[Sequence[tuple[str, str]]], Any]:
-    if headers_type is None or headers_type is type(None):
+    if struct is None:
         return _no_headers
-    if not is_struct_type(headers_type):
-        raise WiringError(
-            f"{at}: the part headers type {_name(headers_type)} must be a msgspec Struct"
-        )
-    struct: type[msgspec.Struct] = headers_type
     wire = {f.encode_name.lower().replace("_", "-"): f.encode_name for f in struct_fields(struct)}
 
     def convert_headers(headers: Sequence[tuple[str, str]]) -> Any:
@@ -358,10 +432,6 @@ def _part_headers_converter(
 
 def _no_headers(headers: Sequence[tuple[str, str]]) -> None:
     return None
-
-
-def _name(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp)
 
 
 # --- request time -----------------------------------------------------------------------

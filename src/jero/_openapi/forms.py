@@ -3,19 +3,20 @@
 Each field is described by the value its part carries: text converted to the field's
 type, a JSON document for a Struct, raw binary for `bytes` and `FilePart`, the value of
 `FormPart[T, H]` (whose `H` documents the part's headers in the multipart encoding).
+What a field's part carries is read by the binder's own `field_shapes`, so the document
+and the binder agree on it.
 """
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from typing import Annotated, Any
 
-import msgspec
-
-from .._forms import MULTIPART, URLENCODED, FormPart
+from .._forms import MULTIPART, URLENCODED, FieldShape, FormPart, PartKind, field_shapes
 from .._introspect import struct_fields
-from .._render import header_wire_name, is_json_body_type, is_struct_type
+from .._render import header_wire_name
 from .._uploads import FilePart
 from .context import OperationContext
 from .schema import Schema, drop_null, may_be_none, sent_or_absent
@@ -40,14 +41,15 @@ def form_body(tp: Any, op: OperationContext) -> Schema:
     required: list[str] = []
     encoding: Schema = {}
     files = False
-    for field in struct_fields(tp):
+    for shape in field_shapes(tp, op.where):
+        field = shape.field
         where = f"{op.where} form field `{field.name}` of {tp.__name__}"
-        value, part_headers = _part_value(field.type)
+        value = _carried(field.type)
         properties[field.encode_name] = op.book.schema(value, where, adapt=sent_or_absent(field))
-        if field.required and not may_be_none(field.type):
+        if field.required and not shape.optional:
             required.append(field.encode_name)
-        files = files or _carries_file(value)
-        part = _part_encoding(value, part_headers, op, where)
+        files = files or shape.kind in (PartKind.FILE, PartKind.BYTES)
+        part = _part_encoding(shape, op, where)
         if part:
             encoding[field.encode_name] = part
     schema: Schema = {"type": "object", "properties": properties, "required": required}
@@ -62,62 +64,39 @@ def form_body(tp: Any, op: OperationContext) -> Schema:
     return {"required": True, "content": content}
 
 
-def _part_value(tp: Any) -> tuple[Any, type[msgspec.Struct] | None]:
-    """The type of the value a part carries (`bytes` → `FilePart`: raw, not base64),
-    and the part headers Struct of a `FormPart[T, H]`."""
+def _carried(tp: Any) -> Any:
+    """The field's type as its parts carry it: `FormPart[T, H]` as `T`, and `bytes` as
+    a `FilePart` (raw, not base64); `Annotated`, `list` and `| None` are kept."""
     origin = typing.get_origin(tp)
     if origin is Annotated:
         inner, *metadata = typing.get_args(tp)
-        value, headers = _part_value(inner)
-        return Annotated[value, *metadata], headers
+        carried = _carried(inner)
+        return Annotated[carried, *metadata]
     if origin in (types.UnionType, typing.Union):
-        found = [_part_value(member) for member in typing.get_args(tp)]
-        union = found[0][0]
-        for value, _ in found[1:]:
-            union = union | value
-        return union, next((h for _, h in found if h is not None), None)
+        return functools.reduce(_union, map(_carried, typing.get_args(tp)))
     if origin is list:
-        value, headers = _part_value(typing.get_args(tp)[0])
-        return list[value], headers
-    if tp is FormPart or origin is FormPart:
-        args = typing.get_args(tp)
-        value, _ = _part_value(args[0]) if args else (str, None)
-        headers = args[1] if len(args) > 1 and is_struct_type(args[1]) else None
-        return value, headers
-    return (FilePart if tp is bytes else tp), None
+        item = _carried(typing.get_args(tp)[0])
+        return list[item]
+    if origin is FormPart:
+        return _carried(typing.get_args(tp)[0])
+    return FilePart if tp is bytes else tp
 
 
-def _part_encoding(
-    value: Any, part_headers: type[msgspec.Struct] | None, op: OperationContext, where: str
-) -> Schema:
+def _union(left: Any, right: Any) -> Any:
+    return left | right
+
+
+def _part_encoding(shape: FieldShape, op: OperationContext, where: str) -> Schema:
     """The multipart encoding of one field: JSON parts, and a FormPart's headers."""
     encoding: Schema = {}
-    if _is_json_part(value):
+    if shape.kind is PartKind.JSON:
         encoding["contentType"] = "application/json"
-    if part_headers is not None:
+    if shape.part_headers is not None:
         encoding["headers"] = {
             header_wire_name(f.encode_name): {
                 "schema": op.book.schema(f.type, f"{where} part header", adapt=drop_null),
                 "required": f.required and not may_be_none(f.type),
             }
-            for f in struct_fields(part_headers)
+            for f in struct_fields(shape.part_headers)
         }
     return encoding
-
-
-def _carries_file(value: Any) -> bool:
-    origin = typing.get_origin(value)
-    if origin in (Annotated, list, types.UnionType, typing.Union):
-        return any(_carries_file(member) for member in typing.get_args(value))
-    return value is FilePart
-
-
-def _is_json_part(value: Any) -> bool:
-    origin = typing.get_origin(value)
-    if origin is Annotated:
-        return _is_json_part(typing.get_args(value)[0])
-    if origin in (types.UnionType, typing.Union):
-        return any(_is_json_part(m) for m in typing.get_args(value) if m is not type(None))
-    if origin is list:
-        return _is_json_part(typing.get_args(value)[0])
-    return is_json_body_type(value) or origin is dict
