@@ -188,15 +188,16 @@ def _error_union(classes: tuple[type[HTTPError[Any]], ...], names: dict[Any, str
 
 def _error_names(classes: list[type[HTTPError[Any]]], taken: set[str]) -> dict[Any, str]:
     """Class names, or module-qualified ones where two would collide (as msgspec does)."""
-    short = [_normalize(cls.__name__) for cls in classes]
+    short = [component_name(cls.__name__) for cls in classes]
     names: dict[Any, str] = {}
     for cls, name in zip(classes, short, strict=True):
         clash = name in taken or short.count(name) > 1
-        names[cls] = _normalize(f"{cls.__module__}.{cls.__qualname__}") if clash else name
+        names[cls] = component_name(f"{cls.__module__}.{cls.__qualname__}") if clash else name
     return names
 
 
-def _normalize(name: str) -> str:
+def component_name(name: str) -> str:
+    """`name` as a components key: what OpenAPI does not allow there becomes `_`."""
     return re.sub(r"[^a-zA-Z0-9.\-_]", "_", name)
 
 

@@ -9,14 +9,13 @@ adds the empty requirement: the operation may be called without credentials.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .._auth import AuthPlan, BasicAuth, BearerAuth, InvalidCredentialsError
 from .._errors import AuthenticationRequiredError, HTTPError
 from .._introspect import struct_fields
 from .._render import header_wire_name
-from .schema import Schema
+from .schema import Schema, component_name
 
 type Requirement = dict[str, list[str]]
 
@@ -37,7 +36,7 @@ class SecuritySchemes:
         """The class name, or the qualified one if another scheme already holds it."""
         name = owner.__name__ + suffix
         if self.schemes.get(name, scheme) != scheme:
-            name = _normalize(f"{owner.__module__}.{owner.__qualname__}{suffix}")
+            name = component_name(f"{owner.__module__}.{owner.__qualname__}{suffix}")
         self.schemes[name] = scheme
         return name
 
@@ -87,7 +86,3 @@ def challenge_header(auth: AuthPlan) -> Schema | None:
         "schema": {"type": "string", "examples": [auth.challenge]},
         "required": False,
     }
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9.\-_]", "_", name)
