@@ -9,7 +9,6 @@ and the binder agree on it.
 
 from __future__ import annotations
 
-import functools
 import types
 import typing
 from typing import Annotated, Any
@@ -19,7 +18,7 @@ from .._introspect import struct_fields
 from .._render import header_wire_name
 from .._uploads import FilePart
 from .context import OperationContext
-from .schema import Schema, drop_null, may_be_none, sent_or_absent
+from .schema import Schema, drop_null, may_be_none, sent_or_absent, union_of
 
 BINARY: Schema = {
     "type": "string",
@@ -73,17 +72,13 @@ def _carried(tp: Any) -> Any:
         carried = _carried(inner)
         return Annotated[carried, *metadata]
     if origin in (types.UnionType, typing.Union):
-        return functools.reduce(_union, map(_carried, typing.get_args(tp)))
+        return union_of(_carried(member) for member in typing.get_args(tp))
     if origin is list:
         item = _carried(typing.get_args(tp)[0])
         return list[item]
     if origin is FormPart:
         return _carried(typing.get_args(tp)[0])
     return FilePart if tp is bytes else tp
-
-
-def _union(left: Any, right: Any) -> Any:
-    return left | right
 
 
 def _part_encoding(shape: FieldShape, op: OperationContext, where: str) -> Schema:

@@ -17,26 +17,26 @@ from .._errors import HTTPError, InternalServerError, WiringError
 from .._introspect import struct_fields
 from .._render import ResponseShape, build_render_plan, header_wire_name
 from .context import PROBLEM_MEDIA_TYPE, ErrorClass, OperationContext
-from .schema import Schema, drop_null, is_scalar_type, may_be_none
+from .schema import Schema, drop_null, is_scalar_type, may_be_none, union_of
 from .security import auth_errors, challenge_header
 from .sources import source_doc
 
 
 def json_content(bodies: list[Any], op: OperationContext, status: int) -> Schema:
     where = f"{op.where}: the {status} JSON response"
-    return {"schema": op.book.schema(_union(bodies), where)}
+    return {"schema": op.book.schema(union_of(bodies), where)}
 
 
 def ndjson_content(bodies: list[Any], op: OperationContext, status: int) -> Schema:
     # OpenAPI 3.1 has no item schema (3.2's `itemSchema`): `schema` describes one line.
     where = f"{op.where}: the {status} NDJSON stream's items"
-    return {"schema": op.book.schema(_union(bodies), where)}
+    return {"schema": op.book.schema(union_of(bodies), where)}
 
 
 def event_stream_content(bodies: list[Any], op: OperationContext, status: int) -> Schema:
     """One server-sent event, as OpenAPI 3.1 tools read `schema` for text/event-stream:
     `data` is the item as JSON text (or plain text for `str` items)."""
-    items = _union(bodies)
+    items = union_of(bodies)
     if items is str:
         data: Schema = {"type": "string"}
     else:
@@ -65,14 +65,6 @@ def text_content(bodies: list[Any], op: OperationContext, status: int) -> Schema
 
 def binary_content(bodies: list[Any], op: OperationContext, status: int) -> Schema:
     return {}
-
-
-def _union(types: list[Any]) -> Any:
-    distinct = list(dict.fromkeys(types))
-    union = distinct[0]
-    for member in distinct[1:]:
-        union = union | member
-    return union
 
 
 MEDIA_TYPE_DOCS: dict[str, Callable[[list[Any], OperationContext, int], Schema]] = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -203,6 +203,15 @@ def component_name(name: str) -> str:
 
 def type_name(tp: Any) -> str:
     return tp.__name__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+
+
+def union_of(types: Iterable[Any]) -> Any:
+    """`A | B | ...` of `types`, each once, in order."""
+    distinct = list(dict.fromkeys(types))
+    union = distinct[0]
+    for member in distinct[1:]:
+        union = union | member
+    return union
 
 
 def unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
