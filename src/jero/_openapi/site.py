@@ -48,15 +48,14 @@ class OpenAPISite:
         self.docs = docs
         self.docs_path = docs_path
         self.page = _prebuilt("OpenAPIDocsPage", docs_path) if docs_path is not None else None
-        self.encoded = b""
 
     def routes(self) -> list[Endpoint]:
         return [self.document] if self.page is None else [self.document, self.page]
 
     def publish(self, plans: Iterable[HandlerPlan]) -> None:
         """Build and encode the document once; from now on it is served as these bytes."""
-        self.encoded = msgspec.json.encode(build_document(plans, self.info))
-        self.document.response = BytesResponse(self.encoded, media_type="application/json")
+        encoded = msgspec.json.encode(build_document(plans, self.info))
+        self.document.response = BytesResponse(encoded, media_type="application/json")
         if self.page is not None and self.docs_path is not None:
             url = relative_url(self.docs_path, self.path)
             html = self.docs.render(self.info.title, url)
