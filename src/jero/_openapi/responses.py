@@ -146,6 +146,13 @@ def extra_shapes(responses: Mapping[int, Any], op: OperationContext) -> list[Res
     return shapes
 
 
+def _by_status(shapes: Iterable[ResponseShape]) -> dict[int, list[ResponseShape]]:
+    found: dict[int, list[ResponseShape]] = {}
+    for shape in shapes:
+        found.setdefault(shape.status, []).append(shape)
+    return found
+
+
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -194,13 +201,9 @@ def error_responses(classes: Iterable[ErrorClass], op: OperationContext) -> dict
 
 def responses_of(op: OperationContext) -> Schema:
     """The responses object: documented outcomes, then every error, by status."""
-    by_status: dict[int, list[ResponseShape]] = {}
-    for shape in op.plan.render.shapes:
-        by_status.setdefault(shape.status, []).append(shape)
-    extra: dict[int, list[ResponseShape]] = {}
-    for shape in extra_shapes(op.docs.responses, op):
-        extra.setdefault(shape.status, []).append(shape)
-    by_status.update(extra)  # metadata wins over what the return type says
+    by_status = _by_status(op.plan.render.shapes)
+    # metadata wins over what the return type says
+    by_status.update(_by_status(extra_shapes(op.docs.responses, op)))
     responses = {status: response_object(status, found, op) for status, found in by_status.items()}
     for status, response in error_responses(operation_errors(op), op).items():
         if status in responses:
