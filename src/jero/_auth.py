@@ -77,9 +77,6 @@ class AuthPlan:
     def user_binder(self, annotation: Any, ctx: BindContext) -> Binder:
         if annotation != self.user_type:
             raise WiringError(self.__mismatch(annotation, ctx.where))
-        return self.guard_binder()
-
-    def guard_binder(self) -> Binder:
         authenticate = self.authenticate
 
         async def bind_user(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:

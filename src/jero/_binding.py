@@ -94,8 +94,10 @@ class UserSource(Protocol):
         """Check a handler's `user` annotation and return the binder that authenticates."""
         ...
 
-    def guard_binder(self) -> Binder:
-        """The same authentication for a handler that does not take `user`."""
+    @property
+    def authenticate(self) -> Callable[[Scope], Awaitable[Any]]:
+        """`await authenticate(scope)` → the user, or an `HTTPError`; a handler that does
+        not take `user` still runs it, before anything else is bound."""
         ...
 
 
