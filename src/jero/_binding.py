@@ -321,12 +321,8 @@ async def read_body(
             return b"".join(chunks)
 
 
-def media_type(scope: Scope) -> str:
-    """The request's media type, lower-case, without parameters ('' when absent)."""
-    return _media_type_of(find_header(scope["headers"], b"content-type"))
-
-
 def _media_type_of(raw: bytes | None) -> str:
+    """The media type of a Content-Type value, lower-case, without parameters ('' when absent)."""
     if raw is None:
         return ""
     return raw.decode("latin-1").partition(";")[0].strip().lower()
