@@ -347,10 +347,8 @@ def build_invoker(method: Callable[..., Awaitable[Any]], binders: list[Binder]) 
             return await method(await only(scope, receive, values))
 
         return invoke_body
-    ordered = sorted(
-        ((b.phase, index, b) for index, b in enumerate(binders)), key=lambda t: (t[0], t[1])
-    )
-    steps = tuple((index, b.bind, b.awaits) for _, index, b in ordered)
+    ordered = sorted(enumerate(binders), key=lambda pair: pair[1].phase)  # stable
+    steps = tuple((index, b.bind, b.awaits) for index, b in ordered)
     count = len(binders)
 
     async def invoke(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
