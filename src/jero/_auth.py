@@ -32,12 +32,10 @@ from ._binding import (
     BEFORE_BODY,
     BindContext,
     Binder,
-    collect,
     header_collector,
-    list_fields,
     struct_converter,
 )
-from ._cookies import request_cookies
+from ._cookies import cookie_collector
 from ._errors import AuthenticationRequiredError, HTTPError, WiringError
 from ._introspect import struct_fields
 from ._render import is_struct_type
@@ -47,7 +45,8 @@ __all__ = ["AuthPlan", "AuthorizationHeader", "BasicAuth", "BearerAuth", "inspec
 type Authenticate = Callable[[Scope], Awaitable[Any]]
 """Request time: `await authenticate(scope)` → the user, or raises an `HTTPError`."""
 
-_CREDENTIAL_SOURCES = ("headers", "cookies")
+_COLLECTORS = {"headers": header_collector, "cookies": cookie_collector}
+"""The credential sources an authenticator may take, each read as its handler source is."""
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _ABSENT = object()
 
@@ -78,9 +77,6 @@ class AuthPlan:
     def user_binder(self, annotation: Any, ctx: BindContext) -> Binder:
         if annotation != self.user_type:
             raise WiringError(self.__mismatch(annotation, ctx.where))
-        return self.guard_binder()
-
-    def guard_binder(self) -> Binder:
         authenticate = self.authenticate
 
         async def bind_user(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
@@ -164,7 +160,7 @@ def _credential_types(
     credentials: dict[str, type[msgspec.Struct]] = {}
     for parameter in inspect.signature(method).parameters.values():
         name = parameter.name
-        if name not in _CREDENTIAL_SOURCES:
+        if name not in _COLLECTORS:
             raise WiringError(
                 f"{where}: parameter `{name}` is not a credential source; an authenticator "
                 f"takes `headers` and/or `cookies`, each annotated with a msgspec Struct"
@@ -344,23 +340,13 @@ def _credential_reader(source: str, struct: type[msgspec.Struct]) -> CredentialR
     """Collect one credentials Struct; a missing required field means "no credentials"."""
     convert = struct_converter(struct, source)
     required = frozenset(f.encode_name for f in struct_fields(struct) if f.required)
-    if source == "headers":
-        collect_headers = header_collector(struct)
+    collect = _COLLECTORS[source](struct)
 
-        def read_headers(scope: Scope) -> Any:
-            found = collect_headers(scope["headers"])
-            return _ABSENT if not required <= found.keys() else convert(found)
-
-        return read_headers
-    names = frozenset(f.encode_name for f in struct_fields(struct))
-    lists = list_fields(struct)
-
-    def read_cookies(scope: Scope) -> Any:
-        pairs = [(k, v) for k, v in request_cookies(scope) if k in names]
-        found = collect(pairs, lists)
+    def read(scope: Scope) -> Any:
+        found = collect(scope["headers"])
         return _ABSENT if not required <= found.keys() else convert(found)
 
-    return read_cookies
+    return read
 
 
 # --- ready-made schemes ----------------------------------------------------------------

@@ -94,8 +94,10 @@ class UserSource(Protocol):
         """Check a handler's `user` annotation and return the binder that authenticates."""
         ...
 
-    def guard_binder(self) -> Binder:
-        """The same authentication for a handler that does not take `user`."""
+    @property
+    def authenticate(self) -> Callable[[Scope], Awaitable[Any]]:
+        """`await authenticate(scope)` → the user, or an `HTTPError`; a handler that does
+        not take `user` still runs it, before anything else is bound."""
         ...
 
 
@@ -319,12 +321,8 @@ async def read_body(
             return b"".join(chunks)
 
 
-def media_type(scope: Scope) -> str:
-    """The request's media type, lower-case, without parameters ('' when absent)."""
-    return _media_type_of(find_header(scope["headers"], b"content-type"))
-
-
 def _media_type_of(raw: bytes | None) -> str:
+    """The media type of a Content-Type value, lower-case, without parameters ('' when absent)."""
     if raw is None:
         return ""
     return raw.decode("latin-1").partition(";")[0].strip().lower()

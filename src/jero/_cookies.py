@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.utils import format_datetime
 from typing import Any, Literal
 
-from ._asgi import Scope
+import msgspec
+
+from ._asgi import HeaderList, Scope
 from ._binding import BindContext, Binder, collect, list_fields, require_struct, struct_converter
 from ._introspect import struct_fields
 
@@ -194,24 +196,37 @@ def parse_cookie_header(header: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def request_cookies(scope: Scope) -> list[tuple[str, str]]:
+def request_cookies(headers: HeaderList) -> list[tuple[str, str]]:
     """Every cookie of the request; HTTP/2 clients may split them over several headers."""
     pairs: list[tuple[str, str]] = []
-    for key, value in scope["headers"]:
+    for key, value in headers:
         if key == _COOKIE:
             pairs.extend(parse_cookie_header(value.decode("utf-8", "replace")))
     return pairs
+
+
+def cookie_collector(struct: type[msgspec.Struct]) -> Callable[[HeaderList], dict[str, Any]]:
+    """Pick the cookies a Struct's fields name (msgspec `rename` applies), as text.
+
+    Like `_binding.header_collector`, shared by the `cookies` source and the
+    authenticator's `cookies` credentials.
+    """
+    lists = list_fields(struct)
+    names = frozenset(f.encode_name for f in struct_fields(struct))
+
+    def collect_cookies(headers: HeaderList) -> dict[str, Any]:
+        return collect([pair for pair in request_cookies(headers) if pair[0] in names], lists)
+
+    return collect_cookies
 
 
 def build_cookies(tp: Any, ctx: BindContext) -> Binder:
     """`cookies: S`: fields are cookie names verbatim (msgspec `rename` applies)."""
     struct = require_struct(tp, ctx)
     convert = struct_converter(struct, "cookies")
-    lists = list_fields(struct)
-    names = frozenset(f.encode_name for f in struct_fields(struct))
+    collect_cookies = cookie_collector(struct)
 
     def bind_cookies(scope: Scope, values: Sequence[str]) -> Any:
-        pairs = [pair for pair in request_cookies(scope) if pair[0] in names]
-        return convert(collect(pairs, lists))
+        return convert(collect_cookies(scope["headers"]))
 
     return Binder(bind_cookies)

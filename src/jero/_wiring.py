@@ -140,12 +140,11 @@ def plan_handler(
     render = build_render_plan(hints["return"], op.default_status, where)
     check_stream_method(render.shapes, op.http_method, where)
     method = _positional(getattr(route, op.name), parameters)
-    if auth is not None and "user" not in annotations:
-        # Every handler of an authenticated mount authenticates, whether or not it
-        # takes the user: the guard runs first and its value is not passed on.
-        binders.insert(0, auth.guard_binder())
-        method = _drop_first(method)
     invoke, respond, encode = build_invoker(method, binders), render.responder, render.encode
+    if auth is not None and "user" not in annotations:
+        # Every handler of an authenticated mount authenticates, whether or not it takes
+        # the user (a `user` binder runs first by its phase, BEFORE_BODY).
+        invoke = _guarded(auth.authenticate, invoke)
     releases = [b.release for b in binders if b.release is not None]
     if releases:
         invoke, respond = _releasing(invoke, respond, releases)
@@ -304,11 +303,14 @@ def _positional(
     return call
 
 
-def _drop_first(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    def call(_guarded: Any, *args: Any) -> Awaitable[Any]:
-        return method(*args)
+def _guarded(authenticate: Callable[[Scope], Awaitable[Any]], invoke: Invoker) -> Invoker:
+    """Authenticate before `invoke` binds anything; the user is not passed on."""
 
-    return call
+    async def invoke_guarded(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+        await authenticate(scope)
+        return await invoke(scope, receive, values)
+
+    return invoke_guarded
 
 
 def build_invoker(method: Callable[..., Awaitable[Any]], binders: list[Binder]) -> Invoker:
@@ -345,10 +347,8 @@ def build_invoker(method: Callable[..., Awaitable[Any]], binders: list[Binder]) 
             return await method(await only(scope, receive, values))
 
         return invoke_body
-    ordered = sorted(
-        ((b.phase, index, b) for index, b in enumerate(binders)), key=lambda t: (t[0], t[1])
-    )
-    steps = tuple((index, b.bind, b.awaits) for _, index, b in ordered)
+    ordered = sorted(enumerate(binders), key=lambda pair: pair[1].phase)  # stable
+    steps = tuple((index, b.bind, b.awaits) for index, b in ordered)
     count = len(binders)
 
     async def invoke(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
