@@ -731,3 +731,29 @@ def test_the_multipart_import_is_defnulls_push_parser() -> None:
 
     assert hasattr(multipart, "PushMultipartParser")
     assert hasattr(multipart, "MultipartSegment")
+
+
+class CamelChecksum(msgspec.Struct, rename="camel"):
+    x_checksum: int
+
+
+class CamelDescribed(msgspec.Struct):
+    doc: FormPart[bytes, CamelChecksum]
+
+
+def test_camel_renamed_part_headers_are_read_from_dashed_names() -> None:
+    payload = body(part("doc", b"data", headers=[("X-Checksum", "7")]))
+    with TestClient(app_for(CamelDescribed)) as client:
+        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    assert response.status_code == 200
+    assert response.json()["values"]["doc"]["headers"] == {"xChecksum": 7}
+
+
+@pytest.mark.parametrize("length", ["-1", " 5", "1_0"])
+def test_a_multipart_content_length_that_is_not_digits_is_400(length: str) -> None:
+    payload = body(part("doc", b"data"))
+    headers = {"content-type": CONTENT_TYPE, "content-length": length}
+    with TestClient(app_for(CamelDescribed)) as client:
+        request = client.build_request("POST", "/form", content=payload, headers=headers)
+        response = client.send(request)
+    assert response.status_code == 400

@@ -186,3 +186,25 @@ def test_a_documented_multipart_request_is_accepted() -> None:
         )
     assert response.status_code == 200
     assert response.json() == {"title": "t"}
+
+
+class Trace(Struct, rename="camel"):
+    x_trace: str | None  # no default: the binder requires the header, None or not
+
+
+class TracedForm(Struct):
+    chunk: FormPart[bytes, Trace]
+
+
+class TracedEndpoint(Endpoint, path="/traced"):
+    async def post(self, form: TracedForm) -> Receipt:
+        return Receipt(form.chunk.headers.x_trace or "" if form.chunk.headers else "")
+
+
+def test_part_headers_are_documented_as_the_binder_reads_them() -> None:
+    with TestClient(DocumentedApp([TracedEndpoint()])) as client:
+        document: dict[str, Any] = client.get("/openapi.json").json()
+    body = operation(document, "post", "/traced")["requestBody"]
+    headers = body["content"][MULTIPART]["encoding"]["chunk"]["headers"]
+    assert list(headers) == ["x-trace"]  # camelCase travels dashed, as everywhere
+    assert headers["x-trace"]["required"] is True

@@ -20,7 +20,6 @@ import binascii
 import dataclasses
 import inspect
 import re
-import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -37,7 +36,7 @@ from ._binding import (
 )
 from ._cookies import cookie_collector
 from ._errors import AuthenticationRequiredError, HTTPError, WiringError
-from ._introspect import struct_fields
+from ._introspect import is_union, struct_fields
 from ._render import is_struct_type
 
 __all__ = ["AuthPlan", "AuthorizationHeader", "BasicAuth", "BearerAuth", "inspect_auth"]
@@ -263,12 +262,8 @@ def _has_type_variable(tp: Any) -> bool:
     return isinstance(tp, typing.TypeVar) or bool(getattr(tp, "__parameters__", ()))
 
 
-def _is_union(tp: Any) -> bool:
-    return typing.get_origin(tp) in (types.UnionType, typing.Union)
-
-
 def _is_optional(tp: Any) -> bool:
-    return _is_union(tp) and type(None) in typing.get_args(tp)
+    return is_union(tp) and type(None) in typing.get_args(tp)
 
 
 def _without_none(tp: Any) -> Any:
@@ -283,7 +278,7 @@ def type_name(tp: Any) -> str:
     """How an annotation reads in source: `User`, `User | None`, `list[Role]`."""
     if tp is None or tp is type(None):
         return "None"
-    if _is_union(tp):
+    if is_union(tp):
         return " | ".join(type_name(a) for a in typing.get_args(tp))
     if isinstance(tp, type) and not typing.get_args(tp):
         return tp.__qualname__

@@ -284,6 +284,20 @@ def build_raw_headers(tp: Any, ctx: BindContext) -> Binder:
 # --- body -------------------------------------------------------------------------
 
 
+def check_content_length(
+    scope: Scope, max_size: int, limit: str, declared: bytes | None = None
+) -> None:
+    """Refuse a declared Content-Length over `max_size` (413) or not a number (400) before
+    anything is read. `declared` is the header when the caller already found it."""
+    if declared is None:
+        declared = find_header(scope["headers"], b"content-length")
+    if declared is not None:
+        if not declared.isdigit():  # int() would also take "-1", " 1" and "1_0"
+            raise InvalidInputError(InputProblem("headers", "Invalid Content-Length"))
+        if int(declared) > max_size:
+            raise OverLimitError(LimitProblem(limit, max_size))
+
+
 async def read_body(
     scope: Scope, receive: Receive, max_size: int, declared: bytes | None = None
 ) -> bytes:
@@ -291,13 +305,7 @@ async def read_body(
 
     `declared` is the Content-Length header when the caller already found it.
     """
-    if declared is None:
-        declared = find_header(scope["headers"], b"content-length")
-    if declared is not None:
-        if not declared.isdigit():  # int() would also take "-1", " 1" and "1_0"
-            raise InvalidInputError(InputProblem("headers", "Invalid Content-Length"))
-        if int(declared) > max_size:
-            raise OverLimitError(LimitProblem("request body", max_size))
+    check_content_length(scope, max_size, "request body", declared)
     message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientDisconnectError

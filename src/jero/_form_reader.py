@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from ._asgi import Receive, Scope
-from ._binding import ClientDisconnectError, Limits
+from ._binding import ClientDisconnectError, Limits, check_content_length
 from ._errors import (
     InputProblem,
     InvalidInputError,
@@ -127,18 +127,6 @@ class Wanted:
 # --- multipart/form-data ----------------------------------------------------------------
 
 
-def check_declared_size(scope: Scope, max_size: int) -> None:
-    declared = find_header(scope["headers"], b"content-length")
-    if declared is None:
-        return
-    try:
-        length = int(declared)
-    except ValueError:
-        raise InvalidInputError(InputProblem("headers", "Invalid Content-Length")) from None
-    if length > max_size:
-        raise OverLimitError(LimitProblem("form body", max_size))
-
-
 class _PartSink:
     """Where the current part's bytes go: dropped, buffered, or spooled."""
 
@@ -160,7 +148,7 @@ async def read_multipart(
     on_disk: Callable[[Spool], None],
 ) -> Parts:
     """Stream the body through the parser; every declared part, grouped by name."""
-    check_declared_size(scope, limits.max_form_size)
+    check_content_length(scope, limits.max_form_size, "form body")
     try:
         parser = _new_parser(
             boundary,

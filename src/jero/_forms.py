@@ -15,7 +15,6 @@ import datetime
 import decimal
 import enum
 import functools
-import types
 import typing
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -52,8 +51,8 @@ from ._form_reader import (
     read_multipart,
 )
 from ._headers import RawHeaders
-from ._introspect import struct_fields, struct_hints
-from ._render import is_json_body_type, is_struct_type
+from ._introspect import is_union, struct_fields, struct_hints
+from ._render import header_wire_name, is_json_body_type, is_struct_type, type_name
 from ._uploads import FilePart, Spool
 
 __all__ = ["FormPart"]
@@ -192,7 +191,7 @@ def plan_form(struct: type[msgspec.Struct], where: str) -> tuple[FieldPlan, ...]
 
 
 def _strip_none(tp: Any) -> tuple[Any, bool]:
-    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+    if is_union(tp):
         members = [a for a in typing.get_args(tp) if a is not type(None)]
         if len(members) < len(typing.get_args(tp)):
             return functools.reduce(_union, members), True
@@ -233,7 +232,7 @@ def _part_shape(tp: Any, at: str) -> tuple[Any, PartKind, bool, type[msgspec.Str
         value, headers = args[0], args[1] if len(args) > 1 else None
         if typing.get_origin(value) is list or _strip_none(value)[1]:
             raise WiringError(
-                f"{at}: FormPart[{_name(value)}] is one part; write list[FormPart[T]] "
+                f"{at}: FormPart[{type_name(value)}] is one part; write list[FormPart[T]] "
                 f"for repeats and FormPart[T] | None for an optional part"
             )
         return value, _value_kind(value, at), True, _part_headers_type(headers, at)
@@ -250,13 +249,13 @@ def _value_kind(tp: Any, at: str) -> PartKind:
     if base is bytes:
         return PartKind.BYTES
     if base is FilePart or typing.get_origin(base) is FormPart or base is FormPart:
-        raise WiringError(f"{at}: FormPart[...] carries a value, not {_name(base)}")
+        raise WiringError(f"{at}: FormPart[...] carries a value, not {type_name(base)}")
     if is_json_body_type(base) or _is_json_container(base):
         return PartKind.JSON
     if _is_text_type(base):
         return PartKind.TEXT
     raise WiringError(
-        f"{at}: {_name(tp)} cannot be read from a form part; use str, int, float, bool, an "
+        f"{at}: {type_name(tp)} cannot be read from a form part; use str, int, float, bool, an "
         f"enum, a Literal, a date/time, uuid, bytes, a Struct (a JSON part), FilePart, "
         f"FormPart[T] or list[...] of those"
     )
@@ -267,7 +266,7 @@ def _part_headers_type(headers_type: Any, at: str) -> type[msgspec.Struct] | Non
         return None
     if not is_struct_type(headers_type):
         raise WiringError(
-            f"{at}: the part headers type {_name(headers_type)} must be a msgspec Struct"
+            f"{at}: the part headers type {type_name(headers_type)} must be a msgspec Struct"
         )
     return headers_type
 
@@ -295,7 +294,7 @@ def _is_text_type(tp: Any) -> bool:
         return _is_text_type(typing.get_args(tp)[0])
     if origin is typing.Literal:
         return True
-    if origin in (types.UnionType, typing.Union):
+    if is_union(tp):
         return all(_is_text_type(a) for a in typing.get_args(tp))
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return True
@@ -305,10 +304,6 @@ def _is_text_type(tp: Any) -> bool:
 def _is_json_container(tp: Any) -> bool:
     """`dict[str, X]` parts are JSON too."""
     return typing.get_origin(tp) is dict
-
-
-def _name(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp)
 
 
 # --- converters, built at wiring --------------------------------------------------------
@@ -414,7 +409,7 @@ def _part_headers_converter(
 ) -> Callable[[Sequence[tuple[str, str]]], Any]:
     if struct is None:
         return _no_headers
-    wire = {f.encode_name.lower().replace("_", "-"): f.encode_name for f in struct_fields(struct)}
+    wire = {header_wire_name(f.encode_name): f.encode_name for f in struct_fields(struct)}
 
     def convert_headers(headers: Sequence[tuple[str, str]]) -> Any:
         found: dict[str, str] = {}

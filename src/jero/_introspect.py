@@ -4,6 +4,7 @@ use it (a thousand routes over one path Struct ask the same questions a thousand
 from __future__ import annotations
 
 import functools
+import types
 import typing
 from typing import Any
 
@@ -20,3 +21,8 @@ def struct_fields(struct: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldIn
 def struct_hints(struct: type[msgspec.Struct]) -> dict[str, Any]:
     """The Struct's resolved field annotations (with `Annotated` kept), remembered."""
     return typing.get_type_hints(struct, include_extras=True)
+
+
+def is_union(tp: Any) -> bool:
+    """`A | B` and `Optional[A]`, however they were spelled."""
+    return typing.get_origin(tp) in (types.UnionType, typing.Union)

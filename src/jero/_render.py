@@ -19,7 +19,7 @@ import msgspec
 from ._asgi import HeaderList, Receive, Send
 from ._errors import PROBLEM_CONTENT_TYPE, HTTPError, WiringError
 from ._headers import RawHeaders
-from ._introspect import struct_fields
+from ._introspect import is_union, struct_fields
 from ._responses import BytesResponse, JSONResponse, NoContent
 
 type Responder = Callable[[Send, Any, bool, Receive], Awaitable[None]]
@@ -82,13 +82,13 @@ def is_json_body_type(tp: Any) -> bool:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is list and len(args) == 1:
         return is_json_body_type(args[0])
-    if origin in (types.UnionType, typing.Union):
+    if is_union(tp):
         return all(is_struct_type(a) for a in args)
     return False
 
 
 def union_members(tp: Any) -> tuple[Any, ...]:
-    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+    if is_union(tp):
         return typing.get_args(tp)
     return (tp,)
 

@@ -9,16 +9,15 @@ and the binder agree on it.
 
 from __future__ import annotations
 
-import types
 import typing
 from typing import Annotated, Any
 
 from .._forms import MULTIPART, URLENCODED, FieldShape, FormPart, PartKind, field_shapes
-from .._introspect import struct_fields
+from .._introspect import is_union, struct_fields
 from .._render import header_wire_name
 from .._uploads import FilePart
 from .context import OperationContext
-from .schema import Schema, drop_null, may_be_none, sent_or_absent, union_of
+from .schema import Schema, drop_null, sent_or_absent, union_of
 
 BINARY: Schema = {
     "type": "string",
@@ -71,7 +70,7 @@ def _carried(tp: Any) -> Any:
         inner, *metadata = typing.get_args(tp)
         carried = _carried(inner)
         return Annotated[carried, *metadata]
-    if origin in (types.UnionType, typing.Union):
+    if is_union(tp):
         return union_of(_carried(member) for member in typing.get_args(tp))
     if origin is list:
         item = _carried(typing.get_args(tp)[0])
@@ -90,7 +89,7 @@ def _part_encoding(shape: FieldShape, op: OperationContext, where: str) -> Schem
         encoding["headers"] = {
             header_wire_name(f.encode_name): {
                 "schema": op.book.schema(f.type, f"{where} part header", adapt=drop_null),
-                "required": f.required and not may_be_none(f.type),
+                "required": f.required,  # as the binder: a `| None` field still needs a default
             }
             for f in struct_fields(shape.part_headers)
         }
