@@ -71,8 +71,13 @@ class RenderPlan:
         return any(shape.streaming for shape in self.shapes)
 
 
+def is_subclass(tp: Any, base: type[Any]) -> bool:
+    """`issubclass` for any annotation: False for what is not a class."""
+    return isinstance(tp, type) and issubclass(tp, base)
+
+
 def is_struct_type(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
+    return is_subclass(tp, msgspec.Struct)
 
 
 def is_json_body_type(tp: Any) -> bool:
@@ -143,7 +148,7 @@ def _compile_member(
     if member is bytes:
         shape = ResponseShape(default_status, "application/octet-stream", bytes, None)
         return bytes, plain_encoder(default_status, OCTETS, bytes), shape
-    if _is_subclass(origin, JSONResponse):
+    if is_subclass(origin, JSONResponse):
         if not args:
             raise WiringError(
                 f"{where}: {origin.__name__} needs its body type, e.g. {origin.__name__}[Widget]"
@@ -157,11 +162,11 @@ def _compile_member(
         status = getattr(origin, "default_status", None) or default_status
         encoder = json_wrapper_encoder(status, build_header_encoder(headers_type))
         return origin, encoder, ResponseShape(status, "application/json", body_type, headers_type)
-    if _is_subclass(origin, BytesResponse):
+    if is_subclass(origin, BytesResponse):
         headers_type = headers_arg(args, where)
         encoder = bytes_wrapper_encoder(default_status, build_header_encoder(headers_type))
         return origin, encoder, ResponseShape(default_status, None, bytes, headers_type)
-    if _is_subclass(origin, NoContent):
+    if is_subclass(origin, NoContent):
         headers_type = headers_arg(args, where)
         encoder = no_content_encoder(build_header_encoder(headers_type))
         return origin, encoder, ResponseShape(204, None, None, headers_type)
@@ -176,10 +181,6 @@ def _compile_member(
         f"Accepted[T], NoContent, StreamingResponse, NDJSONStreamingResponse[T] or "
         f"SSEResponse[T] (not dict or Any)"
     )
-
-
-def _is_subclass(origin: Any, base: type[Any]) -> bool:
-    return isinstance(origin, type) and issubclass(origin, base)
 
 
 def headers_arg(args: tuple[Any, ...], where: str) -> type[msgspec.Struct] | None:

@@ -25,6 +25,7 @@ from ._render import (
     headers_arg,
     is_json_body_type,
     is_struct_type,
+    is_subclass,
     raw_header_list,
     type_name,
     union_members,
@@ -49,14 +50,14 @@ def compile_stream_member(
     origin: Any, args: tuple[Any, ...], default_status: int, where: str
 ) -> StreamMember | None:
     """The responder for a streaming wrapper annotation, or None for anything else."""
-    if _extends(origin, StreamingResponse):
+    if is_subclass(origin, StreamingResponse):
         headers_type = headers_arg(args, where)
         responder = _responder(
             default_status, None, build_header_encoder(headers_type), _bytes_chunk, where
         )
         shape = ResponseShape(default_status, None, bytes, headers_type, streaming=True)
         return origin, responder, shape
-    if _extends(origin, NDJSONStreamingResponse):
+    if is_subclass(origin, NDJSONStreamingResponse):
         item_type = _item_type(origin, args, where, allow_str=False)
         headers_type = headers_arg(args[1:], where)
         defaults: HeaderList = [(CONTENT_TYPE, NDJSON.encode())]
@@ -66,7 +67,7 @@ def compile_stream_member(
         )
         shape = ResponseShape(default_status, NDJSON, item_type, headers_type, streaming=True)
         return origin, responder, shape
-    if _extends(origin, SSEResponse):
+    if is_subclass(origin, SSEResponse):
         item_type = _item_type(origin, args, where, allow_str=True)
         headers_type = headers_arg(args[1:], where)
         responder = _responder(
@@ -80,10 +81,6 @@ def compile_stream_member(
         shape = ResponseShape(default_status, EVENT_STREAM, item_type, headers_type, streaming=True)
         return origin, responder, shape
     return None
-
-
-def _extends(origin: Any, base: type[Any]) -> bool:
-    return isinstance(origin, type) and issubclass(origin, base)
 
 
 def check_stream_method(shapes: Sequence[ResponseShape], http_method: str, where: str) -> None:
