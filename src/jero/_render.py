@@ -11,7 +11,7 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import msgspec
@@ -20,7 +20,7 @@ from ._asgi import HeaderList, Receive, Send
 from ._errors import PROBLEM_CONTENT_TYPE, HTTPError, WiringError
 from ._headers import RawHeaders
 from ._introspect import struct_fields
-from ._responses import BytesResponse, JSONResponse, NoContent
+from ._responses import BytesResponse, ExtraHeaders, HeadFields, JSONResponse, NoContent
 
 type Responder = Callable[[Send, Any, bool, Receive], Awaitable[None]]
 """`await responder(send, returned_value, is_head, receive)`; only streaming responders
@@ -32,8 +32,6 @@ type Rendered = tuple[int, HeaderList, bytes]
 """A buffered response: status, headers (content-length included) and body."""
 
 type Encoder = Callable[[Any], Rendered]
-
-type _Wrapper = JSONResponse[Any, Any] | BytesResponse[Any] | NoContent[Any]
 
 JSON = b"application/json"
 TEXT = b"text/plain; charset=utf-8"
@@ -247,7 +245,7 @@ def header_value(value: Any) -> bytes:
     return _json_encode(plain)
 
 
-def raw_header_list(raw: RawHeaders | Mapping[str, str] | None) -> HeaderList:
+def raw_header_list(raw: ExtraHeaders | None) -> HeaderList:
     if raw is None:
         return []
     if isinstance(raw, RawHeaders):
@@ -305,7 +303,8 @@ def plain_encoder(status: int, content_type: bytes, encode: Callable[[Any], byte
     return render
 
 
-def _extra_headers(encode_headers: HeaderEncoder, value: _Wrapper) -> HeaderList:
+def extra_headers(encode_headers: HeaderEncoder, value: HeadFields[Any]) -> HeaderList:
+    """A wrapper's own headers: its typed headers, raw headers, then its cookies."""
     extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
     if value.cookies:
         extra += [cookie.header() for cookie in value.cookies]
@@ -315,7 +314,7 @@ def _extra_headers(encode_headers: HeaderEncoder, value: _Wrapper) -> HeaderList
 def json_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
     def render(value: JSONResponse[Any, Any]) -> Rendered:
         body = _json_encode(value.json)
-        headers = finish_headers(JSON, _extra_headers(encode_headers, value), len(body))
+        headers = finish_headers(JSON, extra_headers(encode_headers, value), len(body))
         return value.status_code or default_status, headers, body
 
     return render
@@ -324,7 +323,7 @@ def json_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> 
 def bytes_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
     def render(value: BytesResponse[Any]) -> Rendered:
         media_type = value.media_type.encode("latin-1")
-        extra = _extra_headers(encode_headers, value)
+        extra = extra_headers(encode_headers, value)
         headers = finish_headers(media_type, extra, len(value.content))
         return value.status_code or default_status, headers, value.content
 
@@ -333,7 +332,7 @@ def bytes_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) ->
 
 def no_content_encoder(encode_headers: HeaderEncoder) -> Encoder:
     def render(value: NoContent[Any]) -> Rendered:
-        extra = _extra_headers(encode_headers, value)
+        extra = extra_headers(encode_headers, value)
         return 204, [(k, v) for k, v in extra if k != CONTENT_TYPE], b""
 
     return render
