@@ -22,11 +22,11 @@ from ._render import (
     Responder,
     ResponseShape,
     build_header_encoder,
+    extra_headers,
     headers_arg,
     is_json_body_type,
     is_struct_type,
     is_subclass,
-    raw_header_list,
     type_name,
     union_members,
 )
@@ -136,9 +136,7 @@ def _responder(
     async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
         stream = value.stream
         try:
-            extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
-            if value.cookies:
-                extra += [cookie.header() for cookie in value.cookies]
+            extra = extra_headers(encode_headers, value)
             if defaults is None:
                 base: HeaderList = [(CONTENT_TYPE, value.media_type.encode("latin-1"))]
             else:
