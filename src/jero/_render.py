@@ -255,14 +255,18 @@ def raw_header_list(raw: ExtraHeaders | None) -> HeaderList:
     return [(k, v) for k, v in pairs if k != CONTENT_LENGTH]
 
 
-def finish_headers(content_type: bytes | None, extra: HeaderList, length: int | None) -> HeaderList:
+def merge_headers(defaults: HeaderList, extra: HeaderList) -> HeaderList:
+    """A new list: the default headers `extra` does not set itself, then `extra`."""
+    if not extra:
+        return list(defaults)
+    given = {name for name, _ in extra}
+    return [pair for pair in defaults if pair[0] not in given] + extra
+
+
+def finish_headers(content_type: bytes, extra: HeaderList, length: int) -> HeaderList:
     """Default content-type unless `extra` overrides it, then extra, then content-length."""
-    headers: HeaderList = []
-    if content_type is not None and not any(k == CONTENT_TYPE for k, _ in extra):
-        headers.append((CONTENT_TYPE, content_type))
-    headers.extend(extra)
-    if length is not None:
-        headers.append((CONTENT_LENGTH, content_length(length)))
+    headers = merge_headers([(CONTENT_TYPE, content_type)], extra)
+    headers.append((CONTENT_LENGTH, content_length(length)))
     return headers
 
 

@@ -27,6 +27,7 @@ from ._render import (
     is_json_body_type,
     is_struct_type,
     is_subclass,
+    merge_headers,
     type_name,
     union_members,
 )
@@ -141,7 +142,7 @@ def _responder(
                 base: HeaderList = [(CONTENT_TYPE, value.media_type.encode("latin-1"))]
             else:
                 base = defaults
-            headers = _merge(base, extra)
+            headers = merge_headers(base, extra)
             status = value.status_code or default_status
             await send({"type": "http.response.start", "status": status, "headers": headers})
         except BaseException:
@@ -155,14 +156,6 @@ def _responder(
         await stream_body(send, receive, stream, encode, keepalive=every, where=where)
 
     return respond
-
-
-def _merge(defaults: HeaderList, extra: HeaderList) -> HeaderList:
-    """The default headers the handler did not set itself, then the handler's own."""
-    if not extra:
-        return list(defaults)
-    given = {name for name, _ in extra}
-    return [pair for pair in defaults if pair[0] not in given] + extra
 
 
 # --- item encoders ----------------------------------------------------------------
