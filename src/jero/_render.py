@@ -132,10 +132,9 @@ def _compile_member(
     """A union member's runtime class, its encoder (a responder, for a stream) and shape."""
     origin: Any = typing.get_origin(member) or member
     args = typing.get_args(member)
-    if is_json_body_type(member) and typing.get_origin(member) not in (types.UnionType,):
-        runtime = list if typing.get_origin(member) is list else member
+    if is_json_body_type(member):  # a Struct or list[Struct]: the union is already split
         return (
-            runtime,
+            origin,
             plain_encoder(default_status, JSON, _json_encode),
             ResponseShape(default_status, "application/json", member, None),
         )
