@@ -1,8 +1,9 @@
-"""Response rendering: wiring turns a return annotation into a `Responder`.
+"""Response rendering: wiring turns a return annotation into a `RenderPlan`.
 
-A responder is a closure that already holds the encoder, the status and the static
-header block, so sending a response costs one encode and two `send` calls. Which
-responder serves a union member is decided per returned value by its exact class.
+A buffered body gets an `Encoder`, a closure that already holds the body encoder and
+the status, and returns status, headers and body for the app to send in two `send`
+calls. A streamed body gets a `Responder`, which sends the response itself. Which one
+serves a union member is decided per returned value by its exact class.
 """
 
 from __future__ import annotations
