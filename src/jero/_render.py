@@ -1,17 +1,17 @@
-"""Response rendering: wiring turns a return annotation into a `Responder`.
+"""Response rendering: wiring turns a return annotation into a `RenderPlan`.
 
-A responder is a closure that already holds the encoder, the status and the static
-header block, so sending a response costs one encode and two `send` calls. Which
-responder serves a union member is decided per returned value by its exact class.
+A buffered body gets an `Encoder`, a closure that already holds the body encoder and
+the status, and returns status, headers and body for the app to send in two `send`
+calls. A streamed body gets a `Responder`, which sends the response itself. Which one
+serves a union member is decided per returned value by its exact class.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import types
 import typing
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import msgspec
@@ -20,7 +20,7 @@ from ._asgi import HeaderList, Receive, Send
 from ._errors import PROBLEM_CONTENT_TYPE, HTTPError, WiringError
 from ._headers import RawHeaders
 from ._introspect import is_union, struct_fields
-from ._responses import BytesResponse, JSONResponse, NoContent
+from ._responses import BytesResponse, ExtraHeaders, HeadFields, JSONResponse, NoContent
 
 type Responder = Callable[[Send, Any, bool, Receive], Awaitable[None]]
 """`await responder(send, returned_value, is_head, receive)`; only streaming responders
@@ -32,8 +32,6 @@ type Rendered = tuple[int, HeaderList, bytes]
 """A buffered response: status, headers (content-length included) and body."""
 
 type Encoder = Callable[[Any], Rendered]
-
-type _Wrapper = JSONResponse[Any, Any] | BytesResponse[Any] | NoContent[Any]
 
 JSON = b"application/json"
 TEXT = b"text/plain; charset=utf-8"
@@ -71,8 +69,13 @@ class RenderPlan:
         return any(shape.streaming for shape in self.shapes)
 
 
+def is_subclass(tp: Any, base: type[Any]) -> bool:
+    """`issubclass` for any annotation: False for what is not a class."""
+    return isinstance(tp, type) and issubclass(tp, base)
+
+
 def is_struct_type(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
+    return is_subclass(tp, msgspec.Struct)
 
 
 def is_json_body_type(tp: Any) -> bool:
@@ -129,10 +132,9 @@ def _compile_member(
     """A union member's runtime class, its encoder (a responder, for a stream) and shape."""
     origin: Any = typing.get_origin(member) or member
     args = typing.get_args(member)
-    if is_json_body_type(member) and typing.get_origin(member) not in (types.UnionType,):
-        runtime = list if typing.get_origin(member) is list else member
+    if is_json_body_type(member):  # a Struct or list[Struct]: the union is already split
         return (
-            runtime,
+            origin,
             plain_encoder(default_status, JSON, _json_encode),
             ResponseShape(default_status, "application/json", member, None),
         )
@@ -143,7 +145,7 @@ def _compile_member(
     if member is bytes:
         shape = ResponseShape(default_status, "application/octet-stream", bytes, None)
         return bytes, plain_encoder(default_status, OCTETS, bytes), shape
-    if _is_subclass(origin, JSONResponse):
+    if is_subclass(origin, JSONResponse):
         if not args:
             raise WiringError(
                 f"{where}: {origin.__name__} needs its body type, e.g. {origin.__name__}[Widget]"
@@ -157,11 +159,11 @@ def _compile_member(
         status = getattr(origin, "default_status", None) or default_status
         encoder = json_wrapper_encoder(status, build_header_encoder(headers_type))
         return origin, encoder, ResponseShape(status, "application/json", body_type, headers_type)
-    if _is_subclass(origin, BytesResponse):
+    if is_subclass(origin, BytesResponse):
         headers_type = headers_arg(args, where)
         encoder = bytes_wrapper_encoder(default_status, build_header_encoder(headers_type))
         return origin, encoder, ResponseShape(default_status, None, bytes, headers_type)
-    if _is_subclass(origin, NoContent):
+    if is_subclass(origin, NoContent):
         headers_type = headers_arg(args, where)
         encoder = no_content_encoder(build_header_encoder(headers_type))
         return origin, encoder, ResponseShape(204, None, None, headers_type)
@@ -176,10 +178,6 @@ def _compile_member(
         f"Accepted[T], NoContent, StreamingResponse, NDJSONStreamingResponse[T] or "
         f"SSEResponse[T] (not dict or Any)"
     )
-
-
-def _is_subclass(origin: Any, base: type[Any]) -> bool:
-    return isinstance(origin, type) and issubclass(origin, base)
 
 
 def headers_arg(args: tuple[Any, ...], where: str) -> type[msgspec.Struct] | None:
@@ -246,7 +244,7 @@ def header_value(value: Any) -> bytes:
     return _json_encode(plain)
 
 
-def raw_header_list(raw: RawHeaders | Mapping[str, str] | None) -> HeaderList:
+def raw_header_list(raw: ExtraHeaders | None) -> HeaderList:
     if raw is None:
         return []
     if isinstance(raw, RawHeaders):
@@ -256,14 +254,18 @@ def raw_header_list(raw: RawHeaders | Mapping[str, str] | None) -> HeaderList:
     return [(k, v) for k, v in pairs if k != CONTENT_LENGTH]
 
 
-def finish_headers(content_type: bytes | None, extra: HeaderList, length: int | None) -> HeaderList:
+def merge_headers(defaults: HeaderList, extra: HeaderList) -> HeaderList:
+    """A new list: the default headers `extra` does not set itself, then `extra`."""
+    if not extra:
+        return list(defaults)
+    given = {name for name, _ in extra}
+    return [pair for pair in defaults if pair[0] not in given] + extra
+
+
+def finish_headers(content_type: bytes, extra: HeaderList, length: int) -> HeaderList:
     """Default content-type unless `extra` overrides it, then extra, then content-length."""
-    headers: HeaderList = []
-    if content_type is not None and not any(k == CONTENT_TYPE for k, _ in extra):
-        headers.append((CONTENT_TYPE, content_type))
-    headers.extend(extra)
-    if length is not None:
-        headers.append((CONTENT_LENGTH, content_length(length)))
+    headers = merge_headers([(CONTENT_TYPE, content_type)], extra)
+    headers.append((CONTENT_LENGTH, content_length(length)))
     return headers
 
 
@@ -304,7 +306,8 @@ def plain_encoder(status: int, content_type: bytes, encode: Callable[[Any], byte
     return render
 
 
-def _extra_headers(encode_headers: HeaderEncoder, value: _Wrapper) -> HeaderList:
+def extra_headers(encode_headers: HeaderEncoder, value: HeadFields[Any]) -> HeaderList:
+    """A wrapper's own headers: its typed headers, raw headers, then its cookies."""
     extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
     if value.cookies:
         extra += [cookie.header() for cookie in value.cookies]
@@ -314,7 +317,7 @@ def _extra_headers(encode_headers: HeaderEncoder, value: _Wrapper) -> HeaderList
 def json_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
     def render(value: JSONResponse[Any, Any]) -> Rendered:
         body = _json_encode(value.json)
-        headers = finish_headers(JSON, _extra_headers(encode_headers, value), len(body))
+        headers = finish_headers(JSON, extra_headers(encode_headers, value), len(body))
         return value.status_code or default_status, headers, body
 
     return render
@@ -323,7 +326,7 @@ def json_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> 
 def bytes_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
     def render(value: BytesResponse[Any]) -> Rendered:
         media_type = value.media_type.encode("latin-1")
-        extra = _extra_headers(encode_headers, value)
+        extra = extra_headers(encode_headers, value)
         headers = finish_headers(media_type, extra, len(value.content))
         return value.status_code or default_status, headers, value.content
 
@@ -332,7 +335,7 @@ def bytes_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) ->
 
 def no_content_encoder(encode_headers: HeaderEncoder) -> Encoder:
     def render(value: NoContent[Any]) -> Rendered:
-        extra = _extra_headers(encode_headers, value)
+        extra = extra_headers(encode_headers, value)
         return 204, [(k, v) for k, v in extra if k != CONTENT_TYPE], b""
 
     return render

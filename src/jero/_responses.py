@@ -20,11 +20,28 @@ __all__ = ["Accepted", "BytesResponse", "Created", "JSONResponse", "NoContent"]
 type ExtraHeaders = RawHeaders | Mapping[str, str]
 
 
-class JSONResponse[T, H = None]:
+class HeadFields[H = None]:
+    """What every response wrapper may add to its head: typed headers, raw headers and
+    cookies (the streaming wrappers share it too)."""
+
+    __slots__ = ("cookies", "headers", "raw_headers")
+
+    def __init__(
+        self,
+        headers: H | None,
+        raw_headers: ExtraHeaders | None,
+        cookies: Sequence[SetCookie],
+    ) -> None:
+        self.headers = headers
+        self.raw_headers = raw_headers
+        self.cookies = cookies
+
+
+class JSONResponse[T, H = None](HeadFields[H]):
     """A JSON body with an explicit status and/or headers. `status_code=None` keeps the
     route's default (201 for `Resource.create`, 200 elsewhere)."""
 
-    __slots__ = ("cookies", "headers", "json", "raw_headers", "status_code")
+    __slots__ = ("json", "status_code")
 
     default_status: int | None = None
 
@@ -37,11 +54,9 @@ class JSONResponse[T, H = None]:
         raw_headers: ExtraHeaders | None = None,
         cookies: Sequence[SetCookie] = (),
     ) -> None:
+        super().__init__(headers, raw_headers, cookies)
         self.json = json
-        self.headers = headers
         self.status_code = status_code if status_code is not None else self.default_status
-        self.raw_headers = raw_headers
-        self.cookies = cookies
 
 
 class _FixedStatusJSON[T, H = None](JSONResponse[T, H]):
@@ -74,10 +89,10 @@ class Accepted[T, H = None](_FixedStatusJSON[T, H]):
     default_status = 202
 
 
-class BytesResponse[H = None]:
+class BytesResponse[H = None](HeadFields[H]):
     """A raw body with its media type."""
 
-    __slots__ = ("content", "cookies", "headers", "media_type", "raw_headers", "status_code")
+    __slots__ = ("content", "media_type", "status_code")
 
     def __init__(
         self,
@@ -89,18 +104,16 @@ class BytesResponse[H = None]:
         raw_headers: ExtraHeaders | None = None,
         cookies: Sequence[SetCookie] = (),
     ) -> None:
+        super().__init__(headers, raw_headers, cookies)
         self.content = content
         self.media_type = media_type
-        self.headers = headers
         self.status_code = status_code
-        self.raw_headers = raw_headers
-        self.cookies = cookies
 
 
-class NoContent[H = None]:
+class NoContent[H = None](HeadFields[H]):
     """204 No Content: no body, no content-type, no content-length."""
 
-    __slots__ = ("cookies", "headers", "raw_headers")
+    __slots__ = ()
 
     status_code = 204
 
@@ -111,6 +124,4 @@ class NoContent[H = None]:
         raw_headers: ExtraHeaders | None = None,
         cookies: Sequence[SetCookie] = (),
     ) -> None:
-        self.headers = headers
-        self.raw_headers = raw_headers
-        self.cookies = cookies
+        super().__init__(headers, raw_headers, cookies)

@@ -22,10 +22,12 @@ from ._render import (
     Responder,
     ResponseShape,
     build_header_encoder,
+    extra_headers,
     headers_arg,
     is_json_body_type,
     is_struct_type,
-    raw_header_list,
+    is_subclass,
+    merge_headers,
     type_name,
     union_members,
 )
@@ -35,6 +37,7 @@ from ._streaming import NDJSONStreamingResponse, ServerSentEvent, SSEResponse, S
 NDJSON = "application/x-ndjson"
 EVENT_STREAM = "text/event-stream"
 
+_NDJSON_DEFAULTS: HeaderList = [(CONTENT_TYPE, NDJSON.encode())]
 _SSE_DEFAULTS: HeaderList = [
     (CONTENT_TYPE, EVENT_STREAM.encode()),
     # Events are live: no cache may replay them, and proxies must not hold them back.
@@ -49,41 +52,27 @@ def compile_stream_member(
     origin: Any, args: tuple[Any, ...], default_status: int, where: str
 ) -> StreamMember | None:
     """The responder for a streaming wrapper annotation, or None for anything else."""
-    if _extends(origin, StreamingResponse):
-        headers_type = headers_arg(args, where)
-        responder = _responder(
-            default_status, None, build_header_encoder(headers_type), _bytes_chunk, where
-        )
-        shape = ResponseShape(default_status, None, bytes, headers_type, streaming=True)
-        return origin, responder, shape
-    if _extends(origin, NDJSONStreamingResponse):
+    header_args = args[1:]  # after the item type
+    defaults: HeaderList | None
+    if is_subclass(origin, StreamingResponse):
+        # Raw chunks have no item type; the content type is each value's `media_type`.
+        item_type, header_args = bytes, args
+        media_type, defaults, encode, keepalive = None, None, _bytes_chunk, False
+    elif is_subclass(origin, NDJSONStreamingResponse):
         item_type = _item_type(origin, args, where, allow_str=False)
-        headers_type = headers_arg(args[1:], where)
-        defaults: HeaderList = [(CONTENT_TYPE, NDJSON.encode())]
-        encode = _ndjson_line_encoder()
-        responder = _responder(
-            default_status, defaults, build_header_encoder(headers_type), encode, where
-        )
-        shape = ResponseShape(default_status, NDJSON, item_type, headers_type, streaming=True)
-        return origin, responder, shape
-    if _extends(origin, SSEResponse):
+        media_type, defaults, encode, keepalive = NDJSON, _NDJSON_DEFAULTS, _ndjson_line, False
+    elif is_subclass(origin, SSEResponse):
         item_type = _item_type(origin, args, where, allow_str=True)
-        headers_type = headers_arg(args[1:], where)
-        responder = _responder(
-            default_status,
-            _SSE_DEFAULTS,
-            build_header_encoder(headers_type),
-            _sse_encoder(),
-            where,
-            keepalive=True,
-        )
-        shape = ResponseShape(default_status, EVENT_STREAM, item_type, headers_type, streaming=True)
-        return origin, responder, shape
-    return None
-
-
-def _extends(origin: Any, base: type[Any]) -> bool:
-    return isinstance(origin, type) and issubclass(origin, base)
+        media_type, defaults, encode, keepalive = EVENT_STREAM, _SSE_DEFAULTS, _sse_item, True
+    else:
+        return None
+    headers_type = headers_arg(header_args, where)
+    encode_headers = build_header_encoder(headers_type)
+    responder = _responder(
+        default_status, defaults, encode_headers, encode, where, keepalive=keepalive
+    )
+    shape = ResponseShape(default_status, media_type, item_type, headers_type, streaming=True)
+    return origin, responder, shape
 
 
 def check_stream_method(shapes: Sequence[ResponseShape], http_method: str, where: str) -> None:
@@ -139,14 +128,12 @@ def _responder(
     async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
         stream = value.stream
         try:
-            extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
-            if value.cookies:
-                extra += [cookie.header() for cookie in value.cookies]
+            extra = extra_headers(encode_headers, value)
             if defaults is None:
                 base: HeaderList = [(CONTENT_TYPE, value.media_type.encode("latin-1"))]
             else:
                 base = defaults
-            headers = _merge(base, extra)
+            headers = merge_headers(base, extra)
             status = value.status_code or default_status
             await send({"type": "http.response.start", "status": status, "headers": headers})
         except BaseException:
@@ -162,14 +149,6 @@ def _responder(
     return respond
 
 
-def _merge(defaults: HeaderList, extra: HeaderList) -> HeaderList:
-    """The default headers the handler did not set itself, then the handler's own."""
-    if not extra:
-        return list(defaults)
-    given = {name for name, _ in extra}
-    return [pair for pair in defaults if pair[0] not in given] + extra
-
-
 # --- item encoders ----------------------------------------------------------------
 
 
@@ -181,13 +160,11 @@ def _bytes_chunk(item: Any) -> bytes:
     raise TypeError(f"StreamingResponse items must be bytes, got {type(item).__name__}")
 
 
-def _ndjson_line_encoder() -> Encode:
-    encode = msgspec.json.Encoder().encode
+_encode_json: Callable[[Any], bytes] = msgspec.json.Encoder().encode
 
-    def line(item: Any) -> bytes:
-        return encode(item) + b"\n"
 
-    return line
+def _ndjson_line(item: Any) -> bytes:
+    return _encode_json(item) + b"\n"
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -200,30 +177,28 @@ def _text_data(text: str) -> bytes:
     return "".join(f"data: {line}\n" for line in _LINE_BREAK.split(text)).encode()
 
 
-def _sse_encoder() -> Encode:
-    encode_json: Callable[[Any], bytes] = msgspec.json.Encoder().encode
+def _sse_data(data: Any) -> bytes:
+    if type(data) is str:
+        return _text_data(data)
+    return b"data: " + _encode_json(data) + b"\n"  # compact JSON never holds a raw newline
 
-    def data_field(data: Any) -> bytes:
-        if type(data) is str:
-            return _text_data(data)
-        return b"data: " + encode_json(data) + b"\n"  # compact JSON never holds a raw newline
 
-    def event_block(event: ServerSentEvent[Any]) -> bytes:
-        parts: list[bytes] = []
-        if event.event is not None:
-            parts.append(b"event: " + event.event.encode() + b"\n")
-        if event.id is not None:
-            parts.append(b"id: " + event.id.encode() + b"\n")
-        if event.retry is not None:
-            parts.append(b"retry: %d\n" % event.retry)
-        if event.data is not None:
-            parts.append(data_field(event.data))
-        parts.append(b"\n")
-        return b"".join(parts)
+def _sse_event(event: ServerSentEvent[Any]) -> bytes:
+    parts: list[bytes] = []
+    if event.event is not None:
+        parts.append(b"event: " + event.event.encode() + b"\n")
+    if event.id is not None:
+        parts.append(b"id: " + event.id.encode() + b"\n")
+    if event.retry is not None:
+        parts.append(b"retry: %d\n" % event.retry)
+    if event.data is not None:
+        parts.append(_sse_data(event.data))
+    parts.append(b"\n")
+    return b"".join(parts)
 
-    def encode(item: Any) -> bytes:
-        if isinstance(item, ServerSentEvent):
-            return event_block(typing.cast(ServerSentEvent[Any], item))
-        return data_field(item) + b"\n"
 
-    return encode
+def _sse_item(item: Any) -> bytes:
+    """One item of an SSE stream: a `ServerSentEvent`, or bare data."""
+    if isinstance(item, ServerSentEvent):
+        return _sse_event(typing.cast(ServerSentEvent[Any], item))
+    return _sse_data(item) + b"\n"

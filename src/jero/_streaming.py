@@ -24,7 +24,7 @@ import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._responses import ExtraHeaders
+from ._responses import ExtraHeaders, HeadFields
 
 if TYPE_CHECKING:
     from ._cookies import SetCookie
@@ -76,13 +76,13 @@ def _require_async_iterable(stream: object, wrapper: str) -> None:
         )
 
 
-class StreamingResponse[H = None]:
+class StreamingResponse[H = None](HeadFields[H]):
     """A body of raw `bytes` chunks, sent as the stream yields them.
 
     The content type is `media_type`, unless `raw_headers` carries a `content-type`.
     """
 
-    __slots__ = ("cookies", "headers", "media_type", "raw_headers", "status_code", "stream")
+    __slots__ = ("media_type", "status_code", "stream")
 
     def __init__(
         self,
@@ -95,21 +95,19 @@ class StreamingResponse[H = None]:
         cookies: Sequence[SetCookie] = (),
     ) -> None:
         _require_async_iterable(stream, "StreamingResponse")
+        super().__init__(headers, raw_headers, cookies)
         self.stream = stream
         self.media_type = media_type
-        self.headers = headers
         self.status_code = status_code
-        self.raw_headers = raw_headers
-        self.cookies = cookies
 
 
-class NDJSONStreamingResponse[T, H = None]:
+class NDJSONStreamingResponse[T, H = None](HeadFields[H]):
     """`application/x-ndjson`: each item JSON-encoded on its own line.
 
     `T` is a msgspec Struct, `list[Struct]`, or a union of tagged Structs.
     """
 
-    __slots__ = ("cookies", "headers", "raw_headers", "status_code", "stream")
+    __slots__ = ("status_code", "stream")
 
     def __init__(
         self,
@@ -121,14 +119,12 @@ class NDJSONStreamingResponse[T, H = None]:
         cookies: Sequence[SetCookie] = (),
     ) -> None:
         _require_async_iterable(stream, "NDJSONStreamingResponse")
+        super().__init__(headers, raw_headers, cookies)
         self.stream = stream
-        self.headers = headers
         self.status_code = status_code
-        self.raw_headers = raw_headers
-        self.cookies = cookies
 
 
-class SSEResponse[T, H = None]:
+class SSEResponse[T, H = None](HeadFields[H]):
     """`text/event-stream` for a GET handler: items are `T` (sent as JSON data), `str`
     (sent as text data) or `ServerSentEvent[T]` (with `event`, `id`, `retry`).
 
@@ -136,7 +132,7 @@ class SSEResponse[T, H = None]:
     long, so proxies and clients keep an idle stream open.
     """
 
-    __slots__ = ("cookies", "headers", "keepalive", "raw_headers", "status_code", "stream")
+    __slots__ = ("keepalive", "status_code", "stream")
 
     def __init__(
         self,
@@ -153,9 +149,7 @@ class SSEResponse[T, H = None]:
             raise ValueError(
                 f"SSEResponse keepalive must be a number of seconds > 0, got {keepalive!r}"
             )
+        super().__init__(headers, raw_headers, cookies)
         self.stream = stream
         self.keepalive = keepalive
-        self.headers = headers
         self.status_code = status_code
-        self.raw_headers = raw_headers
-        self.cookies = cookies

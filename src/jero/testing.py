@@ -31,6 +31,7 @@ import anyio.abc
 import anyio.from_thread
 import httpx
 import msgspec
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._asgi import ASGIApp, Message
 from ._streaming import ServerSentEvent
@@ -38,6 +39,8 @@ from ._streaming import ServerSentEvent
 __all__ = ["AsyncTestClient", "TestClient", "aiter_ndjson", "aiter_sse", "iter_ndjson", "iter_sse"]
 
 _BUFFERED_MESSAGES = 16
+
+type _Channel = tuple[MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]]
 
 
 class _AppRunner:
@@ -49,9 +52,10 @@ class _AppRunner:
         self.lifespan = lifespan
         self.state: dict[str, Any] = {}
         self._group: anyio.abc.TaskGroup | None = None
-        self._to_app = anyio.create_memory_object_stream[Message](math.inf)
-        self._from_app = anyio.create_memory_object_stream[Message](math.inf)
         self._lifespan_error: BaseException | None = None
+        # The lifespan's message channels, opened anew on each entry.
+        self._to_app: _Channel
+        self._from_app: _Channel
 
     async def __aenter__(self) -> Self:
         self._to_app = anyio.create_memory_object_stream[Message](math.inf)
@@ -68,8 +72,11 @@ class _AppRunner:
         except BaseException:
             group.cancel_scope.cancel()
             self._group = None
-            with contextlib.suppress(BaseExceptionGroup):
-                await group.__aexit__(None, None, None)
+            try:
+                with contextlib.suppress(BaseExceptionGroup):
+                    await group.__aexit__(None, None, None)
+            finally:
+                self._close_channels()
             raise
         return self
 
@@ -82,7 +89,14 @@ class _AppRunner:
         finally:
             group.cancel_scope.cancel()
             self._group = None
-            await group.__aexit__(None, None, None)
+            try:
+                await group.__aexit__(None, None, None)
+            finally:
+                self._close_channels()
+
+    def _close_channels(self) -> None:
+        for end in (*self._to_app, *self._from_app):
+            end.close()
 
     async def _run_lifespan(self) -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self.state}
