@@ -436,3 +436,21 @@ def test_camel_renamed_header_fields_travel_as_dashed_names() -> None:
 
     with TestClient(App()) as client:
         assert client.get("/camel", headers={"X-Trace-Id": "t-9"}).text == "t-9"
+
+
+def test_list_headers_read_repeated_lines_and_comma_separated_values_alike() -> None:
+    class Accepting(Struct):
+        x_tag: list[str] = []
+
+    class TagsEndpoint(Endpoint, path="/tags"):
+        async def get(self, headers: Accepting) -> str:
+            return "|".join(headers.x_tag)
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(TagsEndpoint())
+
+    with TestClient(App()) as client:
+        joined = client.get("/tags", headers=[("X-Tag", "a, b"), ("X-Tag", "c")])
+        assert joined.text == "a|b|c"
+        assert client.get("/tags", headers=[("X-Tag", "a,,b ,")]).text == "a|b"

@@ -252,7 +252,10 @@ def header_collector(struct: type[msgspec.Struct]) -> Callable[[HeaderList], dic
             if key is not None:
                 text = value.decode("latin-1")
                 if key in lists:
-                    found.setdefault(key, []).append(text)
+                    # A list-valued field may arrive as repeated lines or as one
+                    # comma-separated line; HTTP treats both the same (RFC 9110 §5.3).
+                    items = (item.strip() for item in text.split(","))
+                    found.setdefault(key, []).extend(item for item in items if item)
                 else:
                     found.setdefault(key, text)
         return found
