@@ -21,8 +21,8 @@ from jero import (
     Resource,
     WiringError,
 )
-from jero._asgi import Message
-from jero.testing import AsyncTestClient, TestClient
+from jero.testing import TestClient
+from tests.asgi_driver import call
 
 # --- shared declarations ------------------------------------------------------------
 
@@ -329,31 +329,12 @@ def test_authenticate_runs_before_the_body_is_read() -> None:
     assert malformed.status_code == 401
 
 
-@pytest.mark.anyio
-async def test_rejected_request_never_receives_its_body() -> None:
+def test_rejected_request_never_receives_its_body() -> None:
     app = make_app((WidgetResource(), KeyAuth()))
-    received: list[Message] = []
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        message: Message = {"type": "http.request", "body": b'{"name":"w"}'}
-        received.append(message)
-        return message
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope: dict[str, Any] = {
-        "type": "http",
-        "method": "POST",
-        "path": "/widgets",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json")],
-    }
-    async with AsyncTestClient(app):
-        await app(scope, receive, send)
-    assert received == []
-    assert sent[0]["status"] == 401
+    headers = [(b"content-type", b"application/json")]
+    exchange = call(app, "POST", "/widgets", headers=headers, chunks=[b'{"name":"w"}'])
+    assert exchange.receive_calls == 0
+    assert exchange.status == 401
 
 
 class Query(Struct):

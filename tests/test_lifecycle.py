@@ -3,7 +3,6 @@ the async test client, and restarting an app."""
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
 
 import anyio
 import msgspec
@@ -11,6 +10,7 @@ import pytest
 
 from jero import BaseApp, BaseFactory, Endpoint, WiringError
 from jero.testing import AsyncTestClient, TestClient
+from tests.asgi_driver import call
 
 
 @pytest.fixture
@@ -204,28 +204,8 @@ def test_request_before_wiring_is_503_problem() -> None:
         async def _wire(self) -> None:
             self._include_endpoint(Ping())
 
-    sent: list[dict[str, Any]] = []
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/ping",
-        "raw_path": b"/ping",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [],
-    }
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    anyio.run(App(), scope, receive, send)
-    start, body = sent
+    exchange = call(App(), "GET", "/ping", lifespan=False)
+    start, body = exchange.messages
     assert start["status"] == 503
     assert (b"content-type", b"application/problem+json") in start["headers"]
     assert msgspec.json.decode(body["body"]) == {
