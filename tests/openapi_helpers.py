@@ -8,6 +8,7 @@ from openapi_spec_validator import validate
 
 from jero import BaseApp, Endpoint, Resource
 from jero.testing import TestClient
+from tests.routes_app import include
 
 
 class DocumentedApp(BaseApp):
@@ -18,10 +19,7 @@ class DocumentedApp(BaseApp):
 
     async def _wire(self) -> None:
         for route in self.routes:
-            if isinstance(route, Resource):
-                self._include_resource(route)
-            else:
-                self._include_endpoint(route)
+            include(self, route)
         self._include_openapi(**self.openapi)
 
 

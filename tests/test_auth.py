@@ -19,10 +19,10 @@ from jero import (
     Endpoint,
     ForbiddenError,
     Resource,
-    WiringError,
 )
 from jero.testing import TestClient
 from tests.asgi_driver import call
+from tests.routes_app import include, wiring_error_of
 
 # --- shared declarations ------------------------------------------------------------
 
@@ -140,18 +140,13 @@ def make_app(*mounts: tuple[Resource | Endpoint, object | None]) -> BaseApp:
     class App(BaseApp):
         async def _wire(self) -> None:
             for route, auth in mounts:
-                if isinstance(route, Resource):
-                    self._include_resource(route, auth=auth)
-                else:
-                    self._include_endpoint(route, auth=auth)
+                include(self, route, auth=auth)
 
     return App()
 
 
 def wiring_error(route: Resource | Endpoint, auth: object | None) -> str:
-    with pytest.raises(WiringError) as info, TestClient(make_app((route, auth))):
-        pass
-    return str(info.value)
+    return wiring_error_of(make_app((route, auth)))
 
 
 AUTH_REQUIRED = {"type": "authentication-required", "title": "Authentication required"}
