@@ -21,6 +21,7 @@ from jero import (
 )
 from jero.testing import TestClient
 from tests.forms_support import BOUNDARY, CONTENT_TYPE, body, part
+from tests.routes_app import app_of, boot, wiring_error_of
 
 
 class Color(enum.Enum):
@@ -77,11 +78,7 @@ def app_for(form_type: Any, limits: Limits | None = None) -> BaseApp:
         async def post(self, form: form_type) -> Echo:  # pyright: ignore[reportInvalidTypeForm]
             return _echo(form)
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(FormEndpoint())
-
-    return App(limits=limits)
+    return app_of(FormEndpoint(), limits=limits)
 
 
 SCALARS = {
@@ -386,11 +383,6 @@ class ReadEndpoint(Endpoint, path="/read"):
         )
 
 
-class ReadApp(BaseApp):
-    async def _wire(self) -> None:
-        self._include_endpoint(ReadEndpoint())
-
-
 @pytest.mark.parametrize("threshold", [1024 * 1024, 4])
 def test_file_part_reads_the_same_from_memory_and_from_disk(threshold: int) -> None:
     payload = body(
@@ -402,7 +394,7 @@ def test_file_part_reads_the_same_from_memory_and_from_disk(threshold: int) -> N
             headers=[("X-Tag", "1")],
         )
     )
-    with TestClient(ReadApp(limits=Limits(spool_threshold=threshold))) as client:
+    with TestClient(app_of(ReadEndpoint(), limits=Limits(spool_threshold=threshold))) as client:
         response = client.post("/read", content=payload, headers={"content-type": CONTENT_TYPE})
     assert response.status_code == 200
     assert response.json() == {
@@ -650,13 +642,7 @@ def _wire(form_type: Any, method: str = "post") -> None:
 
     handler.__name__ = handler.__qualname__ = f"FormEndpoint.{method}"
     endpoint = type("FormEndpoint", (Endpoint,), {method: handler}, path="/form")
-
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(endpoint())
-
-    with TestClient(App()):
-        pass
+    boot(app_of(endpoint()))
 
 
 class NestedList(msgspec.Struct):
@@ -717,12 +703,7 @@ def test_form_and_json_together_fail_at_wiring() -> None:
         async def create(self, form: Checkbox, json: Settings) -> NoContent:
             return NoContent()
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_resource(Both())
-
-    with pytest.raises(WiringError, match="all read the request body"), TestClient(App()):
-        pass
+    wiring_error_of(app_of(Both()), "all read the request body")
 
 
 def test_the_multipart_import_is_defnulls_push_parser() -> None:

@@ -11,6 +11,7 @@ import pytest
 from jero import BaseApp, BaseFactory, Endpoint, WiringError
 from jero.testing import AsyncTestClient, TestClient
 from tests.asgi_driver import call
+from tests.routes_app import app_of
 
 
 @pytest.fixture
@@ -186,11 +187,7 @@ def test_factory_outside_startup_is_an_error() -> None:
 
 
 def test_include_outside_wire_is_an_error() -> None:
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(Ping())
-
-    app = App()
+    app = app_of(Ping())
     with pytest.raises(WiringError, match="only be included inside _wire"):
         app._include_endpoint(Ping())
     with TestClient(app):
@@ -200,11 +197,7 @@ def test_include_outside_wire_is_an_error() -> None:
 
 
 def test_request_before_wiring_is_503_problem() -> None:
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(Ping())
-
-    exchange = call(App(), "GET", "/ping", lifespan=False)
+    exchange = call(app_of(Ping()), "GET", "/ping", lifespan=False)
     start, body = exchange.messages
     assert start["status"] == 503
     assert (b"content-type", b"application/problem+json") in start["headers"]
@@ -216,11 +209,7 @@ def test_request_before_wiring_is_503_problem() -> None:
 
 
 def test_test_client_without_lifespan_gets_503() -> None:
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(Ping())
-
-    with TestClient(App(), lifespan=False) as client:
+    with TestClient(app_of(Ping()), lifespan=False) as client:
         response = client.get("/ping")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

@@ -3,14 +3,14 @@
 from typing import Any
 
 import msgspec
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jero import BaseApp, Endpoint, Resource, WiringError
+from jero import BaseApp, Endpoint, Resource
 from jero._trie import RouteTrie
 from jero.testing import TestClient
 from tests.asgi_driver import call
+from tests.routes_app import app_of, wiring_error_of
 
 
 class Found(msgspec.Struct):
@@ -158,12 +158,8 @@ def test_a_thousand_resources_each_match_their_own_route() -> None:
 
         return Generated()
 
-    class ManyApp(BaseApp):
-        async def _wire(self) -> None:
-            for index in range(1000):
-                self._include_resource(make_resource(index))
-
-    with TestClient(ManyApp()) as client:
+    many = app_of(*(make_resource(index) for index in range(1000)))
+    with TestClient(many) as client:
         for index in (0, 500, 999):
             response = client.get(f"/r{index}/items/i{index}")
             assert response.json() == {"resource": index, "item_id": f"i{index}"}
@@ -270,13 +266,9 @@ def test_root_path_is_stripped_only_at_a_segment_boundary() -> None:
         async def get(self) -> str:
             return "ary"
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(RootEndpoint())
-
-    with TestClient(App(), root_path="/api") as client:
+    with TestClient(app_of(RootEndpoint()), root_path="/api") as client:
         assert client.get("/ary").text == "ary"
-    assert call(App(), "GET", "/apiary", root_path="/api").status == 404
+    assert call(app_of(RootEndpoint()), "GET", "/apiary", root_path="/api").status == 404
 
 
 def test_percent_in_a_static_segment_is_a_wiring_error() -> None:
@@ -284,12 +276,7 @@ def test_percent_in_a_static_segment_is_a_wiring_error() -> None:
         async def get(self) -> str:
             return "x"
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(EncodedEndpoint())
-
-    with pytest.raises(WiringError, match="without '%'"), TestClient(App()):
-        pass
+    wiring_error_of(app_of(EncodedEndpoint()), "without '%'")
 
 
 SEGMENT = st.sampled_from(["a", "b", "items", "me", ""])
