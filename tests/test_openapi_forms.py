@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
-from openapi_spec_validator import validate
 
 from jero import Endpoint, FilePart, FormPart
 from jero.testing import TestClient
-from tests.openapi_helpers import DocumentedApp, operation, parameters
+from tests.openapi_helpers import DocumentedApp, document_of, operation, parameters
 
 MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -72,14 +71,7 @@ class PageEndpoint(Endpoint, path="/page"):
         return Receipt(cookies.session_id)
 
 
-def _document() -> dict[str, Any]:
-    with TestClient(DocumentedApp([UploadEndpoint(), PageEndpoint()])) as client:
-        document: dict[str, Any] = client.get("/openapi.json").json()
-    validate(document)
-    return document
-
-
-DOCUMENT = _document()
+DOCUMENT = document_of(UploadEndpoint(), PageEndpoint())
 
 
 def _body() -> dict[str, Any]:
