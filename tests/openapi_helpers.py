@@ -8,7 +8,7 @@ from openapi_spec_validator import validate
 
 from jero import BaseApp, Endpoint, Resource
 from jero.testing import TestClient
-from tests.routes_app import include
+from tests.routes_app import boot, include
 
 PROBLEM = "application/problem+json"
 
@@ -43,8 +43,7 @@ def document_of(*routes: Resource | Endpoint, **openapi: Any) -> dict[str, Any]:
 
 def wire_document(*routes: Resource | Endpoint, **openapi: Any) -> None:
     """Start the app (raising what wiring raises) without reading anything."""
-    with TestClient(DocumentedApp(list(routes), **openapi)):
-        pass
+    boot(DocumentedApp(list(routes), **openapi))
 
 
 def operation(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
