@@ -715,8 +715,7 @@ class CamelDescribed(msgspec.Struct):
 
 def test_camel_renamed_part_headers_are_read_from_dashed_names() -> None:
     payload = body(part("doc", b"data", headers=[("X-Checksum", "7")]))
-    with TestClient(app_for(CamelDescribed)) as client:
-        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    response = post_multipart(CamelDescribed, payload)
     assert response.status_code == 200
     assert response.json()["values"]["doc"]["headers"] == {"xChecksum": 7}
 
