@@ -50,6 +50,26 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def request_scope(
+    method: str, path: str, headers: list[tuple[bytes, bytes]], query: bytes = b""
+) -> dict[str, Any]:
+    """The http scope a server would build for a request (without lifespan ``state``)."""
+    return {
+        "type": "http",
+        "asgi": _ASGI,
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query,
+        "headers": headers,
+        "client": _CLIENT,
+        "server": _SERVER,
+    }
+
+
 def http_scope(scenario: Scenario) -> dict[str, Any]:
     """The http scope a server would build for this scenario's request."""
     headers = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"jero-bench"), (b"accept", b"*/*")]
@@ -58,20 +78,7 @@ def http_scope(scenario: Scenario) -> dict[str, Any]:
             (b"content-type", b"application/json"),
             (b"content-length", str(len(scenario.body)).encode()),
         ]
-    return {
-        "type": "http",
-        "asgi": _ASGI,
-        "http_version": "1.1",
-        "method": scenario.method,
-        "scheme": "http",
-        "path": scenario.path,
-        "raw_path": scenario.path.encode(),
-        "root_path": "",
-        "query_string": scenario.query.encode(),
-        "headers": headers,
-        "client": _CLIENT,
-        "server": _SERVER,
-    }
+    return request_scope(scenario.method, scenario.path, headers, scenario.query.encode())
 
 
 class Receive:

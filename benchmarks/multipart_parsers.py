@@ -562,8 +562,8 @@ def feed_all(
 ) -> None:
     """Deliver `body` the way an ASGI server does: a run of `http.request` chunks."""
     adapter = factory(content_type, sink)
-    for i in range(0, len(body), chunk):
-        adapter.feed(body[i : i + chunk])
+    for piece in split(body, chunk):
+        adapter.feed(piece)
     adapter.close()
 
 

@@ -20,11 +20,10 @@ import time
 import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from msgspec import Struct
 
-from benchmarks._asgi import ASGIApp, BenchmarkError, Lifespan, Message
+from benchmarks._asgi import ASGIApp, BenchmarkError, Lifespan, Message, request_scope
 from jero import BaseApp, Endpoint, NDJSONStreamingResponse
 
 
@@ -80,24 +79,6 @@ def build(runs: list[Run]) -> BaseApp:
     return App()
 
 
-def scope() -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/numbers",
-        "raw_path": b"/numbers",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1:8000")],
-        "client": ("127.0.0.1", 50123),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
-
-
 async def stream_once(app: ASGIApp, run: Run) -> None:
     connected = asyncio.Event()  # never set: the client stays for the whole stream
     delivered = False
@@ -110,7 +91,8 @@ async def stream_once(app: ASGIApp, run: Run) -> None:
         await connected.wait()
         return {"type": "http.disconnect"}
 
-    await app(scope(), receive, run.send)
+    scope = request_scope("GET", "/numbers", [(b"host", b"127.0.0.1:8000")])
+    await app({**scope, "state": {}}, receive, run.send)
     if not (run.ended and run.torn_down and run.sent_items == run.count):
         raise BenchmarkError(
             f"stream of {run.count:,}: ended={run.ended} torn_down={run.torn_down} "

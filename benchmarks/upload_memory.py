@@ -7,7 +7,7 @@ streams the file back out of its spool and hashes it. The script prints the grow
 the process's peak RSS (ru_maxrss) over a warmed-up baseline, the throughput, and
 whether the spooled temporary file was released (open file descriptors before/after).
 
-    uv run python benchmarks/upload_memory.py [--mb 200]
+    uv run python -m benchmarks.upload_memory [--mb 200]
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import itertools
 import os
 import resource
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 
+from benchmarks._asgi import Lifespan, Message, request_scope
 from jero import BaseApp, Endpoint, FilePart, Limits
-from jero._asgi import Message
 
 BOUNDARY = "jero-upload-memory-benchmark"
 CHUNK = 64 * 1024
@@ -55,87 +56,45 @@ class UploadApp(BaseApp):
         self._include_endpoint(UploadEndpoint())
 
 
-def body_chunks(size: int) -> tuple[bytes, bytes, int, bytes]:
-    """The head, the reused payload chunk, the payload size, and the tail."""
-    head = (
-        f"--{BOUNDARY}\r\n"
-        'Content-Disposition: form-data; name="title"\r\n\r\n'
-        "big upload\r\n"
-        f"--{BOUNDARY}\r\n"
-        'Content-Disposition: form-data; name="file"; filename="big.bin"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode()
-    payload = bytes(range(256)) * (CHUNK // 256)
-    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
-    return head, payload, size, tail
+HEAD = (
+    f"--{BOUNDARY}\r\n"
+    'Content-Disposition: form-data; name="title"\r\n\r\n'
+    "big upload\r\n"
+    f"--{BOUNDARY}\r\n"
+    'Content-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+    "Content-Type: application/octet-stream\r\n\r\n"
+).encode()
+PAYLOAD = bytes(range(256)) * (CHUNK // 256)  # one chunk, reused for the whole file
+TAIL = f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def payload_pieces(size: int) -> Iterator[bytes]:
-    _, payload, total, _ = body_chunks(size)
-    sent = 0
-    while sent < total:
-        piece = payload if total - sent >= len(payload) else payload[: total - sent]
-        sent += len(piece)
-        yield piece
-
-
-async def stream(size: int) -> AsyncIterator[bytes]:
-    head, _, _, tail = body_chunks(size)
-    yield head
-    for piece in payload_pieces(size):
-        yield piece
-    yield tail
+    """`size` bytes of file content, as `PAYLOAD` chunks (the last one cut short)."""
+    for sent in range(0, size, len(PAYLOAD)):
+        yield PAYLOAD if size - sent >= len(PAYLOAD) else PAYLOAD[: size - sent]
 
 
 async def upload(app: UploadApp, size: int) -> tuple[int, dict[str, Any]]:
-    head, _, total, tail = body_chunks(size)
-    length = len(head) + total + len(tail)
-    chunks = stream(size)
-    pending: list[bytes] = []
+    chunks = itertools.chain([HEAD], payload_pieces(size), [TAIL])
 
-    async def receive() -> dict[str, Any]:
-        if not pending:
-            try:
-                pending.append(await anext(chunks))
-            except StopAsyncIteration:
-                return {"type": "http.request", "body": b"", "more_body": False}
-        return {"type": "http.request", "body": pending.pop(), "more_body": True}
+    async def receive() -> Message:
+        body = next(chunks, None)
+        if body is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": True}
 
     sent: list[Message] = []
 
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/upload",
-        "raw_path": b"/upload",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode()),
-            (b"content-length", str(length).encode()),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    await app(scope, receive, send)
+    headers = [
+        (b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode()),
+        (b"content-length", str(len(HEAD) + size + len(TAIL)).encode()),
+    ]
+    await app(request_scope("POST", "/upload", headers), receive, send)
     status = sent[0]["status"]
     return status, msgspec.json.decode(sent[1]["body"])
-
-
-async def run_lifespan(app: UploadApp) -> tuple[asyncio.Queue[Message], asyncio.Task[None]]:
-    inbox: asyncio.Queue[Message] = asyncio.Queue()
-    outbox: asyncio.Queue[Message] = asyncio.Queue()
-    task = asyncio.create_task(app({"type": "lifespan"}, inbox.get, outbox.put))
-    await inbox.put({"type": "lifespan.startup"})
-    reply = await outbox.get()
-    assert reply["type"] == "lifespan.startup.complete", reply
-    return inbox, task
 
 
 def peak_rss_mib() -> float:
@@ -149,7 +108,8 @@ def open_fds() -> int:
 async def main(megabytes: int) -> None:
     size = megabytes * 1_000_000
     app = UploadApp(limits=Limits(max_form_size=size + 1_000_000))
-    inbox, lifespan = await run_lifespan(app)
+    lifespan = Lifespan(app)
+    await lifespan.startup()
     started_up = peak_rss_mib()
     await upload(app, 4 * 1024 * 1024)  # warm-up: imports, thread pool, first spool
     fds_before = open_fds()
@@ -159,8 +119,7 @@ async def main(megabytes: int) -> None:
     elapsed = time.perf_counter() - started
     peak = peak_rss_mib()
     fds_after = open_fds()
-    await inbox.put({"type": "lifespan.shutdown"})
-    await lifespan
+    await lifespan.shutdown()
 
     expected = hashlib.sha256()
     for piece in payload_pieces(size):

@@ -2,7 +2,9 @@
 
 `call(app, method, path, ...)` runs lifespan startup, one request whose body arrives as the
 given chunks (each its own `http.request` message), and lifespan shutdown, and returns
-every message the app sent plus how many times it called `receive`.
+every message the app sent plus how many times it called `receive`. `aplay` does the same
+for a scope and `receive` messages of the caller's own; `running(app)` is the lifespan
+alone, around a block.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, nullcontext
+from functools import partial
 from typing import Any
 
 import anyio
@@ -103,39 +107,52 @@ def http_scope(
     }
 
 
-async def _lifespan_step(
-    to_app: anyio.abc.ObjectSendStream[Message],
-    from_app: anyio.abc.ObjectReceiveStream[Message],
-    kind: str,
-) -> None:
-    await to_app.send({"type": kind})
-    reply = await from_app.receive()
-    assert reply["type"] == f"{kind}.complete", reply
+def request_messages(chunks: Sequence[bytes]) -> list[Message]:
+    """Each chunk its own `http.request` message, the last one final."""
+    return [
+        {"type": "http.request", "body": chunk, "more_body": index < len(chunks) - 1}
+        for index, chunk in enumerate(chunks)
+    ]
 
 
-async def acall(app: ASGIApp, scope: dict[str, Any], chunks: Sequence[bytes] = (b"",)) -> Exchange:
+@asynccontextmanager
+async def running(app: ASGIApp) -> AsyncIterator[None]:
+    """Lifespan startup before the block, lifespan shutdown after it."""
     to_app_send, to_app_receive = anyio.create_memory_object_stream[Message](math.inf)
     from_app_send, from_app_receive = anyio.create_memory_object_stream[Message](math.inf)
+
+    async def step(kind: str) -> None:
+        await to_app_send.send({"type": kind})
+        reply = await from_app_receive.receive()
+        assert reply["type"] == f"{kind}.complete", reply
+
+    lifespan = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    async with anyio.create_task_group() as group:
+        group.start_soon(app, lifespan, to_app_receive.receive, from_app_send.send)
+        await step("lifespan.startup")
+        yield
+        await step("lifespan.shutdown")
+
+
+async def aplay(
+    app: ASGIApp, scope: dict[str, Any], messages: Sequence[Message], *, lifespan: bool = True
+) -> Exchange:
+    """One request whose `receive` returns `messages` and then `http.disconnect` forever,
+    between lifespan startup and shutdown (`lifespan=False`: to an app never started)."""
+    queue = list(messages)
     sent: list[Message] = []
     calls = 0
 
     async def receive() -> Message:
         nonlocal calls
         calls += 1
-        if calls <= len(chunks):
-            more = calls < len(chunks)
-            return {"type": "http.request", "body": chunks[calls - 1], "more_body": more}
-        return {"type": "http.disconnect"}
+        return queue.pop(0) if queue else {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         sent.append(message)
 
-    lifespan = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    async with anyio.create_task_group() as group:
-        group.start_soon(app, lifespan, to_app_receive.receive, from_app_send.send)
-        await _lifespan_step(to_app_send, from_app_receive, "lifespan.startup")
+    async with running(app) if lifespan else nullcontext():
         await app(scope, receive, send)
-        await _lifespan_step(to_app_send, from_app_receive, "lifespan.shutdown")
     return Exchange(sent, calls)
 
 
@@ -147,6 +164,9 @@ def call(
     query: bytes = b"",
     headers: Sequence[tuple[bytes, bytes]] = (),
     chunks: Sequence[bytes] = (b"",),
+    root_path: str = "",
+    lifespan: bool = True,
 ) -> Exchange:
-    scope = http_scope(method, path, query=query, headers=headers)
-    return anyio.run(acall, app, scope, chunks)
+    """`aplay` of one request whose body arrives as `chunks`."""
+    scope = http_scope(method, path, query=query, headers=headers, root_path=root_path)
+    return anyio.run(partial(aplay, app, scope, request_messages(chunks), lifespan=lifespan))

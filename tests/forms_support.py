@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
-from typing import Any
 
 import anyio
 
 from jero._asgi import ASGIApp, Message
-from tests.asgi_driver import Exchange, http_scope
+from tests.asgi_driver import Exchange, aplay, http_scope, request_messages
 
 BOUNDARY = "test-boundary-7MA4YWxk"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
@@ -48,48 +46,13 @@ def open_fds() -> int:
 
 def chunked(data: bytes, size: int) -> list[Message]:
     """`data` as `http.request` messages of `size` bytes, the last one final."""
-    pieces = [data[i : i + size] for i in range(0, len(data), size)] or [b""]
-    return [
-        {"type": "http.request", "body": piece, "more_body": index < len(pieces) - 1}
-        for index, piece in enumerate(pieces)
-    ]
-
-
-async def aplay(
-    app: ASGIApp, path: str, messages: Sequence[Message], content_type: str
-) -> Exchange:
-    """Lifespan startup, one POST whose `receive` returns `messages` and then
-    `http.disconnect` forever, lifespan shutdown."""
-    to_app_send, to_app_receive = anyio.create_memory_object_stream[Message](math.inf)
-    from_app_send, from_app_receive = anyio.create_memory_object_stream[Message](math.inf)
-    queue = list(messages)
-    sent: list[Message] = []
-    calls = 0
-
-    async def receive() -> Message:
-        nonlocal calls
-        calls += 1
-        return queue.pop(0) if queue else {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def step(kind: str) -> None:
-        await to_app_send.send({"type": kind})
-        reply = await from_app_receive.receive()
-        assert reply["type"] == f"{kind}.complete", reply
-
-    scope = http_scope("POST", path, headers=[(b"content-type", content_type.encode())])
-    lifespan: dict[str, Any] = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    async with anyio.create_task_group() as group:
-        group.start_soon(app, lifespan, to_app_receive.receive, from_app_send.send)
-        await step("lifespan.startup")
-        await app(scope, receive, send)
-        await step("lifespan.shutdown")
-    return Exchange(sent, calls)
+    return request_messages([data[i : i + size] for i in range(0, len(data), size)] or [b""])
 
 
 def play(
     app: ASGIApp, path: str, messages: Sequence[Message], content_type: str = CONTENT_TYPE
 ) -> Exchange:
-    return anyio.run(aplay, app, path, messages, content_type)
+    """Lifespan startup, one POST whose `receive` returns `messages` and then
+    `http.disconnect` forever, lifespan shutdown."""
+    scope = http_scope("POST", path, headers=[(b"content-type", content_type.encode())])
+    return anyio.run(aplay, app, scope, messages)

@@ -8,6 +8,9 @@ from openapi_spec_validator import validate
 
 from jero import BaseApp, Endpoint, Resource
 from jero.testing import TestClient
+from tests.routes_app import boot, include
+
+PROBLEM = "application/problem+json"
 
 
 class DocumentedApp(BaseApp):
@@ -18,27 +21,29 @@ class DocumentedApp(BaseApp):
 
     async def _wire(self) -> None:
         for route in self.routes:
-            if isinstance(route, Resource):
-                self._include_resource(route)
-            else:
-                self._include_endpoint(route)
+            include(self, route)
         self._include_openapi(**self.openapi)
 
 
-def document_of(*routes: Resource | Endpoint, **openapi: Any) -> dict[str, Any]:
-    """The served document, checked against the OpenAPI 3.1 specification."""
-    with TestClient(DocumentedApp(list(routes), **openapi)) as client:
-        response = client.get(openapi.get("path", "/openapi.json"))
+def served_document(app: BaseApp, path: str = "/openapi.json") -> dict[str, Any]:
+    """The document `app` serves at `path`, checked against the OpenAPI 3.1 specification."""
+    with TestClient(app) as client:
+        response = client.get(path)
     assert response.status_code == 200
     document: dict[str, Any] = response.json()
     validate(document)
     return document
 
 
+def document_of(*routes: Resource | Endpoint, **openapi: Any) -> dict[str, Any]:
+    """The document served by an app of `routes` (`openapi` goes to `_include_openapi`)."""
+    app = DocumentedApp(list(routes), **openapi)
+    return served_document(app, openapi.get("path", "/openapi.json"))
+
+
 def wire_document(*routes: Resource | Endpoint, **openapi: Any) -> None:
     """Start the app (raising what wiring raises) without reading anything."""
-    with TestClient(DocumentedApp(list(routes), **openapi)):
-        pass
+    boot(DocumentedApp(list(routes), **openapi))
 
 
 def operation(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
@@ -55,9 +60,21 @@ def component(document: dict[str, Any], name: str) -> dict[str, Any]:
     return found
 
 
+def with_components(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with the document's components beside it, for jsonschema to follow `$ref`s."""
+    return {**schema, "components": document["components"]}
+
+
 def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """Follow one `$ref`."""
     ref = schema.get("$ref")
     if ref is None:
         return schema
     return component(document, ref.removeprefix("#/components/schemas/"))
+
+
+def problem_schemas(document: dict[str, Any], response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The problem schemas a documented response offers (its union's members), resolved."""
+    schema = response["content"][PROBLEM]["schema"]
+    members = schema.get("oneOf") or schema.get("anyOf") or [schema]
+    return [resolve(document, member) for member in members]

@@ -19,10 +19,10 @@ from jero import (
     Endpoint,
     ForbiddenError,
     Resource,
-    WiringError,
 )
-from jero._asgi import Message
-from jero.testing import AsyncTestClient, TestClient
+from jero.testing import TestClient
+from tests.asgi_driver import call
+from tests.routes_app import include, wiring_error_of
 
 # --- shared declarations ------------------------------------------------------------
 
@@ -140,18 +140,13 @@ def make_app(*mounts: tuple[Resource | Endpoint, object | None]) -> BaseApp:
     class App(BaseApp):
         async def _wire(self) -> None:
             for route, auth in mounts:
-                if isinstance(route, Resource):
-                    self._include_resource(route, auth=auth)
-                else:
-                    self._include_endpoint(route, auth=auth)
+                include(self, route, auth=auth)
 
     return App()
 
 
 def wiring_error(route: Resource | Endpoint, auth: object | None) -> str:
-    with pytest.raises(WiringError) as info, TestClient(make_app((route, auth))):
-        pass
-    return str(info.value)
+    return wiring_error_of(make_app((route, auth)))
 
 
 AUTH_REQUIRED = {"type": "authentication-required", "title": "Authentication required"}
@@ -329,31 +324,12 @@ def test_authenticate_runs_before_the_body_is_read() -> None:
     assert malformed.status_code == 401
 
 
-@pytest.mark.anyio
-async def test_rejected_request_never_receives_its_body() -> None:
+def test_rejected_request_never_receives_its_body() -> None:
     app = make_app((WidgetResource(), KeyAuth()))
-    received: list[Message] = []
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        message: Message = {"type": "http.request", "body": b'{"name":"w"}'}
-        received.append(message)
-        return message
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope: dict[str, Any] = {
-        "type": "http",
-        "method": "POST",
-        "path": "/widgets",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json")],
-    }
-    async with AsyncTestClient(app):
-        await app(scope, receive, send)
-    assert received == []
-    assert sent[0]["status"] == 401
+    headers = [(b"content-type", b"application/json")]
+    exchange = call(app, "POST", "/widgets", headers=headers, chunks=[b'{"name":"w"}'])
+    assert exchange.receive_calls == 0
+    assert exchange.status == 401
 
 
 class Query(Struct):

@@ -13,6 +13,7 @@ from msgspec import Meta, Struct
 from jero import BaseApp, Endpoint, RawHeaders, Resource
 from jero.testing import TestClient
 from tests.asgi_driver import call
+from tests.routes_app import app_of
 
 
 class Widget(Struct, rename="camel"):
@@ -430,11 +431,7 @@ def test_camel_renamed_header_fields_travel_as_dashed_names() -> None:
         async def get(self, headers: CamelHeaders) -> str:
             return headers.x_trace_id
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(CamelEndpoint())
-
-    with TestClient(App()) as client:
+    with TestClient(app_of(CamelEndpoint())) as client:
         assert client.get("/camel", headers={"X-Trace-Id": "t-9"}).text == "t-9"
 
 

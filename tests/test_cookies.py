@@ -21,11 +21,11 @@ from jero import (
     SetCookie,
     SSEResponse,
     StreamingResponse,
-    WiringError,
 )
 from jero._cookies import parse_cookie_header
 from jero.testing import TestClient
 from tests.asgi_driver import call
+from tests.routes_app import app_of, wiring_error_of
 
 
 class Session(msgspec.Struct):
@@ -174,15 +174,7 @@ def test_cookies_must_be_a_struct() -> None:
         async def get(self, cookies: dict[str, str]) -> Token:
             return Token("x")
 
-    class BadApp(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(Bad())
-
-    with (
-        pytest.raises(WiringError, match=r"Bad.get parameter `cookies` must be annotated with a"),
-        TestClient(BadApp()),
-    ):
-        pass
+    wiring_error_of(app_of(Bad()), r"Bad.get parameter `cookies` must be annotated with a")
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -354,13 +346,8 @@ class StreamsEndpoint(Endpoint, path="/streams"):
         return StreamingResponse(_chunks(), cookies=[SetCookie("raw", "1"), SetCookie("x", "2")])
 
 
-class StreamsApp(BaseApp):
-    async def _wire(self) -> None:
-        self._include_endpoint(StreamsEndpoint())
-
-
 def test_streaming_responses_emit_their_cookies() -> None:
-    with TestClient(StreamsApp()) as client:
+    with TestClient(app_of(StreamsEndpoint())) as client:
         sse = client.get("/streams")
         ndjson = client.post("/streams")
         raw = client.put("/streams")

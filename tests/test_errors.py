@@ -9,7 +9,6 @@ from msgspec import Struct
 
 import jero
 from jero import (
-    BaseApp,
     ConflictError,
     Endpoint,
     HTTPError,
@@ -17,6 +16,7 @@ from jero import (
     WiringError,
 )
 from jero.testing import TestClient
+from tests.routes_app import app_of
 
 
 class WidgetRef(Struct, rename="camel"):
@@ -72,14 +72,9 @@ class RaisingEndpoint(Endpoint, path="/raise"):
                 return "ok"
 
 
-class App(BaseApp):
-    async def _wire(self) -> None:
-        self._include_endpoint(RaisingEndpoint())
-
-
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(App()) as client:
+    with TestClient(app_of(RaisingEndpoint())) as client:
         yield client
 
 

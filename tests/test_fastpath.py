@@ -43,6 +43,11 @@ def slow_path(struct: type[msgspec.Struct], keys: Sequence[str]) -> Any:
     return slow
 
 
+def not_bound_directly(scope: Any, values: Sequence[str]) -> Any:
+    """The slow path a binder builder hands back when it has no direct binder."""
+    return "slow"
+
+
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
 def test_int_text_accepts_only_what_msgspec_reads_the_same(text: str) -> None:
@@ -82,19 +87,13 @@ def test_only_plain_str_and_int_structs_are_bound_directly() -> None:
     class WithFloat(msgspec.Struct):
         ratio: float
 
-    def slow(scope: Any, values: Sequence[str]) -> Any:
-        return "slow"
-
-    assert path_binder(WithFloat, ("ratio",), slow) is slow
-    assert query_binder(WithFloat, slow) is slow
+    assert path_binder(WithFloat, ("ratio",), not_bound_directly) is not_bound_directly
+    assert query_binder(WithFloat, not_bound_directly) is not_bound_directly
 
 
 def test_constrained_fields_are_left_to_msgspec() -> None:
     class Bounded(msgspec.Struct):
         item_id: Annotated[int, msgspec.Meta(ge=1)]
 
-    def slow(scope: Any, values: Sequence[str]) -> Any:
-        return "slow"
-
-    assert path_binder(Bounded, ("item_id",), slow) is slow
-    assert query_binder(Bounded, slow) is slow
+    assert path_binder(Bounded, ("item_id",), not_bound_directly) is not_bound_directly
+    assert query_binder(Bounded, not_bound_directly) is not_bound_directly

@@ -14,6 +14,7 @@ import pytest
 from jero import BaseApp, Endpoint, FilePart, HTTPError, Limits, StreamingResponse
 from jero.testing import AsyncTestClient, TestClient
 from tests.forms_support import body, chunked, open_fds, part, play
+from tests.routes_app import app_of
 
 KEPT: list[FilePart] = []
 """File parts a handler held on to, to check what is left of them afterwards."""
@@ -49,12 +50,11 @@ class UploadEndpoint(Endpoint, path="/upload"):
         return Summary(form.file.size, digest.hexdigest(), [p.in_memory for p in parts])
 
 
-class UploadApp(BaseApp):
-    async def _wire(self) -> None:
-        self._include_endpoint(UploadEndpoint())
-
-
 LIMITS = Limits(spool_threshold=1024, max_form_size=4 * 1024 * 1024)
+
+
+def upload_app(limits: Limits = LIMITS) -> BaseApp:
+    return app_of(UploadEndpoint(), limits=limits)
 
 
 @pytest.fixture(autouse=True)
@@ -81,7 +81,7 @@ def _assert_released() -> None:
 def test_a_large_file_is_spooled_read_back_intact_and_released() -> None:
     data = bytes(range(256)) * 4096  # 1 MiB
     before = open_fds()
-    with TestClient(UploadApp(limits=LIMITS)) as client:
+    with TestClient(upload_app()) as client:
         response = client.post(
             "/upload",
             files=[("file", ("big.bin", data)), ("extra", ("small.txt", b"small"))],
@@ -98,7 +98,7 @@ def test_a_large_file_is_spooled_read_back_intact_and_released() -> None:
 
 def test_small_files_share_one_in_memory_budget() -> None:
     files = [("file", ("a", b"a" * 600))] + [("extra", (f"{i}", b"b" * 600)) for i in range(3)]
-    with TestClient(UploadApp(limits=LIMITS)) as client:
+    with TestClient(upload_app()) as client:
         response = client.post("/upload", files=files)
     # 1024 bytes of budget: the first part fits, each later one would overflow it.
     assert response.json()["in_memory"] == [True, False, False, False]
@@ -109,7 +109,7 @@ def test_spooled_files_are_released_when_the_handler_raises(
     note: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = open_fds()
-    with caplog.at_level(logging.ERROR, "jero"), TestClient(UploadApp(limits=LIMITS)) as client:
+    with caplog.at_level(logging.ERROR, "jero"), TestClient(upload_app()) as client:
         response = client.post(
             "/upload", data={"note": note}, files={"file": ("f.bin", b"x" * 5000)}
         )
@@ -126,7 +126,7 @@ def test_a_client_that_vanishes_mid_upload_leaves_nothing_behind() -> None:
     messages = chunked(_spooling_body(), 1000)[:6]  # 6 KB in, then a disconnect
     assert messages[-1]["more_body"]
     before = open_fds()
-    exchange = play(UploadApp(limits=LIMITS), "/upload", messages)
+    exchange = play(upload_app(), "/upload", messages)
     assert exchange.messages == []  # nobody to answer
     assert exchange.receive_calls == 7
     assert open_fds() == before
@@ -136,7 +136,7 @@ def test_a_client_that_vanishes_mid_upload_leaves_nothing_behind() -> None:
 def test_a_body_over_the_limit_mid_file_is_413_and_leaves_nothing_behind() -> None:
     limits = Limits(spool_threshold=1024, max_form_size=5000)
     before = open_fds()
-    exchange = play(UploadApp(limits=limits), "/upload", chunked(_spooling_body(), 1000))
+    exchange = play(upload_app(limits), "/upload", chunked(_spooling_body(), 1000))
     assert exchange.status == 413
     assert exchange.problem()["detail"] == "The form body exceeds 5000 bytes"
     assert open_fds() == before
@@ -145,7 +145,7 @@ def test_a_body_over_the_limit_mid_file_is_413_and_leaves_nothing_behind() -> No
 def test_a_malformed_end_after_a_spooled_file_is_400_and_leaves_nothing_behind() -> None:
     truncated = _spooling_body()[:-30]
     before = open_fds()
-    exchange = play(UploadApp(limits=LIMITS), "/upload", chunked(truncated, 1000))
+    exchange = play(upload_app(), "/upload", chunked(truncated, 1000))
     assert exchange.status == 400
     assert open_fds() == before
 
@@ -159,13 +159,9 @@ def test_a_declared_part_failing_after_a_spooled_file_is_422_and_leaves_nothing_
         async def post(self, form: Typed) -> str:
             return "unreachable"
 
-    class TypedApp(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(TypedEndpoint())
-
     payload = body(part("file", b"x" * 10_000, filename="f"), part("count", "many"))
     before = open_fds()
-    exchange = play(TypedApp(limits=LIMITS), "/typed", chunked(payload, 4096))
+    exchange = play(app_of(TypedEndpoint(), limits=LIMITS), "/typed", chunked(payload, 4096))
     assert exchange.status == 422
     assert open_fds() == before
 
@@ -173,14 +169,16 @@ def test_a_declared_part_failing_after_a_spooled_file_is_422_and_leaves_nothing_
 def test_the_body_streams_in_one_chunk_per_receive() -> None:
     """The reader never asks for more than it parses: one receive per message."""
     messages = chunked(_spooling_body(), 512)
-    exchange = play(UploadApp(limits=LIMITS), "/upload", messages)
+    exchange = play(upload_app(), "/upload", messages)
     assert exchange.status == 200
     assert exchange.receive_calls == len(messages)
     assert msgspec.json.decode(exchange.body)["size"] == 10_000
 
 
 def test_content_type_of_the_request_must_be_a_form() -> None:
-    exchange = play(UploadApp(), "/upload", chunked(b"{}", 10), content_type="application/json")
+    exchange = play(
+        upload_app(Limits()), "/upload", chunked(b"{}", 10), content_type="application/json"
+    )
     assert exchange.status == 415
 
 
@@ -195,14 +193,14 @@ def test_an_epilogue_arriving_after_the_closing_delimiter_is_ignored() -> None:
         {"type": "http.request", "body": b"\r\nan epilogue", "more_body": True},
         {"type": "http.request", "body": b" in two chunks", "more_body": False},
     ]
-    exchange = play(UploadApp(limits=LIMITS), "/upload", messages)
+    exchange = play(upload_app(), "/upload", messages)
     assert exchange.status == 200
     assert msgspec.json.decode(exchange.body)["size"] == 10_000
 
 
 @pytest.mark.anyio
 async def test_the_async_test_client_uploads_files_too() -> None:
-    async with AsyncTestClient(UploadApp(limits=LIMITS)) as client:
+    async with AsyncTestClient(upload_app()) as client:
         response = await client.post(
             "/upload", data={"note": "n"}, files={"file": ("f.bin", b"z" * 3000)}
         )
@@ -226,15 +224,10 @@ class EchoEndpoint(Endpoint, path="/echo"):
         return StreamingResponse(aiter(form.file), media_type="application/octet-stream")
 
 
-class EchoApp(BaseApp):
-    async def _wire(self) -> None:
-        self._include_endpoint(EchoEndpoint())
-
-
 def test_a_spooled_upload_lives_until_a_streamed_response_has_sent_it() -> None:
     data = bytes(range(256)) * 8192  # 2 MiB: spooled, and streamed back in two chunks
     before = open_fds()
-    with TestClient(EchoApp(limits=LIMITS)) as client:
+    with TestClient(app_of(EchoEndpoint(), limits=LIMITS)) as client:
         response = client.post("/echo", files={"file": ("f.bin", data)})
         assert response.status_code == 200
         assert response.content == data

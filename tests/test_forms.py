@@ -5,6 +5,7 @@ import enum
 import uuid
 from typing import Annotated, Any, Literal
 
+import httpx
 import msgspec
 import pytest
 
@@ -21,6 +22,7 @@ from jero import (
 )
 from jero.testing import TestClient
 from tests.forms_support import BOUNDARY, CONTENT_TYPE, body, part
+from tests.routes_app import app_of, boot, wiring_error_of
 
 
 class Color(enum.Enum):
@@ -77,11 +79,21 @@ def app_for(form_type: Any, limits: Limits | None = None) -> BaseApp:
         async def post(self, form: form_type) -> Echo:  # pyright: ignore[reportInvalidTypeForm]
             return _echo(form)
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(FormEndpoint())
+    return app_of(FormEndpoint(), limits=limits)
 
-    return App(limits=limits)
+
+def post_form(form_type: Any, limits: Limits | None = None, **request: Any) -> httpx.Response:
+    """POST /form (with httpx's request arguments) to an app binding `form: form_type`."""
+    with TestClient(app_for(form_type, limits)) as client:
+        return client.post("/form", **request)
+
+
+def post_multipart(
+    form_type: Any, payload: bytes, limits: Limits | None = None, **headers: str
+) -> httpx.Response:
+    """POST /form a hand-built multipart `payload` to an app binding `form: form_type`."""
+    headers = {"content-type": CONTENT_TYPE, **headers}
+    return post_form(form_type, limits, content=payload, headers=headers)
 
 
 SCALARS = {
@@ -102,15 +114,13 @@ SCALARS_BOUND = {**SCALARS, "count": 3, "ratio": 0.5, "active": True, "level": 2
 
 
 def test_urlencoded_scalars_convert_from_text() -> None:
-    with TestClient(app_for(Scalars)) as client:
-        response = client.post("/form", data=SCALARS)
+    response = post_form(Scalars, data=SCALARS)
     assert response.status_code == 200
     assert response.json() == {"values": SCALARS_BOUND}
 
 
 def test_multipart_scalars_convert_from_text() -> None:
-    with TestClient(app_for(Scalars)) as client:
-        response = client.post("/form", data=SCALARS, files={"unused": ("u.txt", b"x")})
+    response = post_form(Scalars, data=SCALARS, files={"unused": ("u.txt", b"x")})
     assert response.status_code == 200
     assert response.json() == {"values": SCALARS_BOUND}
 
@@ -128,8 +138,7 @@ def test_multipart_scalars_convert_from_text() -> None:
 def test_a_part_failing_its_type_is_422_without_the_value(
     field: str, value: str, reason: str
 ) -> None:
-    with TestClient(app_for(Scalars)) as client:
-        response = client.post("/form", data={**SCALARS, field: value})
+    response = post_form(Scalars, data={**SCALARS, field: value})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == {
@@ -144,8 +153,7 @@ def test_a_part_failing_its_type_is_422_without_the_value(
 
 def test_a_missing_required_part_is_422() -> None:
     data = {k: v for k, v in SCALARS.items() if k != "count"}
-    with TestClient(app_for(Scalars)) as client:
-        response = client.post("/form", data=data)
+    response = post_form(Scalars, data=data)
     assert response.status_code == 422
     assert response.json()["detail"] == "Invalid form: Object missing required field `count`"
 
@@ -169,18 +177,16 @@ class Renamed(msgspec.Struct, rename="camel"):
 
 
 def test_rename_maps_field_names_to_part_names() -> None:
-    with TestClient(app_for(Renamed)) as client:
-        response = client.post("/form", data={"firstName": "Ada", "tagList": ["a", "b"]})
+    response = post_form(Renamed, data={"firstName": "Ada", "tagList": ["a", "b"]})
     assert response.json() == {"values": {"first_name": "Ada", "tag_list": ["a", "b"]}}
 
 
 def test_urlencoded_values_are_percent_decoded_utf8() -> None:
-    with TestClient(app_for(Renamed)) as client:
-        response = client.post(
-            "/form",
-            content=b"firstName=Jos%C3%A9+Mar%C3%ADa&unknown=1",
-            headers={"content-type": "application/x-www-form-urlencoded; charset=utf-8"},
-        )
+    response = post_form(
+        Renamed,
+        content=b"firstName=Jos%C3%A9+Mar%C3%ADa&unknown=1",
+        headers={"content-type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
     assert response.json() == {"values": {"first_name": "José María", "tag_list": []}}
 
 
@@ -213,8 +219,7 @@ def test_bytes_json_parts_and_repeats() -> None:
         part("numbers", "7"),
         part("ignored", "whatever"),
     )
-    with TestClient(app_for(Mixed)) as client:
-        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    response = post_multipart(Mixed, payload)
     assert response.status_code == 200
     assert response.json() == {
         "values": {
@@ -258,10 +263,7 @@ def test_bytes_json_parts_and_repeats() -> None:
     ],
 )
 def test_json_and_list_failures_are_422_with_their_path(parts: list[bytes], reason: str) -> None:
-    with TestClient(app_for(Mixed)) as client:
-        response = client.post(
-            "/form", content=body(*parts), headers={"content-type": CONTENT_TYPE}
-        )
+    response = post_multipart(Mixed, body(*parts))
     assert response.status_code == 422
     assert response.json()["params"]["reason"].startswith(reason)
 
@@ -296,16 +298,15 @@ class Upload(msgspec.Struct):
 
 
 def test_file_parts_carry_their_metadata() -> None:
-    with TestClient(app_for(Upload)) as client:
-        response = client.post(
-            "/form",
-            data={"title": "t"},
-            files=[
-                ("file", ("report.pdf", b"%PDF-1.7 ...", "application/pdf")),
-                ("extras", ("a.txt", b"a", "text/plain")),
-                ("extras", ("b.txt", b"bb", "text/plain")),
-            ],
-        )
+    response = post_form(
+        Upload,
+        data={"title": "t"},
+        files=[
+            ("file", ("report.pdf", b"%PDF-1.7 ...", "application/pdf")),
+            ("extras", ("a.txt", b"a", "text/plain")),
+            ("extras", ("b.txt", b"bb", "text/plain")),
+        ],
+    )
     assert response.status_code == 200
     assert response.json() == {
         "values": {
@@ -336,21 +337,18 @@ def test_an_empty_file_input_counts_as_no_file(filename: str | None) -> None:
 
 def test_an_empty_file_with_a_filename_is_a_file() -> None:
     payload = body(part("title", "t"), part("file", b"", filename="empty.txt"))
-    with TestClient(app_for(Upload)) as client:
-        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    response = post_multipart(Upload, payload)
     assert response.json()["values"]["file"] == {"file": "empty.txt", "size": 0, "type": None}
 
 
 def test_a_missing_file_is_422() -> None:
-    with TestClient(app_for(Upload)) as client:
-        response = client.post("/form", data={"title": "t"}, files={"other": ("x", b"x")})
+    response = post_form(Upload, data={"title": "t"}, files={"other": ("x", b"x")})
     assert response.status_code == 422
     assert response.json()["detail"] == "Invalid form: Object missing required field `file`"
 
 
 def test_an_urlencoded_value_binds_a_file_field_as_a_nameless_file() -> None:
-    with TestClient(app_for(Upload)) as client:
-        response = client.post("/form", data={"title": "t", "file": "inline"})
+    response = post_form(Upload, data={"title": "t", "file": "inline"})
     assert response.json()["values"]["file"] == {"file": None, "size": 6, "type": None}
 
 
@@ -386,11 +384,6 @@ class ReadEndpoint(Endpoint, path="/read"):
         )
 
 
-class ReadApp(BaseApp):
-    async def _wire(self) -> None:
-        self._include_endpoint(ReadEndpoint())
-
-
 @pytest.mark.parametrize("threshold", [1024 * 1024, 4])
 def test_file_part_reads_the_same_from_memory_and_from_disk(threshold: int) -> None:
     payload = body(
@@ -402,7 +395,7 @@ def test_file_part_reads_the_same_from_memory_and_from_disk(threshold: int) -> N
             headers=[("X-Tag", "1")],
         )
     )
-    with TestClient(ReadApp(limits=Limits(spool_threshold=threshold))) as client:
+    with TestClient(app_of(ReadEndpoint(), limits=Limits(spool_threshold=threshold))) as client:
         response = client.post("/read", content=payload, headers={"content-type": CONTENT_TYPE})
     assert response.status_code == 200
     assert response.json() == {
@@ -467,8 +460,7 @@ def test_form_part_gives_value_content_type_and_typed_headers() -> None:
         part("labels", "one"),
         part("labels", "two", headers=[("X-Extra", "e")]),
     )
-    with TestClient(app_for(Described)) as client:
-        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    response = post_multipart(Described, payload)
     assert response.status_code == 200
     values = response.json()["values"]
     assert values["doc"] == {
@@ -493,8 +485,7 @@ def test_form_part_headers_failing_their_type_are_422() -> None:
         part("doc", b"data", headers=[("X-Checksum", "nope")]),
         part("meta", '{"theme": "t"}'),
     )
-    with TestClient(app_for(Described)) as client:
-        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    response = post_multipart(Described, payload)
     assert response.status_code == 422
     assert response.json()["params"]["reason"] == (
         "Expected `int`, got `str` - at `$.doc.x_checksum` (in the part headers)"
@@ -518,8 +509,7 @@ def test_form_part_can_be_built_by_hand() -> None:
 @pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
 def test_a_body_of_another_type_is_415(content_type: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
-    with TestClient(app_for(Checkbox)) as client:
-        response = client.post("/form", content=b"{}", headers=headers)
+    response = post_form(Checkbox, content=b"{}", headers=headers)
     assert response.status_code == 415
     assert response.json()["params"] == {
         "expected": "multipart/form-data or application/x-www-form-urlencoded",
@@ -528,10 +518,9 @@ def test_a_body_of_another_type_is_415(content_type: str | None) -> None:
 
 
 def test_multipart_without_a_boundary_is_400() -> None:
-    with TestClient(app_for(Checkbox)) as client:
-        response = client.post(
-            "/form", content=b"--x--\r\n", headers={"content-type": "multipart/form-data"}
-        )
+    response = post_form(
+        Checkbox, content=b"--x--\r\n", headers={"content-type": "multipart/form-data"}
+    )
     assert response.status_code == 400
     assert response.json()["detail"] == ("Invalid headers: multipart/form-data without a boundary")
 
@@ -548,16 +537,14 @@ def test_multipart_without_a_boundary_is_400() -> None:
     ids=["empty", "no-delimiter", "truncated", "header-without-colon", "no-disposition"],
 )
 def test_malformed_multipart_is_400(payload: bytes) -> None:
-    with TestClient(app_for(Checkbox)) as client:
-        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    response = post_multipart(Checkbox, payload)
     assert response.status_code == 400
     assert response.json()["detail"].startswith("Invalid form: malformed multipart body (")
 
 
 def test_a_preamble_and_an_epilogue_are_ignored() -> None:
     payload = b"preamble text\r\n" + body(part("notes", "n")) + b"epilogue"
-    with TestClient(app_for(Checkbox)) as client:
-        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    response = post_multipart(Checkbox, payload)
     assert response.json() == {"values": {"agree": False, "notes": "n"}}
 
 
@@ -570,30 +557,27 @@ class Small(msgspec.Struct):
     file: FilePart | None = None
 
 
-def _post(limits: Limits, payload: bytes, **headers: str) -> Any:
-    with TestClient(app_for(Small, limits)) as client:
-        return client.post(
-            "/form", content=payload, headers={"content-type": CONTENT_TYPE, **headers}
-        )
-
-
 def test_a_body_over_max_form_size_is_413_even_without_content_length() -> None:
     payload = body(part("file", b"x" * 5000, filename="f"))
-    declared = _post(Limits(max_form_size=4096), payload)
-    streamed = _post(Limits(max_form_size=4096), payload, **{"transfer-encoding": "chunked"})
+    declared = post_multipart(Small, payload, Limits(max_form_size=4096))
+    streamed = post_multipart(
+        Small, payload, Limits(max_form_size=4096), **{"transfer-encoding": "chunked"}
+    )
     for response in (declared, streamed):
         assert response.status_code == 413
         assert response.json()["detail"] == "The form body exceeds 4096 bytes"
 
 
 def test_a_declared_content_length_over_the_limit_is_refused_before_reading() -> None:
-    response = _post(Limits(max_form_size=10), b"short", **{"content-length": "99999"})
+    response = post_multipart(
+        Small, b"short", Limits(max_form_size=10), **{"content-length": "99999"}
+    )
     assert response.status_code == 413
 
 
 def test_too_many_parts_is_413() -> None:
     payload = body(*[part("text", "t") for _ in range(4)])
-    response = _post(Limits(max_form_parts=3), payload)
+    response = post_multipart(Small, payload, Limits(max_form_parts=3))
     assert response.status_code == 413
     assert response.json() == {
         "type": "payload-too-large",
@@ -602,12 +586,12 @@ def test_too_many_parts_is_413() -> None:
         "detail": "The number of form parts exceeds 3",
         "params": {"limit": "form parts", "maximum": 3},
     }
-    with TestClient(app_for(Small, Limits(max_form_parts=3))) as client:
-        urlencoded = client.post(
-            "/form",
-            content=b"a=1&b=2&c=3&d=4",
-            headers={"content-type": "application/x-www-form-urlencoded"},
-        )
+    urlencoded = post_form(
+        Small,
+        Limits(max_form_parts=3),
+        content=b"a=1&b=2&c=3&d=4",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert urlencoded.status_code == 413
     assert urlencoded.json()["detail"] == "The number of form parts exceeds 3"
 
@@ -615,17 +599,16 @@ def test_too_many_parts_is_413() -> None:
 @pytest.mark.parametrize("field", ["text", "blob"])
 def test_a_non_file_part_over_max_part_size_is_413(field: str) -> None:
     payload = body(part(field, b"x" * 101))
-    response = _post(Limits(max_part_size=100), payload)
+    response = post_multipart(Small, payload, Limits(max_part_size=100))
     assert response.status_code == 413
     assert response.json()["detail"] == f"The form part `{field}` exceeds 100 bytes"
-    with TestClient(app_for(Small, Limits(max_part_size=100))) as client:
-        urlencoded = client.post("/form", data={field: "x" * 101})
+    urlencoded = post_form(Small, Limits(max_part_size=100), data={field: "x" * 101})
     assert urlencoded.status_code == 413
 
 
 def test_file_parts_and_undeclared_parts_are_not_bound_by_max_part_size() -> None:
     payload = body(part("file", b"x" * 1000, filename="f"), part("other", b"y" * 1000))
-    response = _post(Limits(max_part_size=100), payload)
+    response = post_multipart(Small, payload, Limits(max_part_size=100))
     assert response.status_code == 200
     assert response.json()["values"]["file"]["size"] == 1000
 
@@ -633,10 +616,10 @@ def test_file_parts_and_undeclared_parts_are_not_bound_by_max_part_size() -> Non
 def test_oversized_part_headers_are_413() -> None:
     long_header = part("text", "t", headers=[("X-Long", "v" * 9000)])
     many_headers = part("text", "t", headers=[(f"X-H{i}", "v") for i in range(20)])
-    assert _post(Limits(), body(long_header)).json()["detail"] == (
+    assert post_multipart(Small, body(long_header), Limits()).json()["detail"] == (
         "The form part header exceeds 8192 bytes"
     )
-    assert _post(Limits(), body(many_headers)).json()["detail"] == (
+    assert post_multipart(Small, body(many_headers), Limits()).json()["detail"] == (
         "The number of headers in a form part exceeds 16"
     )
 
@@ -650,13 +633,7 @@ def _wire(form_type: Any, method: str = "post") -> None:
 
     handler.__name__ = handler.__qualname__ = f"FormEndpoint.{method}"
     endpoint = type("FormEndpoint", (Endpoint,), {method: handler}, path="/form")
-
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(endpoint())
-
-    with TestClient(App()):
-        pass
+    boot(app_of(endpoint()))
 
 
 class NestedList(msgspec.Struct):
@@ -717,12 +694,7 @@ def test_form_and_json_together_fail_at_wiring() -> None:
         async def create(self, form: Checkbox, json: Settings) -> NoContent:
             return NoContent()
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_resource(Both())
-
-    with pytest.raises(WiringError, match="all read the request body"), TestClient(App()):
-        pass
+    wiring_error_of(app_of(Both()), "all read the request body")
 
 
 def test_the_multipart_import_is_defnulls_push_parser() -> None:
@@ -743,8 +715,7 @@ class CamelDescribed(msgspec.Struct):
 
 def test_camel_renamed_part_headers_are_read_from_dashed_names() -> None:
     payload = body(part("doc", b"data", headers=[("X-Checksum", "7")]))
-    with TestClient(app_for(CamelDescribed)) as client:
-        response = client.post("/form", content=payload, headers={"content-type": CONTENT_TYPE})
+    response = post_multipart(CamelDescribed, payload)
     assert response.status_code == 200
     assert response.json()["values"]["doc"]["headers"] == {"xChecksum": 7}
 

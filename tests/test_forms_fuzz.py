@@ -8,8 +8,9 @@ import msgspec
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from jero import BaseApp, Endpoint, FilePart, FormPart, Limits
+from jero import Endpoint, FilePart, FormPart, Limits
 from tests.forms_support import BOUNDARY, body, chunked, open_fds, part, play
+from tests.routes_app import app_of
 
 FUZZ = settings(max_examples=200, deadline=None)
 
@@ -38,13 +39,8 @@ class FuzzEndpoint(Endpoint, path="/fuzz"):
         return Seen([len(await f.read()) for f in files])
 
 
-class FuzzApp(BaseApp):
-    async def _wire(self) -> None:
-        self._include_endpoint(FuzzEndpoint())
-
-
 LIMITS = Limits(spool_threshold=64, max_part_size=2048, max_form_parts=12, max_form_size=32_768)
-APP = FuzzApp(limits=LIMITS)
+APP = app_of(FuzzEndpoint(), limits=LIMITS)
 
 DELIMITER = f"--{BOUNDARY}".encode()
 TOKENS = st.sampled_from(

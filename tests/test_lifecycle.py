@@ -3,7 +3,6 @@ the async test client, and restarting an app."""
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
 
 import anyio
 import msgspec
@@ -11,6 +10,8 @@ import pytest
 
 from jero import BaseApp, BaseFactory, Endpoint, WiringError
 from jero.testing import AsyncTestClient, TestClient
+from tests.asgi_driver import call
+from tests.routes_app import app_of
 
 
 @pytest.fixture
@@ -186,11 +187,7 @@ def test_factory_outside_startup_is_an_error() -> None:
 
 
 def test_include_outside_wire_is_an_error() -> None:
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(Ping())
-
-    app = App()
+    app = app_of(Ping())
     with pytest.raises(WiringError, match="only be included inside _wire"):
         app._include_endpoint(Ping())
     with TestClient(app):
@@ -200,32 +197,8 @@ def test_include_outside_wire_is_an_error() -> None:
 
 
 def test_request_before_wiring_is_503_problem() -> None:
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(Ping())
-
-    sent: list[dict[str, Any]] = []
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/ping",
-        "raw_path": b"/ping",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [],
-    }
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    anyio.run(App(), scope, receive, send)
-    start, body = sent
+    exchange = call(app_of(Ping()), "GET", "/ping", lifespan=False)
+    start, body = exchange.messages
     assert start["status"] == 503
     assert (b"content-type", b"application/problem+json") in start["headers"]
     assert msgspec.json.decode(body["body"]) == {
@@ -236,11 +209,7 @@ def test_request_before_wiring_is_503_problem() -> None:
 
 
 def test_test_client_without_lifespan_gets_503() -> None:
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(Ping())
-
-    with TestClient(App(), lifespan=False) as client:
+    with TestClient(app_of(Ping()), lifespan=False) as client:
         response = client.get("/ping")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

@@ -28,16 +28,16 @@ from jero import (
 )
 from jero.testing import TestClient
 from tests.openapi_helpers import (
+    PROBLEM,
     DocumentedApp,
     component,
     document_of,
     operation,
     parameters,
-    resolve,
+    problem_schemas,
     wire_document,
+    with_components,
 )
-
-PROBLEM = "application/problem+json"
 
 
 class Color(enum.Enum):
@@ -440,12 +440,9 @@ def _error_types(document: dict, method: str, path: str) -> dict[str, list[str]]
     """Status → the problem `type` codes documented for it."""
     found: dict[str, list[str]] = {}
     for status, response in operation(document, method, path)["responses"].items():
-        content = response.get("content", {})
-        if PROBLEM not in content:
-            continue
-        schema = content[PROBLEM]["schema"]
-        refs = schema.get("oneOf") or schema.get("anyOf") or [schema]
-        found[status] = [resolve(document, ref)["properties"]["type"]["const"] for ref in refs]
+        if PROBLEM in response.get("content", {}):
+            schemas = problem_schemas(document, response)
+            found[status] = [schema["properties"]["type"]["const"] for schema in schemas]
     return found
 
 
@@ -612,12 +609,12 @@ def test_problem_bodies_match_their_documented_schemas() -> None:
         document = client.get("/openapi.json").json()
         body = client.get("/fails/abc").json()
     content = operation(document, "get", "/fails/{item_id}")["responses"]["404"]["content"]
-    jsonschema.validate(body, {**content[PROBLEM]["schema"], "components": document["components"]})
+    jsonschema.validate(body, with_components(document, content[PROBLEM]["schema"]))
     assert body["params"] == {"itemId": "abc"}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(
             {**body, "type": "other"},
-            {**content[PROBLEM]["schema"], "components": document["components"]},
+            with_components(document, content[PROBLEM]["schema"]),
         )
 
 

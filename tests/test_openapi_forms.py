@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
-from openapi_spec_validator import validate
 
 from jero import Endpoint, FilePart, FormPart
 from jero.testing import TestClient
-from tests.openapi_helpers import DocumentedApp, operation, parameters
+from tests.openapi_helpers import DocumentedApp, document_of, operation, parameters
 
 MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -72,14 +71,7 @@ class PageEndpoint(Endpoint, path="/page"):
         return Receipt(cookies.session_id)
 
 
-def _document() -> dict[str, Any]:
-    with TestClient(DocumentedApp([UploadEndpoint(), PageEndpoint()])) as client:
-        document: dict[str, Any] = client.get("/openapi.json").json()
-    validate(document)
-    return document
-
-
-DOCUMENT = _document()
+DOCUMENT = document_of(UploadEndpoint(), PageEndpoint())
 
 
 def _body() -> dict[str, Any]:
@@ -202,9 +194,7 @@ class TracedEndpoint(Endpoint, path="/traced"):
 
 
 def test_part_headers_are_documented_as_the_binder_reads_them() -> None:
-    with TestClient(DocumentedApp([TracedEndpoint()])) as client:
-        document: dict[str, Any] = client.get("/openapi.json").json()
-    body = operation(document, "post", "/traced")["requestBody"]
+    body = operation(document_of(TracedEndpoint()), "post", "/traced")["requestBody"]
     headers = body["content"][MULTIPART]["encoding"]["chunk"]["headers"]
     assert list(headers) == ["x-trace"]  # camelCase travels dashed, as everywhere
     assert headers["x-trace"]["required"] is True

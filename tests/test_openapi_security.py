@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from msgspec import Struct
 
 from jero import (
@@ -15,9 +13,13 @@ from jero import (
     Resource,
 )
 from jero.testing import TestClient
-from tests.openapi_helpers import operation, resolve
-
-PROBLEM = "application/problem+json"
+from tests.openapi_helpers import (
+    PROBLEM,
+    operation,
+    problem_schemas,
+    served_document,
+    with_components,
+)
 
 
 class User(Struct):
@@ -120,16 +122,7 @@ class SecuredApp(BaseApp):
         self._include_openapi(title="Secured", version="1")
 
 
-def _document() -> dict[str, Any]:
-    from openapi_spec_validator import validate
-
-    with TestClient(SecuredApp()) as client:
-        document: dict[str, Any] = client.get("/openapi.json").json()
-    validate(document)
-    return document
-
-
-DOCUMENT = _document()
+DOCUMENT = served_document(SecuredApp())
 
 
 def test_security_schemes_are_derived_from_the_authenticators() -> None:
@@ -170,9 +163,7 @@ def test_credentials_are_not_operation_parameters() -> None:
 
 def _problem_types(method: str, path: str, status: str) -> list[str]:
     response = operation(DOCUMENT, method, path)["responses"][status]
-    schema = response["content"][PROBLEM]["schema"]
-    refs = schema.get("oneOf") or schema.get("anyOf") or [schema]
-    return [resolve(DOCUMENT, ref)["title"] for ref in refs]
+    return [schema["title"] for schema in problem_schemas(DOCUMENT, response)]
 
 
 def test_401_with_the_challenge_header() -> None:
@@ -198,7 +189,7 @@ def test_the_documented_401_is_what_is_answered() -> None:
     assert answered.status_code == 401
     assert answered.headers["www-authenticate"] == 'Basic realm="shop"'
     schema = operation(DOCUMENT, "get", "/basic")["responses"]["401"]["content"][PROBLEM]
-    jsonschema.validate(answered.json(), {**schema["schema"], "components": DOCUMENT["components"]})
+    jsonschema.validate(answered.json(), with_components(DOCUMENT, schema["schema"]))
 
 
 def test_authenticators_with_one_name_and_different_schemes_are_told_apart() -> None:

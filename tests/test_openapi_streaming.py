@@ -18,7 +18,7 @@ from jero import (
     StreamingResponse,
 )
 from jero.testing import TestClient, iter_sse
-from tests.openapi_helpers import DocumentedApp, operation
+from tests.openapi_helpers import DocumentedApp, operation, with_components
 
 
 class Reading(Struct, rename="camel"):
@@ -79,10 +79,6 @@ def _served() -> tuple[dict[str, Any], str, list[ServerSentEvent[str]]]:
 DOCUMENT, NDJSON_BODY, EVENTS = _served()
 
 
-def _with_components(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "components": DOCUMENT["components"]}
-
-
 def test_ndjson_documents_one_line_and_the_typed_headers() -> None:
     ok = operation(DOCUMENT, "get", "/readings")["responses"]["200"]
     assert ok["content"] == {
@@ -91,7 +87,8 @@ def test_ndjson_documents_one_line_and_the_typed_headers() -> None:
     assert ok["headers"] == {"x-cursor": {"schema": {"type": "string"}, "required": True}}
     for line in NDJSON_BODY.splitlines():
         jsonschema.validate(
-            json.loads(line), _with_components(ok["content"]["application/x-ndjson"]["schema"])
+            json.loads(line),
+            with_components(DOCUMENT, ok["content"]["application/x-ndjson"]["schema"]),
         )
 
 
@@ -110,7 +107,7 @@ def test_server_sent_events_document_one_event_with_json_data() -> None:
 def test_the_events_sent_match_the_documented_event() -> None:
     ok = operation(DOCUMENT, "get", "/events")["responses"]["200"]
     event_schema = ok["content"]["text/event-stream"]["schema"]
-    data_schema = _with_components(event_schema["properties"]["data"]["contentSchema"])
+    data_schema = with_components(DOCUMENT, event_schema["properties"]["data"]["contentSchema"])
     assert len(EVENTS) == 2
     for sent in EVENTS:
         fields = {"data": sent.data, "event": sent.event, "id": sent.id, "retry": sent.retry}

@@ -1,18 +1,16 @@
 """Routing (SPEC §3 "Routing", §4 status table): the trie, root_path, 404/405/OPTIONS/HEAD."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio
 import msgspec
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jero import BaseApp, Endpoint, Resource, WiringError
+from jero import BaseApp, Endpoint, Resource
 from jero._trie import RouteTrie
 from jero.testing import TestClient
+from tests.asgi_driver import call
+from tests.routes_app import app_of, wiring_error_of
 
 
 class Found(msgspec.Struct):
@@ -75,21 +73,6 @@ class App(BaseApp):
     async def _wire(self) -> None:
         for endpoint in (Me(), UserEndpoint(), UserPosts(), Numbers(), Files(), Users(), Root()):
             self._include_endpoint(endpoint)
-
-
-@asynccontextmanager
-async def running(app: BaseApp) -> AsyncIterator[None]:
-    """Drive the app's lifespan by raw ASGI messages around the block."""
-    to_app = anyio.create_memory_object_stream[dict[str, Any]](10)
-    from_app = anyio.create_memory_object_stream[dict[str, Any]](10)
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
-    async with anyio.create_task_group() as group:
-        group.start_soon(app, scope, to_app[1].receive, from_app[0].send)
-        await to_app[0].send({"type": "lifespan.startup"})
-        assert (await from_app[1].receive())["type"] == "lifespan.startup.complete"
-        yield
-        await to_app[0].send({"type": "lifespan.shutdown"})
-        assert (await from_app[1].receive())["type"] == "lifespan.shutdown.complete"
 
 
 def get(path: str, **kwargs: Any) -> Any:
@@ -155,34 +138,9 @@ def test_root_path_is_honoured_by_the_test_client() -> None:
 
 
 def test_root_path_is_honoured_in_a_raw_scope() -> None:
-    app = App()
-    sent: list[dict[str, Any]] = []
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/api/users/5",
-        "raw_path": b"/api/users/5",
-        "root_path": "/api",
-        "query_string": b"",
-        "headers": [],
-    }
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    async def drive() -> None:
-        async with running(app):
-            await app(scope, receive, send)
-
-    anyio.run(drive)
-    assert sent[0]["status"] == 200
-    assert msgspec.json.decode(sent[1]["body"]) == {"route": "user", "value": "5"}
+    exchange = call(App(), "GET", "/api/users/5", root_path="/api")
+    assert exchange.status == 200
+    assert msgspec.json.decode(exchange.body) == {"route": "user", "value": "5"}
 
 
 def test_a_thousand_resources_each_match_their_own_route() -> None:
@@ -200,12 +158,8 @@ def test_a_thousand_resources_each_match_their_own_route() -> None:
 
         return Generated()
 
-    class ManyApp(BaseApp):
-        async def _wire(self) -> None:
-            for index in range(1000):
-                self._include_resource(make_resource(index))
-
-    with TestClient(ManyApp()) as client:
+    many = app_of(*(make_resource(index) for index in range(1000)))
+    with TestClient(many) as client:
         for index in (0, 500, 999):
             response = client.get(f"/r{index}/items/i{index}")
             assert response.json() == {"resource": index, "item_id": f"i{index}"}
@@ -312,32 +266,9 @@ def test_root_path_is_stripped_only_at_a_segment_boundary() -> None:
         async def get(self) -> str:
             return "ary"
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(RootEndpoint())
-
-    with TestClient(App(), root_path="/api") as client:
+    with TestClient(app_of(RootEndpoint()), root_path="/api") as client:
         assert client.get("/ary").text == "ary"
-    scope_app = App()
-    with TestClient(scope_app):
-        messages: list[dict[str, object]] = []
-
-        async def receive() -> dict[str, object]:
-            return {"type": "http.request", "body": b""}
-
-        async def send(message: dict[str, object]) -> None:
-            messages.append(message)
-
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/apiary",
-            "root_path": "/api",
-            "query_string": b"",
-            "headers": [],
-        }
-        anyio.run(scope_app, scope, receive, send)
-    assert messages[0]["status"] == 404
+    assert call(app_of(RootEndpoint()), "GET", "/apiary", root_path="/api").status == 404
 
 
 def test_percent_in_a_static_segment_is_a_wiring_error() -> None:
@@ -345,12 +276,7 @@ def test_percent_in_a_static_segment_is_a_wiring_error() -> None:
         async def get(self) -> str:
             return "x"
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(EncodedEndpoint())
-
-    with pytest.raises(WiringError, match="without '%'"), TestClient(App()):
-        pass
+    wiring_error_of(app_of(EncodedEndpoint()), "without '%'")
 
 
 SEGMENT = st.sampled_from(["a", "b", "items", "me", ""])

@@ -92,6 +92,11 @@ def client() -> Iterator[TestClient]:
         yield client
 
 
+def small_app() -> App:
+    """The app with a request body limit of SMALL_LIMIT bytes."""
+    return App(limits=Limits(max_body_size=SMALL_LIMIT))
+
+
 def problem(response: httpx.Response) -> dict[str, object]:
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["content-length"] == str(len(response.content))
@@ -249,7 +254,7 @@ def test_json_media_types_are_accepted(client: TestClient, content_type: str) ->
 
 def test_declared_content_length_over_limit_is_413_before_reading() -> None:
     headers = [(b"content-length", b"%d" % (SMALL_LIMIT + 1))]
-    app = App(limits=Limits(max_body_size=SMALL_LIMIT))
+    app = small_app()
     exchange = call(app, "POST", "/upload", headers=headers, chunks=[b"x" * (SMALL_LIMIT + 1)])
     assert exchange.status == 413
     assert exchange.receive_calls == 0
@@ -263,7 +268,7 @@ def test_declared_content_length_over_limit_is_413_before_reading() -> None:
 
 
 def test_chunked_body_over_limit_is_413_and_reading_stops() -> None:
-    app = App(limits=Limits(max_body_size=SMALL_LIMIT))
+    app = small_app()
     chunks = [b"x" * 100] * 50
     exchange = call(app, "POST", "/upload", chunks=chunks)
     assert exchange.status == 413
@@ -272,7 +277,7 @@ def test_chunked_body_over_limit_is_413_and_reading_stops() -> None:
 
 
 def test_chunked_json_body_over_limit_is_413() -> None:
-    app = App(limits=Limits(max_body_size=SMALL_LIMIT))
+    app = small_app()
     headers = [(b"content-type", b"application/json")]
     chunks = [b'{"name":"', *[b"y" * 100] * 20, b'"}']
     exchange = call(app, "POST", "/widgets", headers=headers, chunks=chunks)
@@ -281,14 +286,14 @@ def test_chunked_json_body_over_limit_is_413() -> None:
 
 
 def test_body_exactly_at_limit_is_accepted() -> None:
-    app = App(limits=Limits(max_body_size=SMALL_LIMIT))
+    app = small_app()
     exchange = call(app, "POST", "/upload", chunks=[b"x" * 500, b"x" * 500])
     assert exchange.status == 200
     assert exchange.body == b"1000"
 
 
 def test_single_message_over_limit_without_content_length_is_413() -> None:
-    app = App(limits=Limits(max_body_size=SMALL_LIMIT))
+    app = small_app()
     exchange = call(app, "POST", "/upload", chunks=[b"x" * (SMALL_LIMIT + 1)])
     assert exchange.status == 413
 
@@ -298,7 +303,7 @@ def test_streamed_request_body_over_limit_via_client_is_413() -> None:
         for _ in range(20):
             yield b"z" * 100
 
-    with TestClient(App(limits=Limits(max_body_size=SMALL_LIMIT))) as client:
+    with TestClient(small_app()) as client:
         response = client.post("/upload", content=body())
     assert response.status_code == 413
     assert problem(response)["params"] == {"limit": "request body", "max_bytes": SMALL_LIMIT}

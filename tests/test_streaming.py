@@ -11,7 +11,6 @@ import pytest
 from msgspec import Struct
 
 from jero import (
-    BaseApp,
     Endpoint,
     NDJSONStreamingResponse,
     RawHeaders,
@@ -22,6 +21,7 @@ from jero import (
     WiringError,
 )
 from jero.testing import TestClient, iter_ndjson, iter_sse
+from tests.routes_app import app_of, boot
 
 
 class Tick(Struct):
@@ -56,20 +56,11 @@ async def items[T](*values: T) -> AsyncIterator[T]:
 
 
 def serve(*routes: Endpoint | Resource) -> TestClient:
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            for route in routes:
-                if isinstance(route, Resource):
-                    self._include_resource(route)
-                else:
-                    self._include_endpoint(route)
-
-    return TestClient(App())
+    return TestClient(app_of(*routes))
 
 
 def wire(*routes: Endpoint | Resource) -> None:
-    with serve(*routes):
-        pass
+    boot(app_of(*routes))
 
 
 # --- NDJSON ----------------------------------------------------------------------------
@@ -433,11 +424,7 @@ def test_render_plan_marks_streaming_shapes() -> None:
         async def get(self) -> Tick | SSEResponse[Added | Removed, TraceHeaders]:
             return Tick(0)
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(TicksEndpoint())
-
-    app = App()
+    app = app_of(TicksEndpoint())
     with TestClient(app):
         assert app.router is not None
         [plan] = app.router.plans()

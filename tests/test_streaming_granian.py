@@ -5,28 +5,25 @@ server is observed through the marker file tests/streaming_server_app.py writes.
 from __future__ import annotations
 
 import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
 
-from tests.granian_server import granian, read_log
+from tests.granian_server import GranianProcess, granian
 
 WAIT_SECONDS = 15.0  # hang guards only; every wait ends as soon as its condition holds
 
 
 @dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: IO[bytes]
+class Server(GranianProcess):
+    """The granian process, and the marker file its app writes."""
+
     marker: Path
 
     def marks(self) -> list[str]:
@@ -38,7 +35,7 @@ class Server:
             if line in (marks := self.marks()):
                 return marks
             time.sleep(0.02)
-        pytest.fail(f"no {line!r} in {self.marks()}; server log: {read_log(self.log)}")
+        pytest.fail(f"no {line!r} in {self.marks()}; server log: {self.output()}")
 
 
 @contextmanager
@@ -90,7 +87,7 @@ def test_a_stream_that_fails_is_logged_ended_and_the_worker_survives(server: Ser
     assert response.content == b'{"n":0}\n{"n":1}\n'
     marks = server.wait_for_mark("teardown broken")
     assert marks.count("teardown broken") == 1
-    log = read_log(server.log)
+    log = server.output()
     assert "The stream of BrokenEndpoint.get failed; ending the response" in log
     assert "RuntimeError: the tick source broke" in log
     assert httpx.get(f"{server.url}/health").json() == {"ok": True}

@@ -26,6 +26,7 @@ from jero import BaseApp, Endpoint, NDJSONStreamingResponse, SSEResponse
 from jero._asgi import Message
 from jero.testing import AsyncTestClient, TestClient, aiter_ndjson, aiter_sse, iter_ndjson
 from tests.asgi_driver import http_scope
+from tests.routes_app import app_of
 
 
 class Tick(Struct):
@@ -189,11 +190,7 @@ def test_sse_with_keepalive_tears_down_on_disconnect() -> None:
         async def get(self) -> SSEResponse[Tick]:
             return SSEResponse(journal.managed(journal.then_wait(1)), keepalive=0.01)
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(EventsEndpoint())
-
-    with TestClient(App()) as client:
+    with TestClient(app_of(EventsEndpoint())) as client:
         with client.stream("GET", "/events") as response:
             chunks = response.iter_raw()
             assert next(chunks) == b'data: {"n":0}\n\n'
@@ -399,10 +396,9 @@ async def test_async_helpers_decode_events() -> None:
         async def get(self) -> SSEResponse[Tick]:
             return SSEResponse(_ticks(3))
 
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            self._include_endpoint(EventsEndpoint())
-
-    async with AsyncTestClient(App()) as client, client.stream("GET", "/events") as response:
+    async with (
+        AsyncTestClient(app_of(EventsEndpoint())) as client,
+        client.stream("GET", "/events") as response,
+    ):
         events = [event.data async for event in aiter_sse(response, Tick)]
     assert events == [Tick(0), Tick(1), Tick(2)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
 import pytest
@@ -165,8 +165,8 @@ def test_bad_background_task_options_are_wiring_errors(
 # --- the worker -----------------------------------------------------------------------
 
 
-@pytest.mark.anyio
-async def test_worker_dispatches_by_exact_type(caplog: pytest.LogCaptureFixture) -> None:
+async def welcomes_handled(*items: Struct) -> list[object]:
+    """What the only handler of a queue, one for `Welcome`, was given of `items`."""
     seen: list[object] = []
 
     async def on_welcome(item: Welcome) -> None:
@@ -174,9 +174,14 @@ async def test_worker_dispatches_by_exact_type(caplog: pytest.LogCaptureFixture)
 
     async with BackgroundTasks() as tasks:
         tasks.register(on_welcome)
-        await tasks.add(VipWelcome("vip"))
-        await tasks.add(Welcome("ann"))
-    assert seen == [Welcome("ann")]
+        for item in items:
+            await tasks.add(item)
+    return seen
+
+
+@pytest.mark.anyio
+async def test_worker_dispatches_by_exact_type(caplog: pytest.LogCaptureFixture) -> None:
+    assert await welcomes_handled(VipWelcome("vip"), Welcome("ann")) == [Welcome("ann")]
     assert records(caplog, logging.ERROR) == [
         "Background tasks: no handler registered for VipWelcome; the item was dropped"
     ]
@@ -186,16 +191,7 @@ async def test_worker_dispatches_by_exact_type(caplog: pytest.LogCaptureFixture)
 async def test_item_without_a_handler_is_logged_and_dropped(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    seen: list[object] = []
-
-    async def on_welcome(item: Welcome) -> None:
-        seen.append(item)
-
-    async with BackgroundTasks() as tasks:
-        tasks.register(on_welcome)
-        await tasks.add(Invoice(1))
-        await tasks.add(Welcome("after"))
-    assert seen == [Welcome("after")]
+    assert await welcomes_handled(Invoice(1), Welcome("after")) == [Welcome("after")]
     assert records(caplog, logging.ERROR) == [
         "Background tasks: no handler registered for Invoice; the item was dropped"
     ]
@@ -267,6 +263,19 @@ async def test_add_outside_a_running_queue_raises() -> None:
 # --- shutdown -------------------------------------------------------------------------
 
 
+def stuck(log: list[str]) -> Callable[[Invoice], Awaitable[None]]:
+    """A handler that logs its start and its cancellation, and never ends by itself."""
+
+    async def handle(item: Invoice) -> None:
+        log.append(f"start {item.number}")
+        try:
+            await anyio.Event().wait()
+        finally:
+            log.append(f"cancelled {item.number}")
+
+    return handle
+
+
 @pytest.mark.anyio
 async def test_shutdown_drains_queued_items_before_returning() -> None:
     seen: list[int] = []
@@ -287,16 +296,8 @@ async def test_drain_timeout_cancels_unfinished_work_and_logs_how_many_items_wer
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     log: list[str] = []
-
-    async def stuck(item: Invoice) -> None:
-        log.append(f"start {item.number}")
-        try:
-            await anyio.Event().wait()
-        finally:
-            log.append(f"cancelled {item.number}")
-
     async with BackgroundTasks(drain_timeout=0.01) as tasks:
-        tasks.register(stuck)
+        tasks.register(stuck(log))
         await tasks.add(Invoice(1))
         await tasks.add(Invoice(2))
         await wait_all_tasks_blocked()
@@ -312,16 +313,8 @@ async def test_drain_timeout_none_drops_queued_work_at_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     log: list[str] = []
-
-    async def stuck(item: Invoice) -> None:
-        log.append(f"start {item.number}")
-        try:
-            await anyio.Event().wait()
-        finally:
-            log.append(f"cancelled {item.number}")
-
     async with BackgroundTasks(drain_timeout=None) as tasks:
-        tasks.register(stuck)
+        tasks.register(stuck(log))
         for number in range(3):
             await tasks.add(Invoice(number))
         await wait_all_tasks_blocked()

@@ -11,8 +11,9 @@ import anyio
 import msgspec
 import pytest
 
-from jero import BaseApp, Endpoint, NoContent, Resource, WiringError
+from jero import BaseApp, Endpoint, NoContent, Resource
 from jero.testing import TestClient
+from tests.routes_app import app_of, wiring_error_of
 
 
 class Widget(msgspec.Struct):
@@ -36,24 +37,9 @@ class Query(msgspec.Struct):
     limit: int = 10
 
 
-def app_with(*routes: object) -> BaseApp:
-    class App(BaseApp):
-        async def _wire(self) -> None:
-            for route in routes:
-                if isinstance(route, Resource):
-                    self._include_resource(route)
-                else:
-                    assert isinstance(route, Endpoint)
-                    self._include_endpoint(route)
-
-    return App()
-
-
-def boot_fails(*routes: object, match: str) -> str:
+def boot_fails(*routes: Resource | Endpoint, match: str) -> str:
     """Boot an app with `routes`; return the WiringError message (which must match)."""
-    with pytest.raises(WiringError, match=match) as caught, TestClient(app_with(*routes)):
-        pass
-    return str(caught.value)
+    return wiring_error_of(app_of(*routes), match)
 
 
 def assert_names(message: str, *fragments: str) -> None:
@@ -121,7 +107,7 @@ def test_parameter_without_annotation() -> None:
     assert_names(message, "WidgetEndpoint.get", "`params`", "annotate it")
 
 
-def _get_with_json() -> object:
+def _get_with_json() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self, json: Widget) -> Widget:
             return json
@@ -129,7 +115,7 @@ def _get_with_json() -> object:
     return Get()
 
 
-def _get_with_content() -> object:
+def _get_with_content() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self, content: bytes) -> Widget:
             return Widget(id="x")
@@ -137,7 +123,7 @@ def _get_with_content() -> object:
     return Get()
 
 
-def _delete_with_json() -> object:
+def _delete_with_json() -> Resource:
     class Delete(Resource, path="/a"):
         async def delete(self, path: WidgetPath, json: Widget) -> Widget:
             return json
@@ -169,7 +155,7 @@ def test_more_than_one_body_source() -> None:
     assert_names(message, "WidgetEndpoint.post", "`json`", "`content`", "keep one")
 
 
-def _json_dict() -> object:
+def _json_dict() -> Endpoint:
     class Post(Endpoint, path="/a"):
         async def post(self, json: dict[str, Any]) -> Widget:
             return Widget(id="x")
@@ -177,7 +163,7 @@ def _json_dict() -> object:
     return Post()
 
 
-def _params_int() -> object:
+def _params_int() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self, params: int) -> Widget:
             return Widget(id="x")
@@ -185,7 +171,7 @@ def _params_int() -> object:
     return Get()
 
 
-def _headers_str() -> object:
+def _headers_str() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self, headers: str) -> Widget:
             return Widget(id="x")
@@ -193,7 +179,7 @@ def _headers_str() -> object:
     return Get()
 
 
-def _path_str() -> object:
+def _path_str() -> Endpoint:
     class Get(Endpoint, path="/a/{widget_id}"):
         async def get(self, path: str) -> Widget:
             return Widget(id=path)
@@ -267,7 +253,7 @@ def test_private_helper_is_allowed() -> None:
         def _helper(self) -> str:
             return "from-helper"
 
-    with TestClient(app_with(WidgetEndpoint())) as client:
+    with TestClient(app_of(WidgetEndpoint())) as client:
         response = client.get("/widgets")
     assert response.json() == {"id": "from-helper"}
 
@@ -275,7 +261,7 @@ def test_private_helper_is_allowed() -> None:
 # --- return annotations -------------------------------------------------------------
 
 
-def _returns_dict() -> object:
+def _returns_dict() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self) -> dict[str, Any]:
             return {}
@@ -283,7 +269,7 @@ def _returns_dict() -> object:
     return Get()
 
 
-def _returns_any() -> object:
+def _returns_any() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self) -> Any:
             return {}
@@ -291,7 +277,7 @@ def _returns_any() -> object:
     return Get()
 
 
-def _returns_nothing_declared() -> object:
+def _returns_nothing_declared() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self):  # type: ignore[no-untyped-def]
             return {}
@@ -299,7 +285,7 @@ def _returns_nothing_declared() -> object:
     return Get()
 
 
-def _returns_none() -> object:
+def _returns_none() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self) -> None:
             return None
@@ -307,7 +293,7 @@ def _returns_none() -> object:
     return Get()
 
 
-def _returns_optional() -> object:
+def _returns_optional() -> Endpoint:
     class Get(Endpoint, path="/a"):
         async def get(self) -> Widget | None:
             return None
@@ -335,7 +321,7 @@ def test_widget_or_no_content_is_allowed() -> None:
         async def get(self) -> Widget | NoContent:
             return NoContent()
 
-    with TestClient(app_with(WidgetEndpoint())) as client:
+    with TestClient(app_of(WidgetEndpoint())) as client:
         assert client.get("/widgets").status_code == 204
 
 
@@ -420,7 +406,7 @@ def test_string_forward_reference_without_future_import() -> None:
         async def get(self) -> "Widget":
             return Widget(id="later")
 
-    with TestClient(app_with(LaterEndpoint())) as client:
+    with TestClient(app_of(LaterEndpoint())) as client:
         assert client.get("/later").json() == {"id": "later"}
 
 

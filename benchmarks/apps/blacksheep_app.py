@@ -14,16 +14,7 @@ from blacksheep.server.bindings.converters import TypeConverter, class_converter
 from blacksheep.server.routing import Router
 from blacksheep.settings.json import json_settings
 
-
-class Pong(msgspec.Struct):
-    message: str
-
-
-class Item(msgspec.Struct):
-    id: int
-    name: str
-    limit: int
-
+from benchmarks.apps.models import Item, Pong
 
 _encode = msgspec.json.Encoder().encode
 

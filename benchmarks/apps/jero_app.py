@@ -11,11 +11,8 @@ from typing import Any
 
 from msgspec import Struct
 
+from benchmarks.apps.models import Item, Pong
 from jero import BaseApp, Endpoint, Resource
-
-
-class Pong(Struct):
-    message: str
 
 
 class ItemPath(Struct):
@@ -24,12 +21,6 @@ class ItemPath(Struct):
 
 class ItemParams(Struct):
     limit: int = 10
-
-
-class Item(Struct):
-    id: int
-    name: str
-    limit: int
 
 
 class PingEndpoint(Endpoint, path="/ping"):

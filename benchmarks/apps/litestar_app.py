@@ -5,18 +5,9 @@ parameters (``{item_id:int}``), a defaulted ``limit: int`` query parameter and a
 ``data: Item`` body; Litestar answers POST with 201 by default.
 """
 
-import msgspec
 from litestar import Litestar, get, post
 
-
-class Pong(msgspec.Struct):
-    message: str
-
-
-class Item(msgspec.Struct):
-    id: int
-    name: str
-    limit: int
+from benchmarks.apps.models import Item, Pong
 
 
 @get("/ping")

@@ -14,22 +14,14 @@ from urllib.parse import unquote_plus
 
 import msgspec
 
+from benchmarks.apps.models import Item, Pong
+
 type Scope = dict[str, Any]
 type Message = dict[str, Any]
 type Receive = Callable[[], Awaitable[Message]]
 type Send = Callable[[Message], Awaitable[None]]
 type Handler = Callable[[Scope, Receive, Send, str], Awaitable[None]]
 type ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class Pong(msgspec.Struct):
-    message: str
-
-
-class Item(msgspec.Struct):
-    id: int
-    name: str
-    limit: int
 
 
 _encode = msgspec.json.Encoder().encode
