@@ -35,6 +35,9 @@ from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
+from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
+from ._websockets.routes import WebSocketRoutes
+from ._websockets.wiring import plan_socket
 from ._wiring import HandlerPlan, plan_routes
 
 __all__ = ["BaseApp"]
@@ -73,6 +76,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__openapi: OpenAPISite | None = None
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
+        self.__websockets = WebSocketRoutes()
         self.startup_error: BaseException | None = None
         """What failed the last startup, for test clients that re-raise it."""
 
@@ -102,6 +106,24 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         `auth=` is an authenticator, as for `_include_resource`.
         """
         self.__include(endpoint, Endpoint, auth)
+
+    def _include_websocket(
+        self,
+        endpoint: WebSocketEndpoint,
+        *,
+        auth: object | None = None,
+        limits: WebSocketLimits | None = None,
+    ) -> None:
+        """Wire a `WebSocketEndpoint`'s hooks; a bad one is a `WiringError`.
+
+        `auth=` is an authenticator, as for `_include_resource`: it runs before the socket
+        is accepted. `limits=` bounds what each client may send (see `WebSocketLimits`).
+        """
+        if self.__wiring is None:
+            raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
+        plan = None if auth is None else inspect_auth(auth, type(endpoint).__qualname__)
+        socket = plan_socket(endpoint, limits or WebSocketLimits(), plan)
+        self.__websockets.add(socket)
 
     async def _create_background_tasks(
         self,
@@ -226,8 +248,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         if kind == "lifespan":
             await self.__lifespan(receive, send)
         elif kind == "websocket":
-            await receive()  # websocket.connect
-            await send({"type": "websocket.close", "code": 1000})
+            await self.__websockets.serve(scope, receive, send, self.__router is not None)
         else:
             raise RuntimeError(f"jero does not serve {kind!r} scopes")
 
@@ -294,6 +315,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         stack, self.__stack = self.__stack, None
         # Open streams end (and run their teardown) while the services they use still exist.
         await self.__streams.close()
+        await self.__websockets.close()  # each socket closes with 1001, `disconnect` runs
         LifecycleOwner.attach(self, None)
         if stack is not None:
             await stack.aclose()

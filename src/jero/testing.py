@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Self, overload
@@ -35,8 +35,26 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._asgi import ASGIApp, Message
 from ._streaming.responses import ServerSentEvent
+from ._websockets.testing import (
+    AsyncWebSocketSession,
+    WebSocketClosed,
+    WebSocketDenied,
+    WebSocketTestSession,
+    websocket_scope,
+)
 
-__all__ = ["AsyncTestClient", "TestClient", "aiter_ndjson", "aiter_sse", "iter_ndjson", "iter_sse"]
+__all__ = [
+    "AsyncTestClient",
+    "AsyncWebSocketSession",
+    "TestClient",
+    "WebSocketClosed",
+    "WebSocketDenied",
+    "WebSocketTestSession",
+    "aiter_ndjson",
+    "aiter_sse",
+    "iter_ndjson",
+    "iter_sse",
+]
 
 _BUFFERED_MESSAGES = 16
 
@@ -130,6 +148,18 @@ class _AppRunner:
         start = await exchange.response_start()
         headers = [(bytes(k), bytes(v)) for k, v in start.get("headers", [])]
         return httpx.Response(start["status"], headers=headers, stream=exchange, request=request)
+
+    def start_soon(self, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run `run` as a task of the client's group (a WebSocket session)."""
+        if self._group is None:
+            raise RuntimeError("enter the test client first: `with TestClient(app) as client:`")
+        self._group.start_soon(run)
+
+    def websocket(
+        self, request: httpx.Request, denial: bool, subprotocols: list[str]
+    ) -> AsyncWebSocketSession:
+        scope = websocket_scope(request, self.root_path, self.state, denial, subprotocols)
+        return AsyncWebSocketSession(self.app, scope, self.start_soon)
 
     def _scope(self, request: httpx.Request) -> dict[str, Any]:
         url = request.url
@@ -283,6 +313,21 @@ class AsyncTestClient(httpx.AsyncClient):
         finally:
             await self._runner.__aexit__(exc_type, exc_value, traceback)
 
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        subprotocols: list[str] | None = None,
+        denial_response: bool = True,
+    ) -> AsyncWebSocketSession:
+        """`async with client.websocket_connect("/ws") as ws:` — an in-process WebSocket
+        (see `AsyncWebSocketSession`); a refused handshake raises `WebSocketDenied`."""
+        request = self.build_request("GET", url, params=params, headers=headers, cookies=cookies)
+        return self._runner.websocket(request, denial_response, subprotocols or [])
+
 
 class _SyncStream(httpx.SyncByteStream):
     def __init__(self, portal: anyio.from_thread.BlockingPortal, exchange: _Exchange) -> None:
@@ -370,6 +415,25 @@ class TestClient(httpx.Client):
                 self._runner_cm.__exit__(exc_type, exc_value, traceback)
         finally:
             self._close_portal(exc_value)
+
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        subprotocols: list[str] | None = None,
+        denial_response: bool = True,
+    ) -> WebSocketTestSession:
+        """`with client.websocket_connect("/ws") as ws:` — an in-process WebSocket with
+        `send_text/send_bytes/send_json/send(Struct)` and `receive_text/receive_bytes/
+        receive_json/receive(Type)`; a refused handshake raises `WebSocketDenied`."""
+        portal, runner = self.open_runner()
+        request = self.build_request("GET", url, params=params, headers=headers, cookies=cookies)
+        return WebSocketTestSession(
+            portal, runner.websocket(request, denial_response, subprotocols or [])
+        )
 
     def _close_portal(self, error: BaseException | None) -> None:
         portal_cm, self._portal_cm, self._portal = self._portal_cm, None, None

@@ -1,0 +1,1 @@
+"""Typed WebSockets: `WebSocketEndpoint` classes whose hook names are the protocol."""

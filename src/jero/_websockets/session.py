@@ -1,0 +1,270 @@
+"""One connection at request time: handshake, the message loop, and teardown.
+
+    websocket.connect → bind the handshake sources (auth first) → connect hook → accept
+    → reader task: receive() → size check → bounded queue ─┐
+    → dispatcher:  queue → decode → receive hook, in order ◄┘
+    → teardown, exactly once and shielded: close frame if still open, disconnect hook
+
+A refused handshake (an `HTTPError` from binding, authentication or `connect`) is
+answered with the problem document as an HTTP response when the server advertises the
+`websocket.http.response` extension, and otherwise accepted and closed with 1008 and the
+problem `type` as reason. How the session ends decides the close code:
+
+| cause                                         | close code              |
+| --------------------------------------------- | ----------------------- |
+| the client closes                             | the client's code       |
+| `await socket.close(code, reason)`            | `code`                  |
+| a message that fails the `In` type            | 1007, msgspec's reason  |
+| a text frame for `bytes` (or the reverse)     | 1003                    |
+| a message over `max_message_size`             | 1009                    |
+| more than `max_queued_messages` waiting       | 1009                    |
+| `receive` raises an `HTTPError`               | 4000 + status, `type`   |
+| `receive` raises anything else (logged)       | 1011                    |
+| the app shuts down                            | 1001                    |
+
+After the client closed, messages already received are still handled (a last message
+followed by a close is not lost); `send` then returns False.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from .._asgi import Message, Receive, Scope, Send
+from .._errors import HTTPError, InternalServerError
+from .._rendering.encoders import problem_headers
+from .codecs import MessageRejected
+from .socket import WebSocket
+from .wiring import SocketPlan
+
+__all__ = ["DENIAL_EXTENSION", "Session", "deny"]
+
+logger = logging.getLogger("jero")
+
+DENIAL_EXTENSION = "websocket.http.response"
+GOING_AWAY = 1001
+ABNORMAL = 1006
+POLICY_VIOLATION = 1008
+MESSAGE_TOO_BIG = 1009
+INTERNAL_ERROR = 1011
+APPLICATION_BASE = 4000
+"""`receive` raising an `HTTPError` closes with 4000 + its status (4403, 4409...)."""
+
+_INTERNAL = InternalServerError()
+
+
+def supports_denial(scope: Scope) -> bool:
+    extensions = scope.get("extensions")
+    return bool(extensions) and DENIAL_EXTENSION in extensions
+
+
+async def deny(scope: Scope, send: Send, error: HTTPError[Any]) -> None:
+    """Refuse a handshake that never reached a socket (no route, not ready)."""
+    if supports_denial(scope):
+        await _send_denial(send, error)
+    else:
+        # Closing before accepting: the server answers the handshake with a 403.
+        await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": ""})
+
+
+async def _send_denial(send: Send, error: HTTPError[Any]) -> None:
+    body = error.body()
+    status = type(error).status
+    headers = problem_headers(error, body)
+    await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": body})
+
+
+class Session:
+    """One connection; `run` returns once it is closed and torn down."""
+
+    __slots__ = (
+        "_bound",
+        "_by_server",
+        "_opened",
+        "_reader",
+        "plan",
+        "receive",
+        "scope",
+        "send",
+        "socket",
+        "values",
+    )
+
+    def __init__(
+        self, plan: SocketPlan, scope: Scope, receive: Receive, send: Send, values: Sequence[str]
+    ) -> None:
+        self.plan = plan
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.values = values
+        self.socket: WebSocket[Any] = WebSocket(send, plan.frame, self._closed_by_server)
+        self._bound: dict[str, Any] = {}
+        self._opened = False
+        self._by_server = False
+        self._reader = anyio.CancelScope()
+
+    async def run(self) -> None:
+        try:
+            if await self._handshake():
+                await self._loop()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._teardown()
+
+    # --- handshake -----------------------------------------------------------------
+
+    async def _handshake(self) -> bool:
+        """Bind, authenticate and run `connect`; False when the handshake was refused."""
+        plan = self.plan
+        try:
+            bound = self._bound = await plan.bind(self.scope, self.receive, self.values)
+            bound["socket"] = self.socket
+            if plan.connect is not None:
+                await plan.connect.method(*plan.connect.arguments(bound))
+        except HTTPError as error:
+            await self._refuse(error)
+            return False
+        except Exception:
+            logger.exception(
+                "Unhandled error in %s (WebSocket %s)", plan.where("connect"), plan.path
+            )
+            await self._refuse(_INTERNAL)
+            return False
+        self._opened = True
+        if self.socket.closed:
+            return False  # connect closed the socket itself
+        await self.socket.accept()
+        return True
+
+    async def _refuse(self, error: HTTPError[Any]) -> None:
+        socket = self.socket
+        if socket.closed:
+            return
+        if not socket.accepted and supports_denial(self.scope):
+            socket.mark_closed(POLICY_VIOLATION)
+            await _send_denial(self.send, error)
+            return
+        code = INTERNAL_ERROR if error is _INTERNAL else POLICY_VIOLATION
+        await socket.accept()
+        await socket.close(code, type(error).type)
+
+    # --- messages ------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        queue = anyio.create_memory_object_stream[Message](self.plan.limits.max_queued_messages)
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._read, queue[0])
+            await self._dispatch(queue[1])
+            group.cancel_scope.cancel()
+
+    async def _read(self, queue: MemoryObjectSendStream[Message]) -> None:
+        """Pull events from the server into the queue until either side closes."""
+        limit = self.plan.limits.max_message_size
+        socket = self.socket
+        with queue, self._reader:
+            while True:
+                try:
+                    message = await self.receive()
+                except OSError:
+                    socket.mark_closed(ABNORMAL)
+                    return
+                kind = message["type"]
+                if kind == "websocket.disconnect":
+                    socket.mark_closed(message.get("code") or 1005)
+                    return
+                if kind != "websocket.receive":
+                    continue
+                if _size(message, limit) > limit:
+                    await socket.close(MESSAGE_TOO_BIG, f"a message is limited to {limit} bytes")
+                    return
+                try:
+                    queue.send_nowait(message)
+                except anyio.WouldBlock:
+                    await socket.close(
+                        MESSAGE_TOO_BIG,
+                        f"more than {queue.statistics().max_buffer_size:.0f} "
+                        "messages are waiting to be handled",
+                    )
+                    return
+
+    async def _dispatch(self, queue: MemoryObjectReceiveStream[Message]) -> None:
+        """Decode each message and hand it to `receive`, in order, one at a time."""
+        plan = self.plan
+        decode = plan.decode
+        call = plan.receive
+        if call is None:
+            method, arguments, slot = _nothing, [], 0
+        else:
+            method, arguments = call.method, call.arguments({**self._bound, "message": None})
+            slot = call.names.index("message")
+        socket = self.socket
+        async with queue:
+            async for message in queue:
+                if self._by_server:
+                    return
+                try:
+                    arguments[slot] = decode(message)
+                except MessageRejected as rejected:
+                    await socket.close(rejected.code, rejected.reason)
+                    return
+                try:
+                    await method(*arguments)
+                except HTTPError as error:
+                    await socket.close(APPLICATION_BASE + type(error).status, type(error).type)
+                    return
+                except Exception:
+                    logger.exception(
+                        "Unhandled error in %s (WebSocket %s)", plan.where("receive"), plan.path
+                    )
+                    await socket.close(INTERNAL_ERROR, "internal error")
+                    return
+
+    def _closed_by_server(self) -> None:
+        self._by_server = True
+        self._reader.cancel()
+
+    # --- teardown ------------------------------------------------------------------
+
+    def going_away(self) -> None:
+        """The app shuts down: the session's scope is about to be cancelled."""
+        self._by_server = True
+
+    async def _teardown(self) -> None:
+        socket = self.socket
+        if not socket.closed:
+            # Only cancellation ends a session with the socket still open: shutdown.
+            await socket.close(GOING_AWAY, "the server is shutting down")
+        call = self.plan.disconnect
+        if not self._opened or call is None:
+            return
+        self._bound["code"] = socket.close_code
+        try:
+            await call.method(*call.arguments(self._bound))
+        except Exception:
+            logger.exception(
+                "Unhandled error in %s (WebSocket %s)",
+                self.plan.where("disconnect"),
+                self.plan.path,
+            )
+
+
+async def _nothing(*arguments: Any) -> None:
+    return None
+
+
+def _size(message: Message, limit: int) -> int:
+    """The message's size in bytes; text is only encoded when it might be over `limit`."""
+    data = message.get("bytes")
+    if data is not None:
+        return len(data)
+    text: str = message.get("text") or ""
+    if len(text) * 4 <= limit:  # UTF-8 takes at most 4 bytes a character
+        return len(text)
+    return len(text.encode())

@@ -1,0 +1,102 @@
+"""`WebSocket[Out]`: the server's end of one connection, typed by what it sends.
+
+Hooks receive it as `socket: WebSocket[Out]`; handing it to other code (a room's member
+set) is how a broadcast reaches it. `send` awaits the server, so a client that reads
+slowly slows its sender down instead of growing a buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._asgi import Message, Send
+
+__all__ = ["WebSocket"]
+
+type Frame = Callable[[Any], Message]
+"""Wiring-built: a message of the socket's `Out` type → its `websocket.send` event."""
+
+ACCEPT: Message = {"type": "websocket.accept"}
+NORMAL_CLOSURE = 1000
+CLOSE_REASON_BYTES = 123
+"""A close frame's reason fits in 123 bytes of UTF-8 (RFC 6455 §5.5)."""
+
+
+def close_reason(text: str) -> str:
+    """`text` cut to what a close frame carries, on a character boundary."""
+    data = text.encode()
+    if len(data) <= CLOSE_REASON_BYTES:
+        return text
+    return data[:CLOSE_REASON_BYTES].decode(errors="ignore")
+
+
+class WebSocket[Out]:
+    """One open socket. `await socket.send(message)` sends a message of type `Out`;
+    `await socket.close(code, reason)` closes it (the session then ends and the
+    `disconnect` hook runs with `code`).
+
+    Sockets compare by identity, so they can be kept in sets.
+    """
+
+    __slots__ = ("_accepted", "_closed", "_frame", "_on_close", "_send", "close_code")
+
+    def __init__(self, send: Send, frame: Frame, on_close: Callable[[], None]) -> None:
+        self._send = send
+        self._frame = frame
+        self._on_close = on_close
+        self._accepted = False
+        self._closed = False
+        self.close_code: int | None = None
+        """The close code once the socket closed (sent by either side), else None."""
+
+    @property
+    def closed(self) -> bool:
+        """True once either side closed the socket: `send` then sends nothing."""
+        return self._closed
+
+    async def send(self, message: Out) -> bool:
+        """Send one message; False (and nothing sent) when the socket is already closed,
+        so a broadcast over many sockets need not guard each send."""
+        if self._closed:
+            return False
+        if not self._accepted:
+            await self.accept()
+        try:
+            await self._send(self._frame(message))
+        except OSError:
+            # The connection is gone; the session learns it from receive() too.
+            self.mark_closed(1006)
+            return False
+        return True
+
+    async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
+        """Close the socket (once; later calls do nothing). The session stops taking
+        messages; a `receive` hook that is running finishes first."""
+        if self._closed:
+            return
+        self.mark_closed(code)
+        frame: Message = {"type": "websocket.close", "code": code, "reason": close_reason(reason)}
+        try:
+            await self._send(frame)
+        except (OSError, RuntimeError):
+            pass  # the connection is already gone: there is no one left to tell
+        finally:
+            self._on_close()
+
+    # --- jero's own ------------------------------------------------------------------
+
+    @property
+    def accepted(self) -> bool:
+        return self._accepted
+
+    async def accept(self) -> None:
+        """Complete the handshake (done for you after `connect`, or at the first send)."""
+        if not self._accepted:
+            self._accepted = True
+            await self._send(ACCEPT)
+
+    def mark_closed(self, code: int) -> None:
+        if not self._closed:
+            self._closed = True
+            self.close_code = code
