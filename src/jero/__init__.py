@@ -37,6 +37,8 @@ from ._streaming.responses import (
     StreamingResponse,
 )
 from ._tasks import BackgroundTasks
+from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
+from ._websockets.socket import WebSocket
 
 __all__ = [
     "Accepted",
@@ -82,5 +84,8 @@ __all__ = [
     "TooManyRequestsError",
     "UnsupportedMediaTypeError",
     "ValidationFailedError",
+    "WebSocket",
+    "WebSocketEndpoint",
+    "WebSocketLimits",
     "WiringError",
 ]

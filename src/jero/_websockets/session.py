@@ -244,7 +244,7 @@ class Session:
         call = self.plan.disconnect
         if not self._opened or call is None:
             return
-        self._bound["code"] = socket.close_code
+        self._bound["code"] = socket.close_code or ABNORMAL
         try:
             await call.method(*call.arguments(self._bound))
         except Exception:

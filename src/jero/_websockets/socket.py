@@ -65,19 +65,24 @@ class WebSocket[Out]:
         try:
             await self._send(self._frame(message))
         except OSError:
-            # The connection is gone; the session learns it from receive() too.
-            self.mark_closed(1006)
+            # The connection is gone; its close code comes with the disconnect event.
+            self._closed = True
             return False
         return True
 
     async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
-        """Close the socket (once; later calls do nothing). The session stops taking
-        messages; a `receive` hook that is running finishes first."""
+        """Close the socket with `code` and `reason` (once; later calls do nothing),
+        accepting it first if `connect` had not yet. The session stops taking messages;
+        a `receive` hook that is running finishes first."""
         if self._closed:
             return
         self.mark_closed(code)
         frame: Message = {"type": "websocket.close", "code": code, "reason": close_reason(reason)}
         try:
+            if not self._accepted:
+                # Closing before accepting would turn into an HTTP 403 without the code;
+                # refusing a handshake is what raising an HTTPError in `connect` is for.
+                await self.accept()
             await self._send(frame)
         except (OSError, RuntimeError):
             pass  # the connection is already gone: there is no one left to tell
@@ -97,6 +102,7 @@ class WebSocket[Out]:
             await self._send(ACCEPT)
 
     def mark_closed(self, code: int) -> None:
-        if not self._closed:
-            self._closed = True
+        """Either side closed with `code`; the first code known stands."""
+        self._closed = True
+        if self.close_code is None:
             self.close_code = code

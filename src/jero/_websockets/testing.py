@@ -154,8 +154,9 @@ class AsyncWebSocketSession:
             self.subprotocol = first.get("subprotocol")
             self.accept_headers = list(first.get("headers") or [])
             return self
-        await self._finish()
+        self._client_closed = True  # the handshake failed: there is no socket
         if kind == "websocket.close":
+            await self._finish()
             raise WebSocketDenied(403, httpx.Headers(), b"")
         if kind == "websocket.http.response.start":
             body = b""
@@ -163,8 +164,10 @@ class AsyncWebSocketSession:
                 body += part.get("body", b"")
                 if not part.get("more_body", False):
                     break
+            await self._finish()
             headers = httpx.Headers([(bytes(k), bytes(v)) for k, v in first.get("headers", [])])
             raise WebSocketDenied(first["status"], headers, body)
+        await self._finish()
         raise RuntimeError(f"the app answered the handshake with {kind!r}")
 
     async def __aexit__(
