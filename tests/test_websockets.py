@@ -90,7 +90,12 @@ class RoomSocket(WebSocketEndpoint, path="/rooms/{room_id}/ws", encoding="msgpac
         self.seen: list[object] = []
 
     async def connect(
-        self, path: Room, params: Page, headers: Client, cookies: Prefs, socket: WebSocket[Joined | Posted]
+        self,
+        path: Room,
+        params: Page,
+        headers: Client,
+        cookies: Prefs,
+        socket: WebSocket[Joined | Posted],
     ) -> None:
         if path.room_id == "closed":
             raise NotFoundError()
@@ -114,7 +119,11 @@ def test_handshake_sources_bind_and_tagged_unions_dispatch_by_tag() -> None:
         ) as ws:
             ws.send_json({"type": "join", "nick": "ana"})
             joined = ws.receive_bytes()  # encoding="msgpack": binary frames
-            assert msgspec.msgpack.decode(joined) == {"type": "joined", "room": "lobby", "nick": "ana"}
+            assert msgspec.msgpack.decode(joined) == {
+                "type": "joined",
+                "room": "lobby",
+                "nick": "ana",
+            }
             ws.send(Post("hello"), binary=True)
             assert ws.receive(Joined | Posted) == Posted("lobby", "hello")
         assert room.seen == [("lobby", "fr", "cli", "dark")]
@@ -268,7 +277,10 @@ def test_a_crash_in_receive_is_logged_and_closes_with_1011(
 ) -> None:
     strict = Strict()
     with TestClient(socket_app(strict)) as client:
-        with caplog.at_level(logging.ERROR, logger="jero"), client.websocket_connect("/strict") as ws:
+        with (
+            caplog.at_level(logging.ERROR, logger="jero"),
+            client.websocket_connect("/strict") as ws,
+        ):
             ws.send(Say("crash"))
             with pytest.raises(WebSocketClosed) as closed:
                 ws.receive(Said)
@@ -324,7 +336,9 @@ def test_auth_runs_before_accept_and_binds_the_user() -> None:
         with pytest.raises(WebSocketDenied) as missing:
             client.websocket_connect("/private").__enter__()
         with pytest.raises(WebSocketDenied) as wrong:
-            client.websocket_connect("/private", headers={"Authorization": "Bearer bad"}).__enter__()
+            client.websocket_connect(
+                "/private", headers={"Authorization": "Bearer bad"}
+            ).__enter__()
     assert (missing.value.status, missing.value.headers["www-authenticate"]) == (401, "Bearer")
     assert missing.value.json()["type"] == "authentication-required"
     assert (wrong.value.status, wrong.value.json()["type"]) == (403, "forbidden")

@@ -174,7 +174,10 @@ class FailingTeardown(WebSocketEndpoint, path="/failing"):
 def test_a_failing_disconnect_is_logged_and_the_app_keeps_serving(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with TestClient(socket_app(FailingTeardown())) as client, caplog.at_level(logging.ERROR, "jero"):
+    with (
+        TestClient(socket_app(FailingTeardown())) as client,
+        caplog.at_level(logging.ERROR, "jero"),
+    ):
         for _ in range(2):
             with client.websocket_connect("/failing") as ws:
                 ws.send(Say("x"))
@@ -212,9 +215,8 @@ def test_a_refused_handshake_runs_no_disconnect() -> None:
             raise PermissionError("no")
 
     rejecting = Rejecting()
-    with TestClient(socket_app(rejecting)) as client:
-        with pytest.raises(WebSocketDenied) as refused:
-            client.websocket_connect("/rejecting").__enter__()
+    with TestClient(socket_app(rejecting)) as client, pytest.raises(WebSocketDenied) as refused:
+        client.websocket_connect("/rejecting").__enter__()
     assert refused.value.status == 500
     assert rejecting.events == ["connect"]
 

@@ -88,6 +88,8 @@ class Session:
         "_by_server",
         "_opened",
         "_reader",
+        "_reader_done",
+        "_receiving",
         "plan",
         "receive",
         "scope",
@@ -109,6 +111,8 @@ class Session:
         self._opened = False
         self._by_server = False
         self._reader = anyio.CancelScope()
+        self._reader_done = anyio.Event()
+        self._receiving = False
 
     async def run(self) -> None:
         try:
@@ -168,31 +172,41 @@ class Session:
         """Pull events from the server into the queue until either side closes."""
         limit = self.plan.limits.max_message_size
         socket = self.socket
-        with queue, self._reader:
-            while True:
-                try:
-                    message = await self.receive()
-                except OSError:
-                    socket.mark_closed(ABNORMAL)
-                    return
-                kind = message["type"]
-                if kind == "websocket.disconnect":
-                    socket.mark_closed(message.get("code") or 1005)
-                    return
-                if kind != "websocket.receive":
-                    continue
-                if _size(message, limit) > limit:
-                    await socket.close(MESSAGE_TOO_BIG, f"a message is limited to {limit} bytes")
-                    return
-                try:
-                    queue.send_nowait(message)
-                except anyio.WouldBlock:
-                    await socket.close(
-                        MESSAGE_TOO_BIG,
-                        f"more than {queue.statistics().max_buffer_size:.0f} "
-                        "messages are waiting to be handled",
-                    )
-                    return
+        try:
+            with queue, self._reader:
+                await self._read_into(queue, socket, limit)
+        finally:
+            self._reader_done.set()
+
+    async def _read_into(
+        self, queue: MemoryObjectSendStream[Message], socket: WebSocket[Any], limit: int
+    ) -> None:
+        while True:
+            self._receiving = True
+            try:
+                message = await self.receive()
+            except OSError:
+                socket.mark_closed(ABNORMAL)
+                return
+            finally:
+                self._receiving = False
+            kind = message["type"]
+            if kind == "websocket.disconnect":
+                socket.mark_closed(message.get("code") or 1005)
+                return
+            if kind != "websocket.receive":
+                continue
+            if _size(message, limit) > limit:
+                await socket.close(MESSAGE_TOO_BIG, f"a message is limited to {limit} bytes")
+                return
+            try:
+                queue.send_nowait(message)
+            except anyio.WouldBlock:
+                waiting = queue.statistics().max_buffer_size
+                await socket.close(
+                    MESSAGE_TOO_BIG, f"more than {waiting:.0f} messages are waiting to be handled"
+                )
+                return
 
     async def _dispatch(self, queue: MemoryObjectReceiveStream[Message]) -> None:
         """Decode each message and hand it to `receive`, in order, one at a time."""
@@ -226,9 +240,14 @@ class Session:
                     await socket.close(INTERNAL_ERROR, "internal error")
                     return
 
-    def _closed_by_server(self) -> None:
+    async def _closed_by_server(self) -> None:
+        """Before the app's close frame goes out: stop the reader and wait until its
+        `receive()` is no longer pending (granian 2.8 does not deliver a close frame
+        while a receive is outstanding on the same socket)."""
         self._by_server = True
-        self._reader.cancel()
+        if self._receiving:
+            self._reader.cancel()
+            await self._reader_done.wait()
 
     # --- teardown ------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ slowly slows its sender down instead of growing a buffer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._asgi import Message, Send
@@ -39,12 +39,14 @@ class WebSocket[Out]:
     Sockets compare by identity, so they can be kept in sets.
     """
 
-    __slots__ = ("_accepted", "_closed", "_frame", "_on_close", "_send", "close_code")
+    __slots__ = ("_accepted", "_before_close", "_closed", "_frame", "_send", "close_code")
 
-    def __init__(self, send: Send, frame: Frame, on_close: Callable[[], None]) -> None:
+    def __init__(
+        self, send: Send, frame: Frame, before_close: Callable[[], Awaitable[None]]
+    ) -> None:
         self._send = send
         self._frame = frame
-        self._on_close = on_close
+        self._before_close = before_close
         self._accepted = False
         self._closed = False
         self.close_code: int | None = None
@@ -77,6 +79,7 @@ class WebSocket[Out]:
         if self._closed:
             return
         self.mark_closed(code)
+        await self._before_close()
         frame: Message = {"type": "websocket.close", "code": code, "reason": close_reason(reason)}
         try:
             if not self._accepted:
@@ -86,8 +89,6 @@ class WebSocket[Out]:
             await self._send(frame)
         except (OSError, RuntimeError):
             pass  # the connection is already gone: there is no one left to tell
-        finally:
-            self._on_close()
 
     # --- jero's own ------------------------------------------------------------------
 

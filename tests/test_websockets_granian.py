@@ -1,0 +1,152 @@
+"""WebSockets served by a real granian process, driven by the `websockets` client over
+loopback: typed echo, close codes, the HTTP denial response, and teardown observed
+through the marker file tests/websocket_server_app.py writes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import msgspec
+import pytest
+
+from tests.granian_server import GranianProcess, granian
+
+websockets = pytest.importorskip("websockets")
+from websockets.asyncio.client import connect  # noqa: E402
+from websockets.exceptions import ConnectionClosed, InvalidStatus  # noqa: E402
+
+WAIT_SECONDS = 15.0  # hang guards only; every wait ends as soon as its condition holds
+
+
+@dataclass
+class Server(GranianProcess):
+    marker: Path
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+    def marks(self) -> list[str]:
+        return self.marker.read_text().splitlines() if self.marker.exists() else []
+
+    def wait_for_mark(self, line: str) -> list[str]:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if line in (marks := self.marks()):
+                return marks
+            time.sleep(0.02)
+        pytest.fail(f"no {line!r} in {self.marks()}; server log: {self.output()}")
+
+
+@contextmanager
+def serve_sockets() -> Iterator[Server]:
+    with tempfile.TemporaryDirectory() as folder:
+        marker = Path(folder) / "marks.txt"
+        env = {"JERO_WS_MARKER": str(marker)}
+        with granian("tests.websocket_server_app:app", env) as running:
+            yield Server(running.url, running.process, running.log, marker)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with serve_sockets() as running:
+        yield running
+
+
+def run[T](main: object) -> T:
+    return anyio.run(main)  # type: ignore[arg-type, return-value]
+
+
+def test_typed_echo_over_json_and_messagepack(server: Server) -> None:
+    async def main() -> list[object]:
+        async with connect(f"{server.ws_url}/echo", open_timeout=WAIT_SECONDS) as ws:
+            await ws.send('{"text": "hello"}')
+            first = await ws.recv()
+            await ws.send(msgspec.msgpack.encode({"text": "packed"}))
+            second = await ws.recv()
+            return [first, second]
+
+    assert run(main) == ['{"text":"hello","n":5}', '{"text":"packed","n":6}']
+
+
+def test_a_bad_message_and_an_oversized_one_close_with_their_codes(server: Server) -> None:
+    async def closed_by(payload: str) -> tuple[int | None, str | None]:
+        async with connect(f"{server.ws_url}/echo", open_timeout=WAIT_SECONDS) as ws:
+            await ws.send(payload)
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            frame = closed.value.rcvd
+            return (frame.code, frame.reason) if frame else (None, None)
+
+    async def main() -> list[tuple[int | None, str | None]]:
+        return [await closed_by('{"txt": 1}'), await closed_by("x" * 2000)]
+
+    assert run(main) == [
+        (1007, "Object missing required field `text`"),
+        (1009, "a message is limited to 1024 bytes"),
+    ]
+
+
+def test_a_refused_handshake_is_answered_with_the_problem_response(server: Server) -> None:
+    async def main() -> tuple[InvalidStatus, object]:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(f"{server.ws_url}/me", open_timeout=WAIT_SECONDS):
+                pass
+        headers = {"Authorization": "Bearer secret"}
+        async with connect(f"{server.ws_url}/me", additional_headers=headers) as ws:
+            return refused.value, await ws.recv()
+
+    refused, user = run(main)
+    response = refused.response
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert msgspec.json.decode(response.body)["type"] == "authentication-required"
+    assert user == '{"name":"ana"}'
+
+
+def test_the_client_closing_runs_the_disconnect_hook_once(server: Server) -> None:
+    before = server.marks().count("disconnect echo 4000")
+
+    async def main() -> None:
+        async with connect(f"{server.ws_url}/echo", open_timeout=WAIT_SECONDS) as ws:
+            await ws.send('{"text": "x"}')
+            await ws.recv()
+            await ws.close(4000, "done")
+
+    run(main)
+    marks = server.wait_for_mark("disconnect echo 4000")
+    assert marks.count("disconnect echo 4000") == before + 1
+
+
+def test_server_shutdown_with_an_open_socket_tears_down_once_before_services_close() -> None:
+    with serve_sockets() as server:
+
+        async def main() -> None:
+            async with connect(f"{server.ws_url}/echo", open_timeout=WAIT_SECONDS) as ws:
+                await ws.send('{"text": "x"}')
+                assert await ws.recv() == '{"text":"x","n":1}'
+                server.process.send_signal(signal.SIGINT)
+                # granian drains open connections before it stops; this one now goes.
+                await ws.close(4001)
+
+        run(main)
+        try:
+            server.process.wait(timeout=WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"granian did not stop: {server.output()}")
+        marks = server.marks()
+    # granian 2.8 ends its connections before lifespan shutdown (granian issue #796),
+    # so the 1001 path is pinned by the in-process tests; here the hook runs once, with
+    # the client's code or granian's 1005 if granian dropped the connection first.
+    assert marks[0] == "connect echo"
+    assert marks[1] in ("disconnect echo 4001", "disconnect echo 1005", "disconnect echo 1001")
+    assert marks[2:] == ["service closed"]
