@@ -347,19 +347,23 @@ def test_auth_runs_before_accept_and_binds_the_user() -> None:
 
 def test_without_the_denial_extension_a_refusal_is_accepted_then_closed_with_1008() -> None:
     private = Private()
-    with TestClient(socket_app(private, auth=TokenAuth())) as client:
-        with client.websocket_connect("/private", denial_response=False) as ws:
-            with pytest.raises(WebSocketClosed) as closed:
-                ws.receive(User)
+    with (
+        TestClient(socket_app(private, auth=TokenAuth())) as client,
+        client.websocket_connect("/private", denial_response=False) as ws,
+    ):
+        with pytest.raises(WebSocketClosed) as closed:
+            ws.receive(User)
     assert (closed.value.code, closed.value.reason) == (1008, "authentication-required")
     assert private.connected == []
 
 
 def test_a_mount_with_auth_authenticates_even_when_no_hook_takes_the_user() -> None:
     echo = EchoSocket()
-    with TestClient(socket_app(echo, auth=TokenAuth())) as client:
-        with pytest.raises(WebSocketDenied) as missing:
-            client.websocket_connect("/echo").__enter__()
+    with (
+        TestClient(socket_app(echo, auth=TokenAuth())) as client,
+        pytest.raises(WebSocketDenied) as missing,
+    ):
+        client.websocket_connect("/echo").__enter__()
     assert missing.value.status == 401
     assert echo.events == []
 
@@ -376,9 +380,11 @@ def test_unknown_paths_are_404_and_a_crashing_connect_is_500(
             client.websocket_connect("/nowhere").__enter__()
         with pytest.raises(WebSocketDenied) as broken:
             client.websocket_connect("/broken").__enter__()
-        with client.websocket_connect("/broken", denial_response=False) as ws:
-            with pytest.raises(WebSocketClosed) as closed:
-                ws.receive_json()
+        with (
+            client.websocket_connect("/broken", denial_response=False) as ws,
+            pytest.raises(WebSocketClosed) as closed,
+        ):
+            ws.receive_json()
     assert (unknown.value.status, unknown.value.json()["type"]) == (404, "not-found")
     assert (broken.value.status, broken.value.json()["type"]) == (500, "internal-server-error")
     assert (closed.value.code, closed.value.reason) == (1011, "internal-server-error")
@@ -386,9 +392,8 @@ def test_unknown_paths_are_404_and_a_crashing_connect_is_500(
 
 
 def test_a_server_without_the_extension_answers_unknown_paths_by_closing() -> None:
-    with TestClient(socket_app(EchoSocket())) as client:
-        with pytest.raises(WebSocketDenied) as unknown:
-            client.websocket_connect("/nowhere", denial_response=False).__enter__()
+    with TestClient(socket_app(EchoSocket())) as client, pytest.raises(WebSocketDenied) as unknown:
+        client.websocket_connect("/nowhere", denial_response=False).__enter__()
     assert unknown.value.status == 403  # what the server answers a close before accept
 
 
@@ -418,16 +423,20 @@ def test_a_socket_and_an_http_route_share_a_path() -> None:
 
 
 def test_root_path_is_honoured() -> None:
-    with TestClient(socket_app(EchoSocket()), root_path="/api") as client:
-        with client.websocket_connect("/echo") as ws:
-            ws.send(Say("rooted"))
-            assert ws.receive(Said).text == "rooted"
+    with (
+        TestClient(socket_app(EchoSocket()), root_path="/api") as client,
+        client.websocket_connect("/echo") as ws,
+    ):
+        ws.send(Say("rooted"))
+        assert ws.receive(Said).text == "rooted"
 
 
 def test_a_socket_before_wiring_completed_is_refused_with_503() -> None:
-    with TestClient(socket_app(EchoSocket()), lifespan=False) as client:
-        with pytest.raises(WebSocketDenied) as early:
-            client.websocket_connect("/echo").__enter__()
+    with (
+        TestClient(socket_app(EchoSocket()), lifespan=False) as client,
+        pytest.raises(WebSocketDenied) as early,
+    ):
+        client.websocket_connect("/echo").__enter__()
     assert (early.value.status, early.value.json()["type"]) == (503, "service-unavailable")
 
 
@@ -437,13 +446,12 @@ def test_a_socket_before_wiring_completed_is_refused_with_503() -> None:
 @pytest.mark.anyio
 async def test_the_async_client_speaks_websockets_too() -> None:
     echo = EchoSocket()
-    async with AsyncTestClient(socket_app(echo)) as client:
-        async with client.websocket_connect("/echo") as ws:
-            await ws.send(Say("async"))
-            assert await ws.receive(Said) == Said("async", 1)
-            await ws.send_text('{"text": "t"}')
-            assert await ws.receive_text() == '{"text":"t","n":2}'
-            await ws.close(4001)
+    async with AsyncTestClient(socket_app(echo)) as client, client.websocket_connect("/echo") as ws:
+        await ws.send(Say("async"))
+        assert await ws.receive(Said) == Said("async", 1)
+        await ws.send_text('{"text": "t"}')
+        assert await ws.receive_text() == '{"text":"t","n":2}'
+        await ws.close(4001)
     assert echo.events[-1] == "disconnect 4001"
 
 

@@ -60,11 +60,13 @@ async def test_client_close_runs_disconnect_with_the_clients_code() -> None:
 
 async def test_messages_received_before_the_client_closed_are_still_handled() -> None:
     log: list[str] = []
-    async with AsyncTestClient(socket_app(Recorder(log))) as client:
-        async with client.websocket_connect("/slow") as ws:
-            for text in ("a", "b", "c"):
-                await ws.send(Say(text))
-            await ws.close(1000)
+    async with (
+        AsyncTestClient(socket_app(Recorder(log))) as client,
+        client.websocket_connect("/slow") as ws,
+    ):
+        for text in ("a", "b", "c"):
+            await ws.send(Say(text))
+        await ws.close(1000)
     assert [e for e in log if e.startswith("receive")] == ["receive a", "receive b", "receive c"]
     assert log[-1] == "disconnect 1000 send=False"
 
@@ -200,10 +202,9 @@ class Refusing(WebSocketEndpoint, path="/refusing"):
 
 def test_connect_may_close_the_socket_itself() -> None:
     refusing = Refusing()
-    with TestClient(socket_app(refusing)) as client:
-        with client.websocket_connect("/refusing") as ws:
-            with pytest.raises(WebSocketClosed) as closed:
-                ws.receive_json()
+    with TestClient(socket_app(refusing)) as client, client.websocket_connect("/refusing") as ws:
+        with pytest.raises(WebSocketClosed) as closed:
+            ws.receive_json()
     assert (closed.value.code, closed.value.reason) == (4004, "go away")
     assert refusing.log == ["connect", "disconnect 4004"]
 
