@@ -350,9 +350,9 @@ def test_without_the_denial_extension_a_refusal_is_accepted_then_closed_with_100
     with (
         TestClient(socket_app(private, auth=TokenAuth())) as client,
         client.websocket_connect("/private", denial_response=False) as ws,
+        pytest.raises(WebSocketClosed) as closed,
     ):
-        with pytest.raises(WebSocketClosed) as closed:
-            ws.receive(User)
+        ws.receive(User)
     assert (closed.value.code, closed.value.reason) == (1008, "authentication-required")
     assert private.connected == []
 

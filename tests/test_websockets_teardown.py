@@ -202,9 +202,12 @@ class Refusing(WebSocketEndpoint, path="/refusing"):
 
 def test_connect_may_close_the_socket_itself() -> None:
     refusing = Refusing()
-    with TestClient(socket_app(refusing)) as client, client.websocket_connect("/refusing") as ws:
-        with pytest.raises(WebSocketClosed) as closed:
-            ws.receive_json()
+    with (
+        TestClient(socket_app(refusing)) as client,
+        client.websocket_connect("/refusing") as ws,
+        pytest.raises(WebSocketClosed) as closed,
+    ):
+        ws.receive_json()
     assert (closed.value.code, closed.value.reason) == (4004, "go away")
     assert refusing.log == ["connect", "disconnect 4004"]
 
