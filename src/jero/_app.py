@@ -35,6 +35,7 @@ from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
+from ._websockets.asyncapi import AsyncAPIInfo, asyncapi_endpoint
 from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.routes import WebSocketRoutes
 from ._websockets.wiring import plan_socket
@@ -124,6 +125,19 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         plan = None if auth is None else inspect_auth(auth, type(endpoint).__qualname__)
         socket = plan_socket(endpoint, limits or WebSocketLimits(), plan)
         self.__websockets.add(socket)
+
+    def _include_asyncapi(
+        self,
+        *,
+        title: str,
+        version: str,
+        path: str = "/asyncapi.json",
+        description: str | None = None,
+    ) -> None:
+        """Serve the AsyncAPI 3.0 document of every included WebSocket at `path`
+        (OpenAPI cannot describe message exchanges; see docs/websockets.md)."""
+        info = AsyncAPIInfo(title, version, description)
+        self.__include(asyncapi_endpoint(path, self.__websockets.plans, info), Endpoint, None)
 
     async def _create_background_tasks(
         self,

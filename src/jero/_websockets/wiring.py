@@ -51,7 +51,7 @@ class HookCall:
 class SocketPlan:
     """One wired WebSocket route."""
 
-    owner: type
+    owner: type[WebSocketEndpoint]
     endpoint: WebSocketEndpoint
     template: Template
     bind: Bind
@@ -107,8 +107,8 @@ def plan_socket(
             f"parameter on a hook (e.g. connect) whose Struct has the fields "
             f"{', '.join(template.slots)}"
         )
-    out_type = _out_type(cls, signatures)
-    in_type = signatures["receive"]["message"] if "receive" in signatures else None
+    out_type = _unaliased(_out_type(cls, signatures))
+    in_type = _unaliased(signatures["receive"]["message"]) if "receive" in signatures else None
     if in_type is not None:
         check_message_type(in_type, f"{cls.__qualname__}.receive parameter `message`")
     if out_type is not None:
@@ -270,6 +270,13 @@ def _out_type(cls: type, signatures: dict[str, dict[str, Any]]) -> Any:
             )
         found, first = out, f"{cls.__qualname__}.{hook}"
     return found
+
+
+def _unaliased(tp: Any) -> Any:
+    """`type Event = A | B` (PEP 695) → `A | B`: codecs and schemas need the value."""
+    while isinstance(tp, typing.TypeAliasType):
+        tp = tp.__value__
+    return tp
 
 
 def _shown(tp: Any) -> str:
