@@ -7,25 +7,25 @@ from jero.testing import TestClient
 
 
 def test_posts_fan_out_to_every_member_of_the_room_and_only_that_room() -> None:
-    with TestClient(App()) as client:
-        with (
-            client.websocket_connect("/rooms/lobby/ws?nick=ana") as ana,
-            client.websocket_connect("/rooms/lobby/ws?nick=bob") as bob,
-            client.websocket_connect("/rooms/other/ws?nick=eve") as eve,
-        ):
-            assert ana.receive(Event) == Joined("ana", 1)
-            assert ana.receive(Event) == Joined("bob", 2)
-            assert bob.receive(Event) == Joined("bob", 2)
-            assert eve.receive(Event) == Joined("eve", 1)
-            bob.send(Post("hi all"))
-            assert ana.receive(Event) == Posted("bob", "hi all")
-            assert bob.receive(Event) == Posted("bob", "hi all")
-            bob.close()
-            assert ana.receive(Event) == Left("bob")
-            eve.send(Post("anyone?"))
-            assert eve.receive(Event) == Posted("eve", "anyone?")
-            ana.send(Post("still here"))
-            assert ana.receive(Event) == Posted("ana", "still here")
+    with (
+        TestClient(App()) as client,
+        client.websocket_connect("/rooms/lobby/ws?nick=ana") as ana,
+        client.websocket_connect("/rooms/lobby/ws?nick=bob") as bob,
+        client.websocket_connect("/rooms/other/ws?nick=eve") as eve,
+    ):
+        assert ana.receive(Event) == Joined("ana", 1)
+        assert ana.receive(Event) == Joined("bob", 2)
+        assert bob.receive(Event) == Joined("bob", 2)
+        assert eve.receive(Event) == Joined("eve", 1)
+        bob.send(Post("hi all"))
+        assert ana.receive(Event) == Posted("bob", "hi all")
+        assert bob.receive(Event) == Posted("bob", "hi all")
+        bob.close()
+        assert ana.receive(Event) == Left("bob")
+        eve.send(Post("anyone?"))
+        assert eve.receive(Event) == Posted("eve", "anyone?")
+        ana.send(Post("still here"))
+        assert ana.receive(Event) == Posted("ana", "still here")
 
 
 def test_the_asyncapi_document_describes_the_channel_and_both_directions() -> None:

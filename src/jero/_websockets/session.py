@@ -29,11 +29,11 @@ followed by a close is not lost); `send` then returns False.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from .._asgi import Message, Receive, Scope, Send
 from .._errors import HTTPError, InternalServerError
@@ -162,25 +162,24 @@ class Session:
     # --- messages ------------------------------------------------------------------
 
     async def _loop(self) -> None:
-        queue = anyio.create_memory_object_stream[Message](self.plan.limits.max_queued_messages)
+        queue = _Inbox(self.plan.limits.max_queued_messages)
         async with anyio.create_task_group() as group:
-            group.start_soon(self._read, queue[0])
-            await self._dispatch(queue[1])
+            group.start_soon(self._read, queue)
+            await self._dispatch(queue)
             group.cancel_scope.cancel()
 
-    async def _read(self, queue: MemoryObjectSendStream[Message]) -> None:
+    async def _read(self, queue: _Inbox) -> None:
         """Pull events from the server into the queue until either side closes."""
         limit = self.plan.limits.max_message_size
         socket = self.socket
         try:
-            with queue, self._reader:
+            with self._reader:
                 await self._read_into(queue, socket, limit)
         finally:
+            queue.close()
             self._reader_done.set()
 
-    async def _read_into(
-        self, queue: MemoryObjectSendStream[Message], socket: WebSocket[Any], limit: int
-    ) -> None:
+    async def _read_into(self, queue: _Inbox, socket: WebSocket[Any], limit: int) -> None:
         while True:
             self._receiving = True
             try:
@@ -199,16 +198,13 @@ class Session:
             if _size(message, limit) > limit:
                 await socket.close(MESSAGE_TOO_BIG, f"a message is limited to {limit} bytes")
                 return
-            try:
-                queue.send_nowait(message)
-            except anyio.WouldBlock:
-                waiting = queue.statistics().max_buffer_size
+            if not queue.put(message):
                 await socket.close(
-                    MESSAGE_TOO_BIG, f"more than {waiting:.0f} messages are waiting to be handled"
+                    MESSAGE_TOO_BIG, f"more than {queue.limit} messages are waiting to be handled"
                 )
                 return
 
-    async def _dispatch(self, queue: MemoryObjectReceiveStream[Message]) -> None:
+    async def _dispatch(self, queue: _Inbox) -> None:
         """Decode each message and hand it to `receive`, in order, one at a time."""
         plan = self.plan
         decode = plan.decode
@@ -219,26 +215,25 @@ class Session:
             method, arguments = call.method, call.arguments({**self._bound, "message": None})
             slot = call.names.index("message")
         socket = self.socket
-        async with queue:
-            async for message in queue:
-                if self._by_server:
-                    return
-                try:
-                    arguments[slot] = decode(message)
-                except MessageRejected as rejected:
-                    await socket.close(rejected.code, rejected.reason)
-                    return
-                try:
-                    await method(*arguments)
-                except HTTPError as error:
-                    await socket.close(APPLICATION_BASE + type(error).status, type(error).type)
-                    return
-                except Exception:
-                    logger.exception(
-                        "Unhandled error in %s (WebSocket %s)", plan.where("receive"), plan.path
-                    )
-                    await socket.close(INTERNAL_ERROR, "internal error")
-                    return
+        while (message := await queue.get()) is not None:
+            if self._by_server:
+                return
+            try:
+                arguments[slot] = decode(message)
+            except MessageRejected as rejected:
+                await socket.close(rejected.code, rejected.reason)
+                return
+            try:
+                await method(*arguments)
+            except HTTPError as error:
+                await socket.close(APPLICATION_BASE + type(error).status, type(error).type)
+                return
+            except Exception:
+                logger.exception(
+                    "Unhandled error in %s (WebSocket %s)", plan.where("receive"), plan.path
+                )
+                await socket.close(INTERNAL_ERROR, "internal error")
+                return
 
     async def _closed_by_server(self) -> None:
         """Before the app's close frame goes out: stop the reader and wait until its
@@ -272,6 +267,46 @@ class Session:
                 self.plan.where("disconnect"),
                 self.plan.path,
             )
+
+
+class _Inbox:
+    """The bounded queue between the reader and the dispatcher: a deque and, only while
+    the dispatcher waits on an empty queue, one event (an anyio memory stream costs
+    several times more per message; benchmarks/ws_echo.py shows it)."""
+
+    __slots__ = ("_closed", "_items", "_waiter", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: deque[Message] = deque()
+        self._waiter: anyio.Event | None = None
+        self._closed = False
+
+    def put(self, message: Message) -> bool:
+        """Queue `message`; False when `limit` messages are already waiting."""
+        if len(self._items) >= self.limit:
+            return False
+        self._items.append(message)
+        self._wake()
+        return True
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None:
+            self._waiter.set()
+            self._waiter = None
+
+    async def get(self) -> Message | None:
+        """The next message, or None once closed and drained."""
+        while not self._items:
+            if self._closed:
+                return None
+            waiter = self._waiter = anyio.Event()
+            await waiter.wait()
+        return self._items.popleft()
 
 
 async def _nothing(*arguments: Any) -> None:
