@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import msgspec
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +73,7 @@ async def _one_socket(url: str, messages: int, stop_at: float) -> int:
                 break
             await ws.send(b'{"text":"hello","n":%d}' % n, text=True)
             answer = await ws.recv()
-            if answer != '{"text":"hello","n":%d}' % n:
+            if answer != f'{{"text":"hello","n":{n}}}':
                 raise SystemExit(f"wrong answer {answer!r} for {n}")
             done += 1
     return done
