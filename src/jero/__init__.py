@@ -26,6 +26,7 @@ from ._errors import (
 from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
+from ._middleware.chain import ASGIMiddleware, Middleware, RouteInfo
 from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._rendering.cookies import SetCookie
 from ._rendering.responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
@@ -39,6 +40,7 @@ from ._streaming.responses import (
 from ._tasks import BackgroundTasks
 
 __all__ = [
+    "ASGIMiddleware",
     "Accepted",
     "AuthenticationRequiredError",
     "AuthorizationHeader",
@@ -63,6 +65,7 @@ __all__ = [
     "Limits",
     "MalformedRequestError",
     "MethodNotAllowedError",
+    "Middleware",
     "NDJSONStreamingResponse",
     "NoContent",
     "NotFoundError",
@@ -72,6 +75,7 @@ __all__ = [
     "RawHeaders",
     "Resource",
     "ResourceMeta",
+    "RouteInfo",
     "SSEResponse",
     "Scalar",
     "ServerSentEvent",

@@ -16,22 +16,23 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any, ClassVar
 
-from ._asgi import Receive, Scope, Send
+from ._asgi import ASGIApp, Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
 from ._binding.body import ClientDisconnectError
 from ._errors import (
     HTTPError,
     InternalServerError,
-    MethodNotAllowedError,
     NotFoundError,
     ServiceUnavailableError,
     WiringError,
 )
 from ._lifecycle import BaseFactory, LifecycleOwner
+from ._middleware.chain import Middleware
+from ._middleware.wiring import MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
 from ._rendering.encoders import send_problem
-from ._routing.router import MethodTable, Router
+from ._routing.router import Router
 from ._routing.routes import Endpoint, Resource
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
@@ -73,6 +74,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__openapi: OpenAPISite | None = None
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
+        self.__middleware: MiddlewareWiring | None = None
+        self.__not_found: ASGIApp = _not_found
         self.startup_error: BaseException | None = None
         """What failed the last startup, for test clients that re-raise it."""
 
@@ -88,20 +91,43 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             raise RuntimeError(f"{type(self).__name__}._factory exists only once startup began")
         return self.__factory
 
-    def _include_resource(self, resource: Resource, *, auth: object | None = None) -> None:
+    def _include_resource(
+        self,
+        resource: Resource,
+        *,
+        auth: object | None = None,
+        middleware: Sequence[Middleware] = (),
+    ) -> None:
         """Wire every operation `resource` defines; a bad one is a `WiringError`.
 
         `auth=` is an authenticator (an object with `authenticate(self, headers: H) -> U`):
         every operation then authenticates before anything else is read.
+        `middleware=` wraps every operation of this mount (first listed is outermost),
+        inside the app-wide middleware.
         """
-        self.__include(resource, Resource, auth)
+        self.__include(resource, Resource, auth, middleware)
 
-    def _include_endpoint(self, endpoint: Endpoint, *, auth: object | None = None) -> None:
+    def _include_endpoint(
+        self,
+        endpoint: Endpoint,
+        *,
+        auth: object | None = None,
+        middleware: Sequence[Middleware] = (),
+    ) -> None:
         """Wire every verb `endpoint` defines; a bad one is a `WiringError`.
 
-        `auth=` is an authenticator, as for `_include_resource`.
+        `auth=` and `middleware=` as for `_include_resource`.
         """
-        self.__include(endpoint, Endpoint, auth)
+        self.__include(endpoint, Endpoint, auth, middleware)
+
+    def _include_middleware(self, *middleware: Middleware) -> None:
+        """App-wide middleware (first listed is outermost): it wraps every route of the
+        app, wherever in `_wire` it is included, and the answers given without a handler
+        (404, 405, OPTIONS). Each route's chain is composed once, when `_wire` returns.
+        """
+        if self.__middleware is None:
+            raise WiringError(f"{type(self).__name__}: _include_middleware belongs inside _wire")
+        self.__middleware.include(middleware)
 
     async def _create_background_tasks(
         self,
@@ -156,9 +182,12 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__include(route, Endpoint, None)
         self.__openapi = site
 
-    def __include(self, route: object, kind: type, auth: object | None) -> None:
+    def __include(
+        self, route: object, kind: type, auth: object | None, middleware: Sequence[object] = ()
+    ) -> None:
         router = self.__wiring
-        if router is None:
+        chains = self.__middleware
+        if router is None or chains is None:
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
         if not isinstance(route, kind):
             raise WiringError(
@@ -167,7 +196,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             )
         plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
         for handler in plan_routes(route, self.__limits, plan):
-            router.add(self.__track_streams(handler))
+            router.add(chains.attach(self.__track_streams(handler), middleware))
 
     def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
         """A streamed body outlives the handler call: shutdown must be able to end it."""
@@ -198,12 +227,12 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         method: str = scope["method"]
         head = method == "HEAD"
         if found is None:
-            await send_problem(send, _NOT_FOUND, head)
+            await self.__not_found(scope, receive, send)
             return
         table, values = found
         plan = table.methods.get(method)
         if plan is None:
-            await _answer_without_handler(table, method, head, send)
+            await table.unhandled(scope, receive, send)
             return
         try:
             result = await plan.invoke(scope, receive, values)
@@ -267,16 +296,20 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
             self.__wiring = Router()
+            self.__middleware = MiddlewareWiring(type(self).__name__)
             self.__openapi = None
             await self._wire()
             if self.__openapi is not None:
                 self.__openapi.publish(self.__wiring.plans())
-            self.__router = self.__wiring.seal()
+            router = self.__wiring.seal()
+            self.__not_found = self.__middleware.compile(router, _not_found)
+            self.__router = router
         except BaseException:
             await self.__shutdown()
             raise
         finally:
             self.__wiring = None
+            self.__middleware = None
 
     def __make_factory(self, stack: AsyncExitStack) -> F:
         factory = self.__injected_factory
@@ -299,15 +332,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await stack.aclose()
 
 
-async def _answer_without_handler(table: MethodTable, method: str, head: bool, send: Send) -> None:
-    """OPTIONS is answered for every known path; any other method is a 405."""
-    if method == "OPTIONS":
-        headers = [(b"allow", table.allow)]
-        await send({"type": "http.response.start", "status": 204, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
-    await send_problem(send, error, head)
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    """No route has this path: the 404 problem (app-wide middleware may wrap this)."""
+    await send_problem(send, _NOT_FOUND, scope["method"] == "HEAD")
 
 
 def _below_root(path: str, root_path: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .._errors import WiringError
+from .._asgi import ASGIApp, Receive, Scope, Send
+from .._errors import MethodNotAllowedError, WiringError
+from .._rendering.encoders import send_problem
 from .._wiring import HandlerPlan
 from .trie import RouteTrie
 
@@ -10,17 +12,30 @@ from .trie import RouteTrie
 class MethodTable:
     """The handlers of one path shape by HTTP method, with the prebuilt `Allow` value."""
 
-    __slots__ = ("allow", "methods")
+    __slots__ = ("allow", "methods", "unhandled")
 
     def __init__(self) -> None:
         self.methods: dict[str, HandlerPlan] = {}
         self.allow: bytes = b""
+        self.unhandled: ASGIApp = self._answer_unhandled
+        """The ASGI app answering a method without a handler (middleware may wrap it)."""
 
     def seal(self) -> None:
         """Synthesize HEAD from GET and compute `Allow` (always with OPTIONS)."""
         if "GET" in self.methods:
             self.methods.setdefault("HEAD", self.methods["GET"])
         self.allow = ", ".join(sorted({*self.methods, "OPTIONS"})).encode("latin-1")
+
+    async def _answer_unhandled(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """OPTIONS is answered for every known path; any other method is a 405."""
+        method = scope["method"]
+        if method == "OPTIONS":
+            headers = [(b"allow", self.allow)]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        error = MethodNotAllowedError(headers={"allow": self.allow.decode("latin-1")})
+        await send_problem(send, error, method == "HEAD")
 
 
 class Router:
@@ -55,6 +70,10 @@ class Router:
         for table in self._tables:
             table.seal()
         return self
+
+    def tables(self) -> list[MethodTable]:
+        """Every path shape's method table, in wiring order."""
+        return list(self._tables)
 
     def plans(self) -> list[HandlerPlan]:
         """Every wired handler once (HEAD aliases excluded), in wiring order."""
