@@ -27,6 +27,7 @@ from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
 from ._middleware.chain import ASGIMiddleware, Middleware, RouteInfo
+from ._middleware.cors import CORS, CORSRefusedError
 from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._rendering.cookies import SetCookie
 from ._rendering.responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
@@ -50,6 +51,8 @@ __all__ = [
     "BasicAuth",
     "BearerAuth",
     "BytesResponse",
+    "CORS",
+    "CORSRefusedError",
     "ConflictError",
     "Created",
     "DocsPage",
