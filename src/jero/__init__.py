@@ -41,6 +41,7 @@ from ._streaming.responses import (
 from ._tasks import BackgroundTasks
 
 __all__ = [
+    "CORS",
     "ASGIMiddleware",
     "Accepted",
     "AuthenticationRequiredError",
@@ -51,7 +52,6 @@ __all__ = [
     "BasicAuth",
     "BearerAuth",
     "BytesResponse",
-    "CORS",
     "CORSRefusedError",
     "ConflictError",
     "Created",

@@ -97,7 +97,7 @@ class CORS:
                         f"'*' no wildcard meaning on credentialed requests: list the "
                         f"{name.removeprefix('allow_').removeprefix('expose_')} explicitly"
                     )
-        if not isinstance(max_age, int) or max_age < 0:
+        if max_age < 0:
             raise WiringError(f"CORS: max_age={max_age!r} must be a whole number of seconds")
         self.any_origin = origins == ("*",)
         self.origins = frozenset(origins)
@@ -170,7 +170,9 @@ class CORS:
             if origin is None or wanted is None:
                 await actual(scope, receive, send)
                 return
-            refusal = self._refusal(origin, wanted, scope, path, served, methods)
+            refusal = self._refusal(
+                origin, wanted, scope, path=path, served=served, methods=methods
+            )
             if refusal is not None:
                 await send_problem(send, CORSRefusedError(CORSRefusal(refusal)))
                 return
@@ -189,6 +191,7 @@ class CORS:
         origin: bytes,
         wanted: bytes,
         scope: Scope,
+        *,
         path: str,
         served: frozenset[str],
         methods: frozenset[str],
