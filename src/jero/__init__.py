@@ -27,6 +27,7 @@ from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
 from ._middleware.chain import ASGIMiddleware, Middleware, RouteInfo
+from ._middleware.compression import Compression
 from ._middleware.cors import CORS, CORSRefusedError
 from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._rendering.cookies import SetCookie
@@ -53,6 +54,7 @@ __all__ = [
     "BearerAuth",
     "BytesResponse",
     "CORSRefusedError",
+    "Compression",
     "ConflictError",
     "Created",
     "DocsPage",
