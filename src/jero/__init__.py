@@ -29,6 +29,7 @@ from ._meta import EndpointMeta, OperationMeta, ResourceMeta
 from ._middleware.chain import ASGIMiddleware, Middleware, RouteInfo
 from ._middleware.compression import Compression
 from ._middleware.cors import CORS, CORSRefusedError
+from ._middleware.request_id import RequestId, current_request_id
 from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._rendering.cookies import SetCookie
 from ._rendering.responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
@@ -78,6 +79,7 @@ __all__ = [
     "PayloadTooLargeError",
     "Problem",
     "RawHeaders",
+    "RequestId",
     "Resource",
     "ResourceMeta",
     "RouteInfo",
@@ -92,4 +94,5 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "ValidationFailedError",
     "WiringError",
+    "current_request_id",
 ]
