@@ -383,3 +383,27 @@ def test_asgi_middleware_adapter_per_mount() -> None:
         assert response.headers["x-trace"] == "a" * 32
         assert response.text == "a" * 32
         assert "x-trace" not in client.get("/ping").headers
+
+
+# --- OpenAPI -------------------------------------------------------------------------
+
+
+def test_the_openapi_document_is_the_same_with_and_without_middleware() -> None:
+    from examples import catalog
+    from jero import CORS, Compression, RequestId
+
+    class WithMiddleware(catalog.App):
+        async def _wire(self) -> None:
+            self._include_middleware(
+                RequestId(), CORS(allow_origins=["https://app.example"]), Compression()
+            )
+            await super()._wire()
+
+    with TestClient(catalog.App()) as client:
+        plain = client.get("/openapi.json")
+    with TestClient(WithMiddleware()) as client:
+        wrapped = client.get("/openapi.json", headers={"origin": "https://app.example"})
+    assert wrapped.headers["content-encoding"] == "zstd"  # the middleware did run
+    assert wrapped.headers["access-control-allow-origin"] == "https://app.example"
+    assert plain.status_code == wrapped.status_code == 200
+    assert wrapped.content == plain.content

@@ -112,6 +112,16 @@ def check_middleware(middleware: object, where: str) -> tuple[Middleware, ...]:
     return tuple(checked)
 
 
+_SELF_GUARDED: set[type] = set()
+
+
+def self_guarded[T: type](cls: T) -> T:
+    """Mark one of jero's own middleware classes: it never raises nor leaves a response
+    unfinished, so its layer needs no guard (the exact class only, not subclasses)."""
+    _SELF_GUARDED.add(cls)
+    return cls
+
+
 def compose(app: ASGIApp, chain: Sequence[Middleware], route: RouteInfo) -> ASGIApp:
     """`chain[0]` outermost; each layer guarded so its errors become responses."""
     for middleware in reversed(chain):
@@ -121,7 +131,9 @@ def compose(app: ASGIApp, chain: Sequence[Middleware], route: RouteInfo) -> ASGI
                 f"{type(middleware).__qualname__}.wrap returned {type(wrapped).__qualname__}, "
                 f"not an ASGI app; return the app to run (or `app` itself to do nothing)"
             )
-        app = wrapped if wrapped is app else guarded(wrapped, type(middleware).__qualname__)
+        if wrapped is not app and type(middleware) not in _SELF_GUARDED:
+            wrapped = guarded(wrapped, type(middleware).__qualname__)
+        app = wrapped
     return app
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from .._asgi import ASGIApp, HeaderList, Message, Receive, Scope, Send
 from .._errors import WiringError
 from .._rendering.encoders import content_length
-from .chain import RouteInfo
+from .chain import RouteInfo, self_guarded
 
 __all__ = ["Compression"]
 
@@ -161,6 +161,7 @@ def _available(name: str) -> bool:
 # --- the middleware -----------------------------------------------------------------
 
 
+@self_guarded
 class Compression:
     """Compress response bodies the client accepts compressed.
 
@@ -337,16 +338,26 @@ class _Compressing:
         await self.target(message)
 
 
+_by_content_type: dict[bytes, bool] = {}
+
+
 def _eligible(status: int, headers: HeaderList) -> bool:
     if status < 200 or status in (204, 206, 304):
         return False
-    media_type: str | None = None
+    content_type: bytes | None = None
     for key, value in headers:
         if key in (b"content-encoding", b"content-range"):
             return False
         if key == b"content-type":
-            media_type = value.decode("latin-1")
-    return compressible(media_type)
+            content_type = value
+    if content_type is None:
+        return False
+    known = _by_content_type.get(content_type)
+    if known is None:
+        known = compressible(content_type.decode("latin-1"))
+        if len(_by_content_type) < _ACCEPT_CACHE_SIZE:
+            _by_content_type[content_type] = known
+    return known
 
 
 def _declared_length(headers: HeaderList) -> int | None:

@@ -21,7 +21,7 @@ from msgspec import Struct
 from .._asgi import ASGIApp, HeaderList, Message, Receive, Scope, Send
 from .._errors import ForbiddenError, WiringError
 from .._rendering.encoders import send_problem
-from .chain import RouteInfo
+from .chain import RouteInfo, self_guarded
 
 __all__ = ["CORS", "CORSRefusedError"]
 
@@ -49,6 +49,7 @@ _ACAO = b"access-control-allow-origin"
 _VARY = b"vary"
 
 
+@self_guarded
 class CORS:
     """Cross-origin resource sharing for the routes it wraps (app-wide or per mount).
 
