@@ -12,16 +12,20 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from msgspec import Struct
 
 from jero import (
+    ASGIApp,
     ASGIMiddleware,
     BaseApp,
     Endpoint,
+    Message,
     Middleware,
     NDJSONStreamingResponse,
+    Receive,
     Resource,
     RouteInfo,
+    Scope,
+    Send,
     TooManyRequestsError,
 )
-from jero._asgi import ASGIApp, Message, Receive, Scope, Send
 from jero.testing import TestClient, iter_ndjson
 from tests.routes_app import wiring_error_of
 

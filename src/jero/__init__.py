@@ -1,6 +1,7 @@
 """jero: a class-based, msgspec-first ASGI micro-framework for typed JSON/REST APIs."""
 
 from ._app import BaseApp
+from ._asgi import ASGIApp, Message, Receive, Scope, Send
 from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
 from ._binding.base import Limits
 from ._binding.forms import FormPart
@@ -44,6 +45,7 @@ from ._tasks import BackgroundTasks
 
 __all__ = [
     "CORS",
+    "ASGIApp",
     "ASGIMiddleware",
     "Accepted",
     "AuthenticationRequiredError",
@@ -70,6 +72,7 @@ __all__ = [
     "JSONResponse",
     "Limits",
     "MalformedRequestError",
+    "Message",
     "MethodNotAllowedError",
     "Middleware",
     "NDJSONStreamingResponse",
@@ -79,12 +82,15 @@ __all__ = [
     "PayloadTooLargeError",
     "Problem",
     "RawHeaders",
+    "Receive",
     "RequestId",
     "Resource",
     "ResourceMeta",
     "RouteInfo",
     "SSEResponse",
     "Scalar",
+    "Scope",
+    "Send",
     "ServerSentEvent",
     "ServiceUnavailableError",
     "SetCookie",
