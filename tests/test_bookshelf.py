@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from granian_server import granian
+from granian_server import ROOT, granian
 from postgres_server import PostgresServer, PostgresUnavailable, postgres_server
 
 from examples.bookshelf import App, BookshelfFactory, store
@@ -285,3 +288,24 @@ def test_two_granian_workers_share_the_database(database_url: str) -> None:
         listed = httpx.get(f"{server.url}/books", params={"limit": 100}).json()
         isbns = sorted(item["isbn"] for item in listed["items"])
         assert isbns == sorted(book(n)["isbn"] for n in range(60))
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_the_load_benchmark_runs_clean(database_url: str) -> None:
+    """A one-second run of benchmarks/bookshelf_load.py: no errors, every write counted."""
+    command = [sys.executable, "-m", "benchmarks.bookshelf_load", "--database-url", database_url]
+    command += ["--duration", "1", "--connections", "8", "--seed", "20"]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    row = done.stdout.strip().splitlines()[-1].split("|")[1:-1]
+    backend, _, _, _, errors, seeded, created, rows_api, rows_db, in_flight = (
+        cell.strip() for cell in row
+    )
+    assert backend == database_url.split(":", 1)[0]
+    assert errors == "0"
+    assert seeded == "20"
+    assert int(created) > 0
+    assert rows_api == rows_db == str(20 + int(created) + int(in_flight))
+    assert 0 <= int(in_flight) <= 8
