@@ -131,7 +131,8 @@ def postgres_server(settings: Mapping[str, str] = FAST_SETTINGS) -> Iterator[Pos
         try:
             yield PostgresServer(port, directory)
         finally:
-            subprocess.run([*pg_ctl, "-m", "fast", "stop"], capture_output=True, check=False)
+            # immediate: no shutdown checkpoint, the files are deleted next anyway.
+            subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, check=False)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
