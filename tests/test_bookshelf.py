@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from granian_server import ROOT, granian
@@ -248,6 +249,36 @@ def test_a_failed_unit_of_work_rolls_back_every_write(database_url: str) -> None
                 return await store.count(tx)
 
     assert asyncio.run(scenario()) == 0
+
+
+def test_a_cancelled_unit_of_work_rolls_back_and_the_pool_keeps_working(
+    database_url: str,
+) -> None:
+    """What a client disconnecting mid-request does to its handler's transaction."""
+
+    async def scenario() -> list[int]:
+        async with BookshelfFactory.open(database_url) as factory:
+            database = await factory.database()
+            inserted = anyio.Event()
+
+            async def writer() -> None:
+                async with database.transaction() as tx:
+                    await store.add(tx, NewBook(**book(1)))
+                    inserted.set()
+                    await anyio.sleep_forever()
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(writer)
+                await inserted.wait()
+                group.cancel_scope.cancel()
+            counts: list[int] = []
+            for n in range(12):  # more than either pool holds: every connection is reused
+                async with database.transaction() as tx:
+                    await store.add(tx, NewBook(**book(100 + n)))
+                    counts.append(await store.count(tx))
+            return counts
+
+    assert asyncio.run(scenario()) == list(range(1, 13))
 
 
 def test_migrations_apply_once(database_url: str) -> None:

@@ -81,15 +81,22 @@ class SQLiteDatabase:
             await connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
             try:
                 yield SQLiteTransaction(connection)
-            except BaseException:
-                # Shielded: a cancelled request must still leave the connection clean.
                 with anyio.CancelScope(shield=True):
-                    await connection.execute("ROLLBACK")
-                raise
-            with anyio.CancelScope(shield=True):
-                await connection.execute("COMMIT")
+                    await connection.execute("COMMIT")
+            finally:
+                await rollback_if_open(connection)
         finally:
             self._idle.put_nowait(connection)
+
+
+async def rollback_if_open(connection: aiosqlite.Connection) -> None:
+    """After an error in the block or in COMMIT: the connection goes back clean.
+
+    Shielded, so that a cancelled request (a client that went away) still rolls back.
+    """
+    with anyio.CancelScope(shield=True):
+        if connection.in_transaction:
+            await connection.execute("ROLLBACK")
 
 
 @contextlib.asynccontextmanager
