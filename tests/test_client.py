@@ -158,7 +158,7 @@ def test_a_framework_error_comes_back_as_the_builtin_class() -> None:
 
 def test_a_problem_no_class_declares_is_an_unknown_problem_error() -> None:
     def teapot(request: httpx.Request) -> httpx.Response:
-        body = b'{"type":"teapot","title":"I am a teapot","status":418}'
+        body = b'{"type":"no-class-declares-this","title":"Odd","status":418}'
         return httpx.Response(
             418, content=body, headers={"content-type": "application/problem+json"}
         )
@@ -166,7 +166,7 @@ def test_a_problem_no_class_declares_is_an_unknown_problem_error() -> None:
     http = httpx.Client(base_url="http://api", transport=httpx.MockTransport(teapot))
     with Client(NoteResource, http=http) as typed, pytest.raises(UnknownProblemError) as caught:
         typed.call(NoteResource.read_one, path=NotePath(1))
-    assert caught.value.problem.type == "teapot"
+    assert caught.value.problem.type == "no-class-declares-this"
     assert caught.value.response.status_code == 418
 
 

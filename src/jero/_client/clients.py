@@ -58,8 +58,8 @@ def read_upload(part: FilePart) -> bytes:
 class _Operations:
     """The operations of the route classes a client was made with, by handler."""
 
-    def __init__(self, routes: tuple[object, ...]) -> None:
-        self._table = read_operations(routes, read_upload)
+    def __init__(self, routes: tuple[object, ...], msgpack: bool) -> None:
+        self._table = read_operations(routes, read_upload, msgpack=msgpack)
 
     def find(self, handler: Callable[..., Any]) -> ClientOperation:
         operation = self._table.get(handler)
@@ -122,8 +122,9 @@ class Client:
         base_url: str = "",
         http: httpx.Client | None = None,
         headers: Mapping[str, str] | None = None,
+        msgpack: bool = False,
     ) -> None:
-        self._operations = _Operations(routes)
+        self._operations = _Operations(routes, msgpack)
         self._owns_http = http is None
         self.http = http if http is not None else httpx.Client(base_url=base_url, headers=headers)
 
@@ -205,8 +206,9 @@ class AsyncClient:
         base_url: str = "",
         http: httpx.AsyncClient | None = None,
         headers: Mapping[str, str] | None = None,
+        msgpack: bool = False,
     ) -> None:
-        self._operations = _Operations(routes)
+        self._operations = _Operations(routes, msgpack)
         self._owns_http = http is None
         self.http = (
             http if http is not None else httpx.AsyncClient(base_url=base_url, headers=headers)

@@ -16,6 +16,7 @@ from typing import Any
 from .._asgi import Scope
 from .._binding.base import BindContext, Binder, Limits
 from .._errors import WiringError
+from .._media import MSGPACK
 from .._meta import merge_meta
 from .._routing.routes import Endpoint, Resource
 from .._types import union_members
@@ -27,6 +28,7 @@ from .requests import (
     apply_content,
     apply_cookies,
     apply_json,
+    apply_msgpack,
     apply_params,
     form_applier,
     header_applier,
@@ -47,13 +49,15 @@ class ClientOperation:
     appliers: Mapping[str, Apply]
     outcomes: Outcomes
     where: str
+    accept: tuple[tuple[str, str], ...] = ()
+    """The `Accept` header a MessagePack client sends (JSON still taken, ranked lower)."""
 
     def request(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> RequestParts:
         given = dict(zip(self.names, args, strict=False)) | dict(kwargs)
         unknown = [name for name in given if name not in self.names]
         if unknown:
             raise TypeError(f"{self.where}() got an unexpected argument `{unknown[0]}`")
-        parts = RequestParts(self.url(given.get("path")))
+        parts = RequestParts(self.url(given.get("path")), headers=list(self.accept))
         for name, apply in self.appliers.items():
             value = given.get(name)
             if value is not None:
@@ -97,7 +101,7 @@ def _route_object(route: object) -> Resource | Endpoint:
 
 
 def read_operations(
-    routes: Iterable[object], read_file: ReadFile
+    routes: Iterable[object], read_file: ReadFile, *, msgpack: bool = False
 ) -> dict[Callable[..., Any], ClientOperation]:
     """Handler function (as `WidgetResource.read_one` names it) → its client operation."""
     table: dict[Callable[..., Any], ClientOperation] = {}
@@ -105,11 +109,13 @@ def read_operations(
         target = _route_object(route)
         for plan in plan_routes(target, Limits(), _AnyUser()):
             function = getattr(type(target), plan.operation.name)
-            table[function] = _operation(plan, function, read_file)
+            table[function] = _operation(plan, function, read_file, msgpack)
     return table
 
 
-def _operation(plan: HandlerPlan, function: Any, read_file: ReadFile) -> ClientOperation:
+def _operation(
+    plan: HandlerPlan, function: Any, read_file: ReadFile, msgpack: bool
+) -> ClientOperation:
     where = f"{plan.owner.__qualname__}.{plan.operation.name}"
     hints = typing.get_type_hints(function, include_extras=True)
     members = union_members(hints["return"])
@@ -117,7 +123,7 @@ def _operation(plan: HandlerPlan, function: Any, read_file: ReadFile) -> ClientO
     docs = merge_meta(plan.owner.route_meta, plan.owner.operation_meta.get(plan.operation.name))  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
     appliers: dict[str, Apply] = {}
     for name, annotation in plan.parameters.items():
-        apply = _applier(name, annotation, where, read_file)
+        apply = _applier(name, annotation, where, read_file, msgpack)
         if apply is not None:
             appliers[name] = apply
     names = tuple(inspect.signature(function).parameters)[1:]
@@ -128,10 +134,13 @@ def _operation(plan: HandlerPlan, function: Any, read_file: ReadFile) -> ClientO
         appliers=appliers,
         outcomes=Outcomes(outcomes, docs.errors),
         where=where,
+        accept=((("accept", f"{MSGPACK}, application/json;q=0.5"),) if msgpack else ()),
     )
 
 
-def _applier(name: str, annotation: Any, where: str, read_file: ReadFile) -> Apply | None:
+def _applier(
+    name: str, annotation: Any, where: str, read_file: ReadFile, msgpack: bool
+) -> Apply | None:
     if name == "params":
         return apply_params
     if name == "headers":
@@ -139,7 +148,7 @@ def _applier(name: str, annotation: Any, where: str, read_file: ReadFile) -> App
     if name == "cookies":
         return apply_cookies
     if name == "json":
-        return apply_json
+        return apply_msgpack if msgpack else apply_json
     if name == "content":
         return apply_content
     if name == "form":

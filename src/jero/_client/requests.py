@@ -17,6 +17,7 @@ import msgspec
 
 from .._binding.forms import FieldShape, PartKind, field_shapes
 from .._binding.uploads import FilePart
+from .._media import MSGPACK
 from .._routing.routes import Template
 from .._types import header_wire_name, struct_fields
 
@@ -111,6 +112,15 @@ def apply_cookies(parts: RequestParts, value: Any) -> None:
 def apply_json(parts: RequestParts, value: Any) -> None:
     parts.content = _json_encode(value)
     parts.headers.append(("content-type", "application/json"))
+
+
+_msgpack_encode = msgspec.msgpack.Encoder().encode
+
+
+def apply_msgpack(parts: RequestParts, value: Any) -> None:
+    """A `json` body sent as MessagePack, to an app that takes it (`msgpack=True`)."""
+    parts.content = _msgpack_encode(value)
+    parts.headers.append(("content-type", MSGPACK))
 
 
 def apply_content(parts: RequestParts, value: Any) -> None:

@@ -20,6 +20,7 @@ import msgspec
 from .._binding.base import struct_converter
 from .._binding.text import header_collector
 from .._errors import HTTPError, Problem
+from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
 from .._rendering.responses import BytesResponse, JSONResponse, NoContent
 from .._rendering.shapes import ResponseShape
 from .._streaming.responses import (
@@ -52,6 +53,28 @@ class UnknownProblemError(ResponseError):
 
 type HeaderReader = Callable[[httpx.Response], Any]
 
+_PROBLEM_TYPES = {
+    "application/problem+json": msgspec.json.Decoder(Problem).decode,
+    "application/problem+msgpack": msgspec.msgpack.Decoder(Problem).decode,
+}
+
+
+def media_type_of(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def body_decoder(tp: Any) -> Callable[[httpx.Response], Any]:
+    """The response body as `tp`, from JSON or (when the server sent it) MessagePack."""
+    from_json = msgspec.json.Decoder(tp).decode
+    from_msgpack = msgspec.msgpack.Decoder(tp).decode
+
+    def decode(response: httpx.Response) -> Any:
+        if media_type_of(response) in MSGPACK_MEDIA_TYPES:
+            return from_msgpack(response.content)
+        return from_json(response.content)
+
+    return decode
+
 
 def headers_reader(headers_type: type[msgspec.Struct] | None) -> HeaderReader:
     """The typed response headers, converted as the server's `headers:` binder would."""
@@ -79,10 +102,11 @@ class Outcome:
     read_headers: HeaderReader
 
     def matches(self, response: httpx.Response) -> bool:
-        if self.shape.media_type is None:
+        declared = self.shape.media_type
+        if declared is None:
             return True
-        media = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-        return media == self.shape.media_type
+        media = media_type_of(response)
+        return media == declared or (declared == "application/json" and media == MSGPACK)
 
 
 def outcome_for(member: Any, shape: ResponseShape) -> Outcome:
@@ -92,10 +116,10 @@ def outcome_for(member: Any, shape: ResponseShape) -> Outcome:
     if shape.streaming:
         return Outcome(shape, _not_buffered, origin, read_headers)
     if is_subclass(origin, JSONResponse):
-        decode = msgspec.json.Decoder(shape.body_type).decode
+        decode = body_decoder(shape.body_type)
 
         def build_json_wrapper(response: httpx.Response) -> Any:
-            value = origin(decode(response.content), headers=read_headers(response))
+            value = origin(decode(response), headers=read_headers(response))
             if origin is JSONResponse:
                 value.status_code = response.status_code
             return value
@@ -119,8 +143,7 @@ def outcome_for(member: Any, shape: ResponseShape) -> Outcome:
         return Outcome(shape, lambda r: r.text, None, read_headers)
     if member is bytes:
         return Outcome(shape, lambda r: r.content, None, read_headers)
-    decode_body = msgspec.json.Decoder(shape.body_type).decode
-    return Outcome(shape, lambda r: decode_body(r.content), None, read_headers)
+    return Outcome(shape, body_decoder(shape.body_type), None, read_headers)
 
 
 def _not_buffered(response: httpx.Response) -> Any:
@@ -172,13 +195,14 @@ class ErrorTypes:
         return found
 
     def error_of(self, response: httpx.Response) -> Exception:
-        media = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media != "application/problem+json":
+        media = media_type_of(response)
+        decode = _PROBLEM_TYPES.get(media)
+        if decode is None:
             return ResponseError(
                 f"{response.status_code} {media or 'none'} is not a problem document", response
             )
         try:
-            problem = msgspec.json.decode(response.content, type=Problem)
+            problem = decode(response.content)
         except msgspec.DecodeError:
             return ResponseError(f"{response.status_code}: malformed problem document", response)
         for cls in self._candidates(problem.type):
