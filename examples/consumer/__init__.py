@@ -1,0 +1,1 @@
+"""Scripts that consume the example APIs with the typed client."""
