@@ -1,1 +1,0 @@
-"""Scripts that consume the example APIs with the typed client."""
