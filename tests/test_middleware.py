@@ -411,3 +411,21 @@ def test_the_openapi_document_is_the_same_with_and_without_middleware() -> None:
     assert wrapped.headers["access-control-allow-origin"] == "https://app.example"
     assert plain.status_code == wrapped.status_code == 200
     assert wrapped.content == plain.content
+
+
+def test_problems_from_middleware_follow_the_apps_msgpack_negotiation() -> None:
+    import msgspec
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(
+                PingEndpoint(), middleware=[Raises(TooManyRequestsError()), Answers("nothing")]
+            )
+
+    with TestClient(App(msgpack=True)) as client:
+        limited = client.get("/ping", headers={"accept": "application/msgpack"})
+        missing = client.get("/nowhere", headers={"accept": "application/msgpack"})
+    assert limited.status_code == 429
+    assert limited.headers["content-type"] == "application/problem+msgpack"
+    assert msgspec.msgpack.decode(limited.content)["type"] == "too-many-requests"
+    assert missing.headers["content-type"] == "application/problem+msgpack"

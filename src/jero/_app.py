@@ -23,6 +23,7 @@ from ._binding.body import ClientDisconnectError
 from ._errors import (
     HTTPError,
     InternalServerError,
+    MethodNotAllowedError,
     NotFoundError,
     ServiceUnavailableError,
     WiringError,
@@ -31,8 +32,8 @@ from ._lifecycle import BaseFactory, LifecycleOwner
 from ._middleware.chain import Middleware
 from ._middleware.wiring import MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
-from ._rendering.encoders import send_problem
-from ._routing.router import Router
+from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
+from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
@@ -53,6 +54,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     `_wire` runs once, during lifespan startup: it enters services with `_enter` /
     `_aenter` and includes routes with `_include_resource` / `_include_endpoint`. A
     failure there unwinds what was entered and refuses the startup.
+
+    `App(msgpack=True)` speaks MessagePack next to JSON: `json` bodies may come as
+    `application/msgpack`, and a request whose `Accept` prefers it gets MessagePack
+    bodies and `application/problem+msgpack` errors. JSON stays the default.
     """
 
     factory_type: ClassVar[type[BaseFactory]] = BaseFactory
@@ -65,8 +70,16 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 if isinstance(arg, type) and issubclass(arg, BaseFactory):
                     cls.factory_type = arg
 
-    def __init__(self, *, factory: F | None = None, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        factory: F | None = None,
+        limits: Limits | None = None,
+        msgpack: bool = False,
+    ) -> None:
         self.__injected_factory = factory
+        self.__msgpack = msgpack
+        self.__problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
         self.__factory: F | None = None
         self.__limits = limits if limits is not None else Limits()
         self.__wiring: Router | None = None
@@ -75,7 +88,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
         self.__middleware: MiddlewareWiring | None = None
-        self.__not_found: ASGIApp = _not_found
+        self.__not_found: ASGIApp = self.__answer_not_found
         self.startup_error: BaseException | None = None
         """What failed the last startup, for test clients that re-raise it."""
 
@@ -195,7 +208,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 f"_include_{'resource' if kind is Endpoint else 'endpoint'} instead"
             )
         plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
-        for handler in plan_routes(route, self.__limits, plan):
+        for handler in plan_routes(route, self.__limits, plan, msgpack=self.__msgpack):
             router.add(chains.attach(self.__track_streams(handler), middleware))
 
     def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
@@ -218,7 +231,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             return
         router = self.__router
         if router is None:
-            await send_problem(send, _NOT_READY)
+            await self.__problem(send, _NOT_READY, False, scope)
             return
         path: str = scope["path"]
         if root_path := scope.get("root_path"):
@@ -244,11 +257,27 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if head else body})
         except HTTPError as error:
-            await _send_error(send, error, head, scope)
+            await _send_error(send, error, head, scope, self.__problem)
         except ClientDisconnectError:
             return
         except Exception:
-            await _send_crash(send, head, scope)
+            await _send_crash(send, head, scope, self.__problem)
+
+    async def __answer_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """No route has this path: the 404 problem (app-wide middleware may wrap this)."""
+        await self.__problem(send, _NOT_FOUND, scope["method"] == "HEAD", scope)
+
+    def __unhandled(self, table: MethodTable) -> ASGIApp:
+        """The answer of `table`'s path to a method it has no handler for, as an ASGI app
+        (middleware may wrap it)."""
+        problem = self.__problem
+
+        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+            method: str = scope["method"]
+            head = method == "HEAD"
+            await _answer_without_handler(table, method, head, send, scope, problem=problem)
+
+        return answer
 
     async def __other_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -296,13 +325,15 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
             self.__wiring = Router()
-            self.__middleware = MiddlewareWiring(type(self).__name__)
+            self.__middleware = MiddlewareWiring(type(self).__name__, self.__problem)
             self.__openapi = None
             await self._wire()
             if self.__openapi is not None:
                 self.__openapi.publish(self.__wiring.plans())
             router = self.__wiring.seal()
-            self.__not_found = self.__middleware.compile(router, _not_found)
+            self.__not_found = self.__middleware.compile(
+                router, self.__answer_not_found, self.__unhandled
+            )
             self.__router = router
         except BaseException:
             await self.__shutdown()
@@ -332,9 +363,17 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await stack.aclose()
 
 
-async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    """No route has this path: the 404 problem (app-wide middleware may wrap this)."""
-    await send_problem(send, _NOT_FOUND, scope["method"] == "HEAD")
+async def _answer_without_handler(
+    table: MethodTable, method: str, head: bool, send: Send, scope: Scope, *, problem: ProblemSender
+) -> None:
+    """OPTIONS is answered for every known path; any other method is a 405."""
+    if method == "OPTIONS":
+        headers = [(b"allow", table.allow)]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
+    await problem(send, error, head, scope)
 
 
 def _below_root(path: str, root_path: str) -> str:
@@ -347,19 +386,21 @@ def _below_root(path: str, root_path: str) -> str:
     return path
 
 
-async def _send_error(send: Send, error: HTTPError[Any], head: bool, scope: Scope) -> None:
+async def _send_error(
+    send: Send, error: HTTPError[Any], head: bool, scope: Scope, problem: ProblemSender
+) -> None:
     """An `HTTPError` as its problem document. Rendering it runs user data (params,
     headers); when that fails too, it is answered like any other uncaught exception."""
     try:
-        await send_problem(send, error, head)
+        await problem(send, error, head, scope)
     except Exception:
-        await _send_crash(send, head, scope)
+        await _send_crash(send, head, scope, problem)
 
 
-async def _send_crash(send: Send, head: bool, scope: Scope) -> None:
+async def _send_crash(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
     """Log the exception being handled and answer the static 500 problem."""
     logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
     # When the response had already started (the client went away mid-send), the
     # server refuses a second start; nothing more can be told to the client.
     with contextlib.suppress(Exception):
-        await send_problem(send, _INTERNAL, head)
+        await problem(send, _INTERNAL, head, scope)

@@ -27,7 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 from .._asgi import ASGIApp, Message, Receive, Scope, Send
 from .._binding.body import ClientDisconnectError
 from .._errors import HTTPError, InternalServerError, WiringError
-from .._rendering.encoders import send_problem
+from .._rendering.negotiation import ProblemSender
 
 __all__ = ["ASGIMiddleware", "Middleware", "RouteInfo"]
 
@@ -122,7 +122,9 @@ def self_guarded[T: type](cls: T) -> T:
     return cls
 
 
-def compose(app: ASGIApp, chain: Sequence[Middleware], route: RouteInfo) -> ASGIApp:
+def compose(
+    app: ASGIApp, chain: Sequence[Middleware], route: RouteInfo, problem: ProblemSender
+) -> ASGIApp:
     """`chain[0]` outermost; each layer guarded so its errors become responses."""
     for middleware in reversed(chain):
         wrapped = middleware.wrap(app, route)
@@ -132,7 +134,7 @@ def compose(app: ASGIApp, chain: Sequence[Middleware], route: RouteInfo) -> ASGI
                 f"not an ASGI app; return the app to run (or `app` itself to do nothing)"
             )
         if wrapped is not app and type(middleware) not in _SELF_GUARDED:
-            wrapped = guarded(wrapped, type(middleware).__qualname__)
+            wrapped = guarded(wrapped, type(middleware).__qualname__, problem)
         app = wrapped
     return app
 
@@ -156,7 +158,7 @@ class _Progress:
         await self.send(message)
 
 
-def guarded(app: ASGIApp, name: str) -> ASGIApp:
+def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
     """`app`, whose exceptions become problem responses and whose unfinished responses
     are finished."""
 
@@ -167,10 +169,10 @@ def guarded(app: ASGIApp, name: str) -> ASGIApp:
         except ClientDisconnectError:
             return
         except HTTPError as error:
-            await _answer_error(progress, scope, error, name)
+            await _answer_error(progress, scope, error, name, problem)
             return
         except Exception:
-            await _answer_crash(progress, scope, name)
+            await _answer_crash(progress, scope, name, problem)
             return
         if not progress.started:
             logger.error(
@@ -179,7 +181,7 @@ def guarded(app: ASGIApp, name: str) -> ASGIApp:
                 scope.get("method"),
                 scope.get("path"),
             )
-            await send_problem(progress, _INTERNAL, scope.get("method") == "HEAD")
+            await problem(progress, _INTERNAL, scope.get("method") == "HEAD", scope)
         elif not progress.ended:
             await progress(_END)
 
@@ -187,7 +189,7 @@ def guarded(app: ASGIApp, name: str) -> ASGIApp:
 
 
 async def _answer_error(
-    progress: _Progress, scope: Scope, error: HTTPError[Any], name: str
+    progress: _Progress, scope: Scope, error: HTTPError[Any], name: str, problem: ProblemSender
 ) -> None:
     if progress.started:
         # Too late for a status: say it in the log and end the body cleanly.
@@ -195,12 +197,14 @@ async def _answer_error(
         await _finish(progress)
         return
     try:
-        await send_problem(progress, error, scope.get("method") == "HEAD")
+        await problem(progress, error, scope.get("method") == "HEAD", scope)
     except Exception:
-        await _answer_crash(progress, scope, name)
+        await _answer_crash(progress, scope, name, problem)
 
 
-async def _answer_crash(progress: _Progress, scope: Scope, name: str) -> None:
+async def _answer_crash(
+    progress: _Progress, scope: Scope, name: str, problem: ProblemSender
+) -> None:
     logger.exception(
         "Unhandled error in middleware %s for %s %s", name, scope.get("method"), scope.get("path")
     )
@@ -208,7 +212,7 @@ async def _answer_crash(progress: _Progress, scope: Scope, name: str) -> None:
         await _finish(progress)
         return
     try:
-        await send_problem(progress, _INTERNAL, scope.get("method") == "HEAD")
+        await problem(progress, _INTERNAL, scope.get("method") == "HEAD", scope)
     except Exception:  # the client is gone: nothing more can be told to it
         return
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._asgi import ASGIApp, Receive, Scope, Send
 from .._binding.body import ClientDisconnectError
 from .._errors import HTTPError, InternalServerError
-from .._rendering.encoders import send_problem
+from .._rendering.negotiation import ProblemSender
 from .._routing.router import MethodTable, Router
 from .._wiring import HandlerPlan
 from .chain import Middleware, RouteInfo, check_middleware, compose
@@ -36,8 +36,9 @@ _NOT_FOUND_ROUTE = RouteInfo(method=None, path=None, allow=frozenset())
 class MiddlewareWiring:
     """Collects middleware during `_wire`; `compile` applies it to the sealed router."""
 
-    def __init__(self, owner: str) -> None:
+    def __init__(self, owner: str, problem: ProblemSender) -> None:
         self._owner = owner
+        self._problem = problem
         self._app_wide: list[Middleware] = []
         self._mounts: dict[int, tuple[HandlerPlan, tuple[Middleware, ...]]] = {}
 
@@ -56,13 +57,21 @@ class MiddlewareWiring:
             self._mounts[id(plan)] = (plan, checked)
         return plan
 
-    def compile(self, router: Router, not_found: ASGIApp) -> ASGIApp:
-        """Wrap every route that has a chain; returns the (maybe wrapped) 404 answer."""
+    def compile(
+        self,
+        router: Router,
+        not_found: ASGIApp,
+        unhandled: Callable[[MethodTable], ASGIApp],
+    ) -> ASGIApp:
+        """Wrap every route that has a chain, give every path its answer to methods it
+        has no handler for (`unhandled(table)`, wrapped where there is middleware), and
+        return the (maybe wrapped) 404 answer."""
         for table in router.tables():
+            table.unhandled = unhandled(table)
             self._compile_table(table)
         if not self._app_wide:
             return not_found
-        return compose(not_found, self._app_wide, _NOT_FOUND_ROUTE)
+        return compose(not_found, self._app_wide, _NOT_FOUND_ROUTE, self._problem)
 
     def _compile_table(self, table: MethodTable) -> None:
         allow = frozenset(table.allow.decode("latin-1").split(", "))
@@ -78,12 +87,13 @@ class MiddlewareWiring:
                 continue
             wrapped = done.get(id(plan))
             if wrapped is None:
-                wrapped = done[id(plan)] = _entering(plan, chain, _route_info(plan, allow))
+                info = _route_info(plan, allow)
+                wrapped = done[id(plan)] = _entering(plan, chain, info, self._problem)
             table.methods[method] = wrapped
         chain = [*self._app_wide, *mount_chain]
         if chain:
             info = RouteInfo(method=None, path=path, allow=allow)
-            table.unhandled = compose(table.unhandled, chain, info)
+            table.unhandled = compose(table.unhandled, chain, info, self._problem)
 
 
 def _route_info(plan: HandlerPlan, allow: frozenset[str]) -> RouteInfo:
@@ -98,9 +108,11 @@ def _route_info(plan: HandlerPlan, allow: frozenset[str]) -> RouteInfo:
     )
 
 
-def _entering(plan: HandlerPlan, chain: Sequence[Middleware], info: RouteInfo) -> HandlerPlan:
+def _entering(
+    plan: HandlerPlan, chain: Sequence[Middleware], info: RouteInfo, problem: ProblemSender
+) -> HandlerPlan:
     """A plan the app runs as usual, whose `respond` enters the route's chain."""
-    app = compose(route_app(plan), chain, info)
+    app = compose(route_app(plan, problem), chain, info, problem)
 
     async def invoke(scope: Scope, receive: Receive, values: Sequence[str]) -> Scope:
         scope[PATH_VALUES] = values
@@ -112,7 +124,7 @@ def _entering(plan: HandlerPlan, chain: Sequence[Middleware], info: RouteInfo) -
     return dataclasses.replace(plan, invoke=invoke, respond=respond, encode=None)
 
 
-def route_app(plan: HandlerPlan) -> ASGIApp:
+def route_app(plan: HandlerPlan, problem: ProblemSender) -> ASGIApp:
     """The handler as the innermost ASGI app of a chain: bind, call, encode, send; every
     failure answered as a problem, like the app's own request path does."""
     invoke, respond, encode = plan.invoke, plan.respond, plan.encode
@@ -128,25 +140,27 @@ def route_app(plan: HandlerPlan) -> ASGIApp:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if head else body})
         except HTTPError as error:
-            await _send_error(send, error, head, scope)
+            await _send_error(send, error, head, scope, problem)
         except ClientDisconnectError:
             return
         except Exception:
-            await _send_crash(send, head, scope)
+            await _send_crash(send, head, scope, problem)
 
     return app
 
 
-async def _send_error(send: Send, error: HTTPError[Any], head: bool, scope: Scope) -> None:
+async def _send_error(
+    send: Send, error: HTTPError[Any], head: bool, scope: Scope, problem: ProblemSender
+) -> None:
     try:
-        await send_problem(send, error, head)
+        await problem(send, error, head, scope)
     except Exception:
-        await _send_crash(send, head, scope)
+        await _send_crash(send, head, scope, problem)
 
 
-async def _send_crash(send: Send, head: bool, scope: Scope) -> None:
+async def _send_crash(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
     logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
     try:
-        await send_problem(send, _INTERNAL, head)
+        await problem(send, _INTERNAL, head, scope)
     except Exception:  # the response had already started: nothing more can be told
         return

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from .._asgi import ASGIApp, Receive, Scope, Send
-from .._errors import MethodNotAllowedError, WiringError
-from .._rendering.encoders import send_problem
+from .._errors import WiringError
 from .._wiring import HandlerPlan
 from .trie import RouteTrie
 
@@ -17,8 +16,9 @@ class MethodTable:
     def __init__(self) -> None:
         self.methods: dict[str, HandlerPlan] = {}
         self.allow: bytes = b""
-        self.unhandled: ASGIApp = self._answer_unhandled
-        """The ASGI app answering a method without a handler (middleware may wrap it)."""
+        self.unhandled: ASGIApp = _unsealed
+        """The ASGI app answering a method the path has no handler for; the app sets it
+        when it seals its router (wrapped in middleware where there is some)."""
 
     def seal(self) -> None:
         """Synthesize HEAD from GET and compute `Allow` (always with OPTIONS)."""
@@ -26,16 +26,9 @@ class MethodTable:
             self.methods.setdefault("HEAD", self.methods["GET"])
         self.allow = ", ".join(sorted({*self.methods, "OPTIONS"})).encode("latin-1")
 
-    async def _answer_unhandled(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """OPTIONS is answered for every known path; any other method is a 405."""
-        method = scope["method"]
-        if method == "OPTIONS":
-            headers = [(b"allow", self.allow)]
-            await send({"type": "http.response.start", "status": 204, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        error = MethodNotAllowedError(headers={"allow": self.allow.decode("latin-1")})
-        await send_problem(send, error, method == "HEAD")
+
+async def _unsealed(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("a method table answers only once its app has sealed the router")
 
 
 class Router:
