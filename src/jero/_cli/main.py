@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import check, openapi, routes, serve
+from . import check, openapi, routes
 from .errors import CommandError
+from .lifespan import LifespanFailed
 from .target import Target, load_jero_app, parse_target
 
+if typing.TYPE_CHECKING:
+    from .serve import ServeOptions
+
 EXIT_USAGE = 2
+LOOPS = ("auto", "asyncio", "uvloop", "rloop")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"jero {args.name}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except LifespanFailed as failure:
+        print(f"jero {args.name}: {failure.phase} failed: {failure.message}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -32,12 +43,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- commands ----------------------------------------------------------------------
 
 
+# granian is imported by the two serving commands only: the others start faster.
+
+
 def _run(args: argparse.Namespace) -> int:
+    from . import serve
+
     serve.run(_target(args), _serve_options(args, workers=args.workers))
     return 0
 
 
 def _dev(args: argparse.Namespace) -> int:
+    from . import serve
+
     options = _serve_options(args, workers=1, log_level="debug", access_log=True)
     serve.dev(_target(args), options)
     return 0
@@ -91,8 +109,10 @@ def _serve_options(
     workers: int,
     log_level: str | None = None,
     access_log: bool | None = None,
-) -> serve.ServeOptions:
-    return serve.ServeOptions(
+) -> ServeOptions:
+    from .serve import ServeOptions
+
+    return ServeOptions(
         host=args.host,
         port=args.port,
         uds=getattr(args, "uds", None),
@@ -110,14 +130,19 @@ def _serve_options(
 def _workers(text: str) -> int:
     """A worker count; `0` or `auto` is one per CPU core."""
     if text == "auto":
-        return serve.cpu_workers()
+        return _cpu_workers()
     try:
         count = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number or 'auto': {text!r}") from None
     if count < 0:
         raise argparse.ArgumentTypeError("must be 0 (one per core), auto, or more")
-    return count or serve.cpu_workers()
+    return count or _cpu_workers()
+
+
+def _cpu_workers() -> int:
+    """One worker per CPU core this process may use."""
+    return os.process_cpu_count() or 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="worker processes; 0 or auto: one per CPU core (default: 1)",
     )
-    run.add_argument("--log-level", choices=serve.LOG_LEVELS, default="info")
+    run.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     run.add_argument("--access-log", action="store_true", help="log every request")
     run.add_argument("--ssl-certificate", type=Path, help="serve HTTPS with this certificate")
     run.add_argument("--ssl-keyfile", type=Path, help="the certificate's private key")
@@ -170,7 +195,7 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000, help="bind port (default: 8000)")
     parser.add_argument(
         "--loop",
-        choices=serve.LOOPS,
+        choices=LOOPS,
         default="auto",
         help="event loop; auto: uvloop when installed, else asyncio (default: auto)",
     )

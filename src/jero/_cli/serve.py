@@ -13,7 +13,6 @@ import functools
 import importlib.util
 import logging
 import multiprocessing
-import os
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,9 +26,6 @@ from granian.server.common import AbstractServer
 from .errors import CommandError
 from .framework import AnyApp, ASGIApp, BaseApp, Message, Receive, Scope, Send, openapi_paths
 from .target import Target, import_target, load_app, parse_target
-
-LOOPS = ("auto", "asyncio", "uvloop", "rloop")
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 logger = logging.getLogger("jero")
 
@@ -49,11 +45,6 @@ class ServeOptions:
     ssl_certificate: Path | None = None
     ssl_keyfile: Path | None = None
     reload_paths: Sequence[Path] = ()
-
-
-def cpu_workers() -> int:
-    """`--workers 0` / `--workers auto`: one worker per core this process may use."""
-    return os.process_cpu_count() or 1
 
 
 def resolve_loop(name: str) -> Loops:

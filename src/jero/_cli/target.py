@@ -61,7 +61,7 @@ def import_target(target: Target) -> object:
                 f"module {target.module!r} has no attribute {target.attribute!r}"
             ) from None
     if target.factory and not callable(found):
-        raise CommandError(f"{target} names a {type(found).__name__}, which cannot be called")
+        raise CommandError(f"{target} cannot be called: it is of type {type(found).__name__}")
     return found
 
 
@@ -70,7 +70,7 @@ def load_app(target: Target) -> object:
     found = import_target(target)
     app = found() if target.factory and callable(found) else found
     if not callable(app):
-        raise CommandError(f"{target} is a {type(app).__name__}, not an ASGI app")
+        raise CommandError(f"{target} is not an ASGI app: it is of type {type(app).__name__}")
     return app
 
 
@@ -90,5 +90,5 @@ def load_jero_app(target: Target) -> AnyApp:
     """The app, which must be a jero `BaseApp` (the tooling commands read its wiring)."""
     app = load_app(target)
     if not isinstance(app, BaseApp):
-        raise CommandError(f"{target} is a {type(app).__name__}, not a jero BaseApp")
+        raise CommandError(f"{target} is not a jero BaseApp: it is of type {type(app).__name__}")
     return typing.cast(AnyApp, app)
