@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import textwrap
 from pathlib import Path
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from tests.cli_support import COMMAND_SECONDS, answers, jero, serving, wait_for
-from tests.granian_server import free_port
+from tests.granian_server import ROOT, free_port
 
 APP = "tests.cli_apps:app"
 HAS_UVLOOP = importlib.util.find_spec("uvloop") is not None
@@ -82,12 +83,31 @@ def test_run_with_a_bad_target_is_one_line_and_status_2() -> None:
     )
 
 
+def test_run_on_a_loop_that_is_not_installed_is_a_usage_error() -> None:
+    if importlib.util.find_spec("rloop") is not None:
+        pytest.skip("rloop is installed")
+    result = jero("run", APP, "--loop", "rloop", "--port", str(free_port()))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == ("jero run: error: --loop rloop needs the rloop package; install it\n")
+
+
 def test_run_with_a_negative_worker_count_is_a_usage_error() -> None:
     result = jero("run", APP, "--workers", "-1")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
         "jero run: error: argument --workers: must be 0 (one per core), auto, or more"
     )
+
+
+def test_the_readme_serve_command_serves_the_quickstart() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^```console\n(.*?)\n```", readme, re.MULTILINE | re.DOTALL)
+    assert commands == ["uv run jero run examples.quickstart:app", "uv run pytest"]
+    # the same command, on a free port instead of 8000
+    port = free_port()
+    with serving(["run", "examples.quickstart:app", "--port", str(port)], answers(base_url(port))):
+        response = httpx.get(f"{base_url(port)}/widgets/abc")
+        assert response.json() == {"id": "abc", "name": "widget-name"}
 
 
 DEV_APP = """

@@ -52,7 +52,8 @@ def resolve_loop(name: str) -> Loops:
     if name == "auto":
         return Loops.uvloop if _installed("uvloop") else Loops.asyncio
     if name != "asyncio" and not _installed(name):
-        raise CommandError(f"--loop {name} needs the {name} package; install it (jero[uvloop])")
+        extra = " (the jero[uvloop] extra)" if name == "uvloop" else ""
+        raise CommandError(f"--loop {name} needs the {name} package{extra}; install it")
     return Loops(name)
 
 
