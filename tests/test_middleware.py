@@ -324,6 +324,16 @@ def test_wiring_rejects_what_is_not_a_middleware() -> None:
     assert "pass an instance, Tag(...)" in message
 
 
+def test_a_list_given_to_include_middleware_says_to_unpack_it() -> None:
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_middleware([Tag("a")])  # type: ignore[arg-type]
+
+    message = wiring_error_of(App())
+    assert "App._include_middleware: got a list of middleware" in message
+    assert "_include_middleware(a, b)" in message
+
+
 def test_wiring_rejects_a_wrap_that_returns_no_app() -> None:
     class Broken:
         def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:

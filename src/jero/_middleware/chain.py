@@ -95,6 +95,12 @@ def check_middleware(middleware: object, where: str) -> tuple[Middleware, ...]:
     checked: list[Middleware] = []
     items = typing.cast(Sequence[object], middleware)
     for item in items:
+        if isinstance(item, list | tuple):
+            kind = "list" if isinstance(item, list) else "tuple"
+            raise WiringError(
+                f"{where}: got a {kind} of middleware; pass each one as its "
+                f"own argument: _include_middleware(a, b), not _include_middleware([a, b])"
+            )
         if isinstance(item, type):
             raise WiringError(
                 f"{where}: {item.__qualname__} is a class; pass an instance, "
