@@ -65,6 +65,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                     cls.factory_type = arg
 
     def __init__(self, *, factory: F | None = None, limits: Limits | None = None) -> None:
+        if factory is not None:
+            _check_factory(type(self), factory)
         self.__injected_factory = factory
         self.__factory: F | None = None
         self.__limits = limits if limits is not None else Limits()
@@ -297,6 +299,25 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         LifecycleOwner.attach(self, None)
         if stack is not None:
             await stack.aclose()
+
+
+def _check_factory(app: type[BaseApp[Any]], factory: object) -> None:
+    """`App(factory=...)` takes an instance of the app's factory class: jero attaches its
+    lifecycle to it, and `_wire` calls that class's methods."""
+    expected = app.factory_type
+    if isinstance(factory, expected):
+        return
+    given = f"{app.__name__}(factory={_describe(factory)})"
+    if isinstance(factory, type) and issubclass(factory, expected):
+        raise TypeError(f"{given}: pass an instance: {app.__name__}(factory={factory.__name__}())")
+    raise TypeError(
+        f"{given}: the factory must be an instance of {expected.__name__} (a BaseFactory); "
+        f"subclass {expected.__name__} and override the methods the stand-in replaces"
+    )
+
+
+def _describe(value: object) -> str:
+    return value.__name__ if isinstance(value, type) else f"{type(value).__name__}()"
 
 
 async def _answer_without_handler(table: MethodTable, method: str, head: bool, send: Send) -> None:
