@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -84,6 +85,52 @@ def _media_type_of(raw: bytes | None) -> str:
 
 
 INVALID_UTF8 = "JSON is malformed: invalid UTF-8 in a string"
+TOO_DEEP = "JSON is malformed: nesting too deep"
+"""msgspec raises RecursionError for a document nested deeper than the interpreter's
+recursion limit allows; such a body is refused like any other unreadable JSON."""
+_INT_DIGITS = 20
+"""An integral float past this many digits stays a float: no int field holds it, and
+turning `1e100000` into an int would cost the server, not the client."""
+
+
+def _integral_float_as_int(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: an int when it is integral (exactly,
+    from its text, so 9007199254740993.0 stays exact), else a float."""
+    number = decimal.Decimal(text)
+    if number.is_finite() and number.adjusted() < _INT_DIGITS and number == number.to_integral():
+        return int(number)
+    return float(text)
+
+
+_lenient_decode = msgspec.json.Decoder(float_hook=_integral_float_as_int).decode
+
+
+def json_decoder(tp: Any) -> Callable[[bytes], Any]:
+    """`decode(body)` of a JSON document into `tp`, accepting integral floats (`3.0`) for
+    `int` fields as JSON Schema's `integer` does; `3.5` is still refused.
+
+    msgspec's typed decoder refuses `3.0` for an `int`, so only a body it refused for a
+    float is decoded a second time, with integral floats read as ints, and converted:
+    the happy path is one typed decode, as before. Raises msgspec's errors, and
+    RecursionError for nesting too deep.
+    """
+    decode = msgspec.json.Decoder(tp).decode
+
+    def decode_json(data: bytes) -> Any:
+        try:
+            return decode(data)
+        except msgspec.ValidationError as error:
+            if "got `float`" not in str(error):
+                raise
+            first = error
+        try:
+            return msgspec.convert(_lenient_decode(data), tp, str_keys=True)
+        except msgspec.ValidationError as error:
+            if "got `float`" in str(error):
+                raise first from None  # the typed decoder words it with the same path
+            raise
+
+    return decode_json
 
 
 def is_json_media_type(value: str) -> bool:
@@ -98,7 +145,7 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             f"{ctx.where} must be annotated with a msgspec Struct or list[Struct], "
             f"got {getattr(tp, '__name__', tp)!r}"
         )
-    decode = msgspec.json.Decoder(tp).decode
+    decode = json_decoder(tp)
     max_size = ctx.limits.max_body_size
 
     async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
@@ -119,6 +166,8 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             raise InvalidInputError(InputProblem("body", describe_decode_error(error))) from None
         except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
             raise InvalidInputError(InputProblem("body", INVALID_UTF8)) from None
+        except RecursionError:
+            raise InvalidInputError(InputProblem("body", TOO_DEEP)) from None
 
     return Binder(bind_json, awaits=True, phase=BODY)
 
