@@ -19,10 +19,12 @@ from typing import Any, ClassVar
 from ._asgi import Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
-from ._binding.body import ClientDisconnectError
+from ._binding.body import BODY_ENDED, ClientDisconnectError
 from ._errors import (
     HTTPError,
+    InputProblem,
     InternalServerError,
+    InvalidInputError,
     MethodNotAllowedError,
     NotFoundError,
     ServiceUnavailableError,
@@ -219,7 +221,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         except HTTPError as error:
             await _send_error(send, error, head, scope)
         except ClientDisconnectError:
-            return
+            await _answer_ended_body(send, head)
         except Exception:
             await _send_crash(send, head, scope)
 
@@ -339,6 +341,14 @@ def _below_root(path: str, root_path: str) -> str:
         if not rest or rest[0] == "/":
             return rest or "/"
     return path
+
+
+async def _answer_ended_body(send: Send, head: bool) -> None:
+    """The body ended early: a client still there (broken framing) gets a 400; when it
+    is gone, the server drops the answer or raises OSError (ASGI 2.4), and that is all."""
+    error = InvalidInputError(InputProblem("body", BODY_ENDED))
+    with contextlib.suppress(OSError):
+        await send_problem(send, error, head)
 
 
 async def _send_error(send: Send, error: HTTPError[Any], head: bool, scope: Scope) -> None:

@@ -42,7 +42,7 @@ class Binder:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-app request limits; each breach is a 413 problem."""
+    """Per-app request limits; each size breach is a 413 problem, a stalled body a 408."""
 
     max_body_size: int = 1024 * 1024
     """Bytes of a `json` or `content` body."""
@@ -56,6 +56,9 @@ class Limits:
     spool_threshold: int = 1024 * 1024
     """File bytes one request keeps in memory; past it, file parts go to a temporary
     file that is removed when the request ends."""
+    body_timeout: float | None = 60.0
+    """Seconds a `json`, `content` or `form` body may go without a byte arriving (not
+    the whole body's time); then the answer is a 408 problem. None: wait forever."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

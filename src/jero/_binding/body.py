@@ -6,16 +6,19 @@ import decimal
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import anyio
 import msgspec
 
 from .._asgi import Receive, Scope
 from .._errors import (
+    BodyTimeoutError,
     InputProblem,
     InvalidBodyError,
     InvalidInputError,
     LimitProblem,
     MediaTypeProblem,
     OverLimitError,
+    TimeoutProblem,
     WiringError,
     WrongMediaTypeError,
     describe_decode_error,
@@ -26,7 +29,12 @@ from .base import BODY, BindContext, Binder
 
 
 class ClientDisconnectError(Exception):
-    """The client went away while the request body was being read."""
+    """`http.disconnect` while the request body was being read. Servers send it both
+    when the client went away and when the body's framing broke (granian does, for an
+    invalid chunk size), so the app answers a 400 that reaches a client still there."""
+
+
+BODY_ENDED = "the request body ended before it was complete"
 
 
 # --- body -------------------------------------------------------------------------
@@ -47,13 +55,35 @@ def check_content_length(
 
 
 async def read_body(
-    scope: Scope, receive: Receive, max_size: int, declared: bytes | None = None
+    scope: Scope,
+    receive: Receive,
+    max_size: int,
+    timeout: float | None,
+    declared: bytes | None = None,
 ) -> bytes:
-    """The whole request body, refused with a 413 as soon as it is known to be too big.
+    """The whole request body, refused with a 413 as soon as it is known to be too big,
+    a 408 when no chunk arrives for `timeout` seconds, and `ClientDisconnectError` when
+    the server reports the body ended (the client left, or sent broken framing).
 
     `declared` is the Content-Length header when the caller already found it.
     """
     check_content_length(scope, max_size, "request body", declared)
+    if timeout is None:
+        return await _receive_body(receive, max_size, None, 0.0)
+    # One cancel scope for the whole body, its deadline pushed on after each chunk.
+    with anyio.CancelScope(deadline=anyio.current_time() + timeout) as waiting:
+        return await _receive_body(receive, max_size, waiting, timeout)
+    raise body_timeout(timeout)
+
+
+def body_timeout(timeout: float) -> BodyTimeoutError:
+    """408; the connection closes, since the rest of the body may still come."""
+    return BodyTimeoutError(TimeoutProblem(timeout), headers={"connection": "close"})
+
+
+async def _receive_body(
+    receive: Receive, max_size: int, waiting: anyio.CancelScope | None, timeout: float
+) -> bytes:
     message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientDisconnectError
@@ -65,6 +95,8 @@ async def read_body(
     chunks = [body]
     size = len(body)
     while True:
+        if waiting is not None:
+            waiting.deadline = anyio.current_time() + timeout
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnectError
@@ -147,6 +179,7 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
         )
     decode = json_decoder(tp)
     max_size = ctx.limits.max_body_size
+    timeout = ctx.limits.body_timeout
 
     async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
         raw = length = None
@@ -157,7 +190,7 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
                 length = length or value
         if raw != b"application/json" and not is_json_media_type(kind := _media_type_of(raw)):
             raise WrongMediaTypeError(MediaTypeProblem("application/json", kind or "none"))
-        body = await read_body(scope, receive, max_size, length)
+        body = await read_body(scope, receive, max_size, timeout, length)
         try:
             return decode(body)
         except msgspec.ValidationError as error:
@@ -176,8 +209,9 @@ def build_content(tp: Any, ctx: BindContext) -> Binder:
     if tp is not bytes:
         raise WiringError(f"{ctx.where} must be annotated `bytes`")
     max_size = ctx.limits.max_body_size
+    timeout = ctx.limits.body_timeout
 
     async def bind_content(scope: Scope, receive: Receive, values: Sequence[str]) -> bytes:
-        return await read_body(scope, receive, max_size)
+        return await read_body(scope, receive, max_size, timeout)
 
     return Binder(bind_content, awaits=True, phase=BODY)

@@ -528,7 +528,7 @@ def build_form(tp: Any, ctx: BindContext) -> Binder:
                 scope, receive, boundary=boundary, wanted=wanted, limits=limits, on_disk=on_disk
             )
         elif kind == URLENCODED:
-            body = await read_body(scope, receive, limits.max_form_size)
+            body = await read_body(scope, receive, limits.max_form_size, limits.body_timeout)
             parts = parse_urlencoded(body, wanted, limits)
         else:
             raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))
