@@ -4,6 +4,7 @@ integral floats for `int` fields."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -49,6 +50,16 @@ class Plain(Struct):
     size: int = 1
 
 
+class Shade(enum.Enum):
+    DARK = "dark"
+
+
+class Optional_(Struct):
+    shade: Shade | None = None
+    count: int | None = None
+    label: str | None = None
+
+
 class Trace(Struct):
     x_trace_id: str = "-"
     x_tag: list[str] = []
@@ -91,6 +102,11 @@ class PlainEndpoint(Endpoint, path="/plain"):
         return f"{params.color} {params.size}"
 
 
+class OptionalEndpoint(Endpoint, path="/optional"):
+    async def get(self, params: Optional_) -> str:
+        return f"{params.shade} {params.count} {params.label!r}"
+
+
 class MeResource(Resource, path="/me"):
     async def read_many(self, user: User) -> str:
         return user.name
@@ -105,6 +121,7 @@ class App(BaseApp):
         self._include_endpoint(UploadEndpoint())
         self._include_endpoint(QueryEndpoint())
         self._include_endpoint(PlainEndpoint())
+        self._include_endpoint(OptionalEndpoint())
         self._include_resource(MeResource(), auth=AUTH)
 
 
@@ -298,3 +315,28 @@ def test_an_integral_float_binds_in_a_json_form_part(client: TestClient) -> None
     response = client.post("/uploads", content=content, headers={"content-type": CONTENT_TYPE})
     assert response.status_code == 200, response.text
     assert response.text.startswith("Point(x=7, ")
+
+
+# --- the text `null` is not None --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("shade=null", "Invalid enum value - at `$.shade`"),
+        ("count=null", "Expected `int`, got `str` - at `$.count`"),
+    ],
+)
+def test_the_text_null_for_an_optional_field_is_400_not_none(
+    client: TestClient, query: str, reason: str
+) -> None:
+    # An absent parameter is None; the document shows no `null` a client could send.
+    assert problem(client.get(f"/optional?{query}"), 400)["detail"] == f"Invalid query: {reason}"
+
+
+def test_optional_fields_bind_when_absent_or_given_and_null_is_text_for_str(
+    client: TestClient,
+) -> None:
+    assert client.get("/optional").text == "None None None"
+    assert client.get("/optional?shade=dark&count=2").text == "Shade.DARK 2 None"
+    assert client.get("/optional?label=null").text == "None None 'null'"
