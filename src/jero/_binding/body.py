@@ -6,19 +6,16 @@ import decimal
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import anyio
 import msgspec
 
 from .._asgi import Receive, Scope
 from .._errors import (
-    BodyTimeoutError,
     InputProblem,
     InvalidBodyError,
     InvalidInputError,
     LimitProblem,
     MediaTypeProblem,
     OverLimitError,
-    TimeoutProblem,
     WiringError,
     WrongMediaTypeError,
     describe_decode_error,
@@ -26,6 +23,7 @@ from .._errors import (
 from .._headers import find_header
 from .._types import is_json_body_type
 from .base import BODY, BindContext, Binder
+from .deadlines import receive_within
 
 
 class ClientDisconnectError(Exception):
@@ -68,23 +66,7 @@ async def read_body(
     `declared` is the Content-Length header when the caller already found it.
     """
     check_content_length(scope, max_size, "request body", declared)
-    if timeout is None:
-        return await _receive_body(receive, max_size, None, 0.0)
-    # One cancel scope for the whole body, its deadline pushed on after each chunk.
-    with anyio.CancelScope(deadline=anyio.current_time() + timeout) as waiting:
-        return await _receive_body(receive, max_size, waiting, timeout)
-    raise body_timeout(timeout)
-
-
-def body_timeout(timeout: float) -> BodyTimeoutError:
-    """408; the connection closes, since the rest of the body may still come."""
-    return BodyTimeoutError(TimeoutProblem(timeout), headers={"connection": "close"})
-
-
-async def _receive_body(
-    receive: Receive, max_size: int, waiting: anyio.CancelScope | None, timeout: float
-) -> bytes:
-    message = await receive()
+    message = await receive_within(receive, timeout)
     if message["type"] == "http.disconnect":
         raise ClientDisconnectError
     body: bytes = message.get("body", b"")
@@ -95,9 +77,7 @@ async def _receive_body(
     chunks = [body]
     size = len(body)
     while True:
-        if waiting is not None:
-            waiting.deadline = anyio.current_time() + timeout
-        message = await receive()
+        message = await receive_within(receive, timeout)
         if message["type"] == "http.disconnect":
             raise ClientDisconnectError
         chunk: bytes = message.get("body", b"")

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl
 
-import anyio
 import msgspec
 
 from .._asgi import Receive, Scope
@@ -28,7 +27,8 @@ from .._errors import (
 )
 from .._headers import RawHeaders, find_header
 from .base import Limits
-from .body import ClientDisconnectError, body_timeout, check_content_length
+from .body import ClientDisconnectError, check_content_length
+from .deadlines import receive_within
 from .uploads import FilePart, MemoryBudget, Spool
 
 PART_HEADER_MAX_SIZE = 8 * 1024
@@ -161,29 +161,11 @@ async def read_multipart(
         raise malformed(_reason(error)) from None
     reader = _MultipartReader(wanted, limits, MemoryBudget(limits.spool_threshold), on_disk)
     timeout = limits.body_timeout
-    with anyio.CancelScope() as waiting:
-        await _read_parts(parser, receive, reader, limits, waiting)
-        return reader.parts
-    assert timeout is not None  # only a deadline cancels the scope
-    raise body_timeout(timeout)
-
-
-async def _read_parts(
-    parser: PushParser,
-    receive: Receive,
-    reader: _MultipartReader,
-    limits: Limits,
-    waiting: anyio.CancelScope,
-) -> None:
-    """Feed every chunk to the parser; `waiting`'s deadline moves on before each receive."""
-    timeout = limits.body_timeout
     received = 0
     try:
         with cast(Any, parser):
             while True:
-                if timeout is not None:
-                    waiting.deadline = anyio.current_time() + timeout
-                message = await receive()
+                message = await receive_within(receive, timeout)
                 if message["type"] == "http.disconnect":
                     raise ClientDisconnectError
                 chunk: bytes = message.get("body", b"")
@@ -202,6 +184,7 @@ async def _read_parts(
         raise OverLimitError(LimitProblem("form part header", PART_HEADER_MAX_SIZE)) from None
     except ParserError as error:
         raise malformed(_reason(error)) from None
+    return reader.parts
 
 
 class _MultipartReader:
