@@ -85,9 +85,9 @@ async def receive_within(receive: Receive, timeout: float | None) -> Message:
         return await receive()
     try:
         loop = get_running_loop()
-        task = current_task(loop)
     except RuntimeError:  # not asyncio
-        task = None
+        return await _receive_in_scope(receive, timeout)
+    task = current_task(loop)
     if task is None:
         return await _receive_in_scope(receive, timeout)
     watchdog = _last
