@@ -19,10 +19,12 @@ from typing import Any, ClassVar
 from ._asgi import ASGIApp, Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
-from ._binding.body import ClientDisconnectError
+from ._binding.body import BODY_ENDED, ClientDisconnectError
 from ._errors import (
     HTTPError,
+    InputProblem,
     InternalServerError,
+    InvalidInputError,
     MethodNotAllowedError,
     NotFoundError,
     ServiceUnavailableError,
@@ -77,6 +79,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         limits: Limits | None = None,
         msgpack: bool = False,
     ) -> None:
+        if factory is not None:
+            _check_factory(type(self), factory)
         self.__injected_factory = factory
         self.__msgpack = msgpack
         self.__problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
@@ -259,7 +263,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         except HTTPError as error:
             await _send_error(send, error, head, scope, self.__problem)
         except ClientDisconnectError:
-            return
+            await _answer_ended_body(send, head, scope, self.__problem)
         except Exception:
             await _send_crash(send, head, scope, self.__problem)
 
@@ -363,6 +367,25 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await stack.aclose()
 
 
+def _check_factory(app: type[BaseApp[Any]], factory: object) -> None:
+    """`App(factory=...)` takes an instance of the app's factory class: jero attaches its
+    lifecycle to it, and `_wire` calls that class's methods."""
+    expected = app.factory_type
+    if isinstance(factory, expected):
+        return
+    given = f"{app.__name__}(factory={_describe(factory)})"
+    if isinstance(factory, type) and issubclass(factory, expected):
+        raise TypeError(f"{given}: pass an instance: {app.__name__}(factory={factory.__name__}())")
+    raise TypeError(
+        f"{given}: the factory must be an instance of {expected.__name__} (a BaseFactory); "
+        f"subclass {expected.__name__} and override the methods the stand-in replaces"
+    )
+
+
+def _describe(value: object) -> str:
+    return value.__name__ if isinstance(value, type) else f"{type(value).__name__}()"
+
+
 async def _answer_without_handler(
     table: MethodTable, method: str, head: bool, send: Send, scope: Scope, *, problem: ProblemSender
 ) -> None:
@@ -384,6 +407,14 @@ def _below_root(path: str, root_path: str) -> str:
         if not rest or rest[0] == "/":
             return rest or "/"
     return path
+
+
+async def _answer_ended_body(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
+    """The body ended early: a client still there (broken framing) gets a 400; when it
+    is gone, the server drops the answer or raises OSError (ASGI 2.4), and that is all."""
+    error = InvalidInputError(InputProblem("body", BODY_ENDED))
+    with contextlib.suppress(OSError):
+        await problem(send, error, head, scope)
 
 
 async def _send_error(

@@ -39,6 +39,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "Problem",
+    "RequestTimeoutError",
     "ServiceUnavailableError",
     "TooManyRequestsError",
     "UnsupportedMediaTypeError",
@@ -217,6 +218,12 @@ class MethodNotAllowedError[P = None](
     pass
 
 
+class RequestTimeoutError[P = None](
+    HTTPError[P], type="request-timeout", title="Request timeout", status=408
+):
+    pass
+
+
 class ConflictError[P = None](HTTPError[P], type="conflict", title="Conflict", status=409):
     pass
 
@@ -288,6 +295,17 @@ class OverLimitError(
     PayloadTooLargeError[LimitProblem], detail="The {limit} exceeds {max_bytes} bytes"
 ):
     """413 with the limit that was crossed."""
+
+
+class TimeoutProblem(msgspec.Struct):
+    seconds: float
+
+
+class BodyTimeoutError(
+    RequestTimeoutError[TimeoutProblem],
+    detail="No part of the request body arrived for {seconds} seconds",
+):
+    """408: the client stopped sending its body (`Limits.body_timeout`)."""
 
 
 class MediaTypeProblem(msgspec.Struct):
