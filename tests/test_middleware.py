@@ -439,3 +439,18 @@ def test_problems_from_middleware_follow_the_apps_msgpack_negotiation() -> None:
     assert limited.headers["content-type"] == "application/problem+msgpack"
     assert msgspec.msgpack.decode(limited.content)["type"] == "too-many-requests"
     assert missing.headers["content-type"] == "application/problem+msgpack"
+
+
+def test_a_body_that_ends_early_is_the_same_400_inside_a_chain() -> None:
+    import anyio
+
+    from tests.asgi_driver import aplay, http_scope
+
+    scope = http_scope("POST", "/widgets", headers=[(b"content-type", b"application/json")])
+    partial = [{"type": "http.request", "body": b'{"id": 1', "more_body": True}]
+    exchange = anyio.run(aplay, app_with([Tag("a")]), scope, partial)
+    assert exchange.status == 400
+    assert exchange.header(b"x-trail") == b"a"
+    assert exchange.problem()["detail"] == (
+        "Invalid body: the request body ended before it was complete"
+    )

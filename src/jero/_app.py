@@ -32,7 +32,7 @@ from ._errors import (
 )
 from ._lifecycle import BaseFactory, LifecycleOwner
 from ._middleware.chain import Middleware
-from ._middleware.wiring import MiddlewareWiring
+from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
 from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
 from ._routing.router import MethodTable, Router
@@ -267,6 +267,30 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         except Exception:
             await _send_crash(send, head, scope, self.__problem)
 
+    def __route_app(self, plan: HandlerPlan) -> ASGIApp:
+        """A handler as the innermost step of a middleware chain: the same steps and the
+        same error answers as `__call__`, the slot values read from the scope."""
+        invoke, respond, encode, problem = plan.invoke, plan.respond, plan.encode, self.__problem
+
+        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+            head = scope["method"] == "HEAD"
+            try:
+                result = await invoke(scope, receive, scope[PATH_VALUES])
+                if encode is None:
+                    await respond(send, result, head, receive)
+                    return
+                status, headers, body = encode(result)
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": b"" if head else body})
+            except HTTPError as error:
+                await _send_error(send, error, head, scope, problem)
+            except ClientDisconnectError:
+                await _answer_ended_body(send, head, scope, problem)
+            except Exception:
+                await _send_crash(send, head, scope, problem)
+
+        return handle
+
     async def __answer_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         """No route has this path: the 404 problem (app-wide middleware may wrap this)."""
         await self.__problem(send, _NOT_FOUND, scope["method"] == "HEAD", scope)
@@ -329,7 +353,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
             self.__wiring = Router()
-            self.__middleware = MiddlewareWiring(type(self).__name__, self.__problem)
+            self.__middleware = MiddlewareWiring(
+                type(self).__name__, self.__problem, self.__route_app
+            )
             self.__openapi = None
             await self._wire()
             if self.__openapi is not None:

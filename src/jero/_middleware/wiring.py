@@ -10,13 +10,9 @@ does for streams): the app's request path needs no branch for middleware at all.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from .._asgi import ASGIApp, Receive, Scope, Send
-from .._binding.body import ClientDisconnectError
-from .._errors import HTTPError, InternalServerError
 from .._rendering.negotiation import ProblemSender
 from .._routing.router import MethodTable, Router
 from .._wiring import HandlerPlan
@@ -24,21 +20,24 @@ from .chain import Middleware, RouteInfo, check_middleware, compose
 
 __all__ = ["MiddlewareWiring"]
 
-logger = logging.getLogger("jero")
-
 PATH_VALUES = "jero.path_values"
 """Scope key carrying the matched slot values from the app to the route's own step."""
 
-_INTERNAL = InternalServerError()
 _NOT_FOUND_ROUTE = RouteInfo(method=None, path=None, allow=frozenset())
 
 
 class MiddlewareWiring:
     """Collects middleware during `_wire`; `compile` applies it to the sealed router."""
 
-    def __init__(self, owner: str, problem: ProblemSender) -> None:
+    def __init__(
+        self, owner: str, problem: ProblemSender, route_app: Callable[[HandlerPlan], ASGIApp]
+    ) -> None:
+        """`problem` answers errors the way the app does; `route_app(plan)` is a handler
+        as the innermost step of a chain (the app's own request steps, slot values read
+        from `scope[PATH_VALUES]`)."""
         self._owner = owner
         self._problem = problem
+        self._route_app = route_app
         self._app_wide: list[Middleware] = []
         self._mounts: dict[int, tuple[HandlerPlan, tuple[Middleware, ...]]] = {}
 
@@ -88,7 +87,8 @@ class MiddlewareWiring:
             wrapped = done.get(id(plan))
             if wrapped is None:
                 info = _route_info(plan, allow)
-                wrapped = done[id(plan)] = _entering(plan, chain, info, self._problem)
+                app = compose(self._route_app(plan), chain, info, self._problem)
+                wrapped = done[id(plan)] = _entering(plan, app)
             table.methods[method] = wrapped
         chain = [*self._app_wide, *mount_chain]
         if chain:
@@ -108,11 +108,8 @@ def _route_info(plan: HandlerPlan, allow: frozenset[str]) -> RouteInfo:
     )
 
 
-def _entering(
-    plan: HandlerPlan, chain: Sequence[Middleware], info: RouteInfo, problem: ProblemSender
-) -> HandlerPlan:
-    """A plan the app runs as usual, whose `respond` enters the route's chain."""
-    app = compose(route_app(plan, problem), chain, info, problem)
+def _entering(plan: HandlerPlan, app: ASGIApp) -> HandlerPlan:
+    """A plan the app runs as usual, whose `respond` enters the route's chain `app`."""
 
     async def invoke(scope: Scope, receive: Receive, values: Sequence[str]) -> Scope:
         scope[PATH_VALUES] = values
@@ -122,45 +119,3 @@ def _entering(
         await app(scope, receive, send)
 
     return dataclasses.replace(plan, invoke=invoke, respond=respond, encode=None)
-
-
-def route_app(plan: HandlerPlan, problem: ProblemSender) -> ASGIApp:
-    """The handler as the innermost ASGI app of a chain: bind, call, encode, send; every
-    failure answered as a problem, like the app's own request path does."""
-    invoke, respond, encode = plan.invoke, plan.respond, plan.encode
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        head = scope["method"] == "HEAD"
-        try:
-            result = await invoke(scope, receive, scope.get(PATH_VALUES, ()))
-            if encode is None:
-                await respond(send, result, head, receive)
-                return
-            status, headers, body = encode(result)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": b"" if head else body})
-        except HTTPError as error:
-            await _send_error(send, error, head, scope, problem)
-        except ClientDisconnectError:
-            return
-        except Exception:
-            await _send_crash(send, head, scope, problem)
-
-    return app
-
-
-async def _send_error(
-    send: Send, error: HTTPError[Any], head: bool, scope: Scope, problem: ProblemSender
-) -> None:
-    try:
-        await problem(send, error, head, scope)
-    except Exception:
-        await _send_crash(send, head, scope, problem)
-
-
-async def _send_crash(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
-    logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
-    try:
-        await problem(send, _INTERNAL, head, scope)
-    except Exception:  # the response had already started: nothing more can be told
-        return
