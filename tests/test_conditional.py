@@ -230,9 +230,9 @@ def test_wrong_annotation_is_a_wiring_error() -> None:
         async def _wire(self) -> None:
             self._include_endpoint(Bad())
 
-    with pytest.raises(WiringError, match="Bad.get parameter `conditions` must be annotated"):
-        with TestClient(App()):
-            pass
+    expected = r"Bad.get parameter `conditions` must be annotated"
+    with pytest.raises(WiringError, match=expected), TestClient(App()):
+        pass
 
 
 def test_openapi_documents_the_conditional_headers(store: Store) -> None:

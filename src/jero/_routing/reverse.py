@@ -30,12 +30,17 @@ class URLFor[P]:
 
     __slots__ = ("_handler", "_parts", "_path_type", "_slots", "_where")
 
-    def __init__(self, handler: Handler, path_type: type[Any] | None, where: str) -> None:
+    def __init__(self, handler: Handler, path_type: type[P] | None, where: str) -> None:
         self._handler = handler
-        self._path_type = path_type
+        self._path_type: type[P] | None = path_type
         self._where = where
         self._parts: tuple[str | None, ...] | None = None
         self._slots: tuple[str, ...] = ()
+
+    @property
+    def path_type(self) -> type[P] | None:
+        """The `path` Struct the route is reached with (None for a route without slots)."""
+        return self._path_type
 
     @property
     def template(self) -> str:
