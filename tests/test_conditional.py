@@ -247,3 +247,57 @@ def test_openapi_documents_the_conditional_headers(store: Store) -> None:
     names = [p["name"] for p in put["parameters"] if p["in"] == "header"]
     assert names == ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"]
     assert "412" in put["responses"]
+
+
+# --- the evaluation order itself (RFC 9110 §13.2.2) ----------------------------------
+
+EARLY = "Thu, 01 Jan 1970 00:00:10 GMT"
+LATE = "Sat, 01 Jan 2000 00:00:00 GMT"
+STAMP = 100  # seconds: after EARLY, before LATE
+
+
+@pytest.mark.parametrize(
+    ("headers", "etag", "safe", "outcome"),
+    [
+        ({}, '"a"', True, 0),
+        ({"if_match": '"a"'}, '"a"', False, 0),
+        ({"if_match": '"b", "a"'}, '"a"', False, 0),
+        ({"if_match": '"b"'}, '"a"', False, 412),
+        ({"if_match": 'W/"a"'}, '"a"', False, 412),
+        ({"if_match": '"a"'}, 'W/"a"', False, 412),
+        ({"if_match": "*"}, 'W/"a"', False, 0),
+        ({"if_match": "*"}, None, False, 412),
+        ({"if_match": "not a tag"}, '"a"', False, 0),  # malformed: ignored
+        # If-Match present: If-Unmodified-Since is not evaluated.
+        ({"if_match": '"a"', "if_unmodified_since": EARLY}, '"a"', False, 0),
+        ({"if_unmodified_since": EARLY}, '"a"', False, 412),
+        ({"if_unmodified_since": LATE}, '"a"', False, 0),
+        ({"if_unmodified_since": "garbage"}, '"a"', False, 0),
+        ({"if_none_match": 'W/"a"'}, '"a"', True, 304),
+        ({"if_none_match": '"a"'}, 'W/"a"', True, 304),
+        ({"if_none_match": '"a"'}, '"a"', False, 412),
+        ({"if_none_match": "*"}, None, False, 0),
+        ({"if_none_match": "*"}, '"a"', True, 304),
+        # If-None-Match present: If-Modified-Since is not evaluated.
+        ({"if_none_match": '"b"', "if_modified_since": LATE}, '"a"', True, 0),
+        ({"if_modified_since": LATE}, '"a"', True, 304),
+        ({"if_modified_since": EARLY}, '"a"', True, 0),
+        ({"if_modified_since": LATE}, '"a"', False, 0),  # only GET/HEAD
+        # If-Match fails first, whatever If-None-Match says.
+        ({"if_match": '"b"', "if_none_match": '"a"'}, '"a"', True, 412),
+    ],
+)
+def test_evaluation_order(
+    headers: dict[str, str], etag: str | None, safe: bool, outcome: int
+) -> None:
+    from jero._conditional.evaluate import Conditions
+
+    assert Conditions(**headers).evaluate(etag, STAMP, safe) == outcome
+
+
+def test_repeated_list_headers_are_joined() -> None:
+    from jero._conditional.evaluate import Conditions
+
+    conditions = Conditions.from_asgi([(b"if-none-match", b'"x"'), (b"if-none-match", b'"a"')])
+    assert conditions.if_none_match == '"x", "a"'
+    assert conditions.evaluate('"a"', None, True) == 304
