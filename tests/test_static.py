@@ -456,3 +456,16 @@ def test_a_route_below_the_prefix_matching_no_file_is_fine(site: Path) -> None:
 
     with TestClient(App()) as client:
         assert client.get("/assets/ping").text == "pong"
+
+
+def test_problems_follow_the_apps_codec(site: Path) -> None:
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_static("/assets", directory=site)
+
+    with TestClient(App(msgpack=True)) as client:
+        missing = client.get("/assets/nope.css", headers={"accept": "application/msgpack"})
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+msgpack"
+        assert msgspec.msgpack.decode(missing.content)["type"] == "not-found"
+        assert client.get("/assets/css/app.css").content == CSS

@@ -17,7 +17,8 @@ from .._conditional.etags import http_date, parse_http_date, parse_tag_list, str
 from .._conditional.evaluate import FAILED, NOT_MODIFIED, Conditions, has_conditions
 from .._errors import HTTPError, MethodNotAllowedError, NotFoundError
 from .._headers import find_header
-from .._rendering.encoders import content_length, send_problem
+from .._rendering.encoders import content_length
+from .._rendering.negotiation import ProblemSender
 from .paths import Found, find_file, relative_parts
 from .ranges import UNSATISFIABLE, parse_range, preferred_codings
 from .send import PATHSEND, send_chunks
@@ -68,7 +69,7 @@ def etag_of(found: Found, coding: str | None) -> str:
 class StaticFiles:
     """Serves the files below `root` (resolved) at the mount's prefix."""
 
-    __slots__ = ("_codings", "_fallback", "_fixed", "_media_types", "_root")
+    __slots__ = ("_codings", "_fallback", "_fixed", "_media_types", "_problem", "_root")
 
     def __init__(
         self,
@@ -78,8 +79,10 @@ class StaticFiles:
         precompressed: bool,
         fallback: str | None,
         media_types: Mapping[str, str],
+        problem: ProblemSender,
     ) -> None:
         self._root = root
+        self._problem = problem
         self._codings = tuple(_SIBLINGS) if precompressed else ()
         self._fallback = fallback
         self._media_types = {k.lower(): v for k, v in media_types.items()}
@@ -100,11 +103,11 @@ class StaticFiles:
                 await send({**start, "headers": [(b"allow", ALLOW.encode())]})
                 await send({"type": "http.response.body", "body": b""})
             else:
-                await send_problem(send, _NOT_ALLOWED)
+                await self._problem(send, _NOT_ALLOWED, False, scope)
             return
         target = self._target(rest)
         if target is None:
-            await send_problem(send, _NOT_FOUND, head)
+            await self._problem(send, _NOT_FOUND, head, scope)
             return
         name, found = target
         await self._send_file(scope, send, head, name, found)
@@ -157,7 +160,7 @@ class StaticFiles:
                 await send({"type": "http.response.body", "body": b""})
                 return
             if outcome == FAILED:
-                await send_problem(send, _FAILED, head)
+                await self._problem(send, _FAILED, head, scope)
                 return
         headers = [(b"content-type", media_type(relative, self._media_types)), *validators]
         if coding is not None:
@@ -166,7 +169,7 @@ class StaticFiles:
         chosen = _requested_range(request_headers, size, etag, modified)
         if chosen == UNSATISFIABLE:
             error = RangeNotSatisfiableError(headers={"content-range": f"bytes */{size}"})
-            await send_problem(send, error, head)
+            await self._problem(send, error, head, scope)
             return
         if chosen is None:
             first, length, status = 0, size, 200

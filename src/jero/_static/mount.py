@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .._errors import WiringError
+from .._rendering.negotiation import ProblemSender
 from .._routing.routes import parse_template
 from .files import StaticFiles
 from .paths import find_file
@@ -44,6 +45,7 @@ def plan_static(
     precompressed: bool,
     fallback: str | None,
     media_types: Mapping[str, str] | None,
+    problem: ProblemSender,
 ) -> StaticMount:
     where = f"{app}._include_static({prefix!r})"
     template = parse_template(prefix, where)
@@ -71,6 +73,7 @@ def plan_static(
         precompressed=precompressed,
         fallback=fallback,
         media_types=overrides,
+        problem=problem,
     )
     return StaticMount("" if prefix == "/" else prefix, root, serve, where)
 
