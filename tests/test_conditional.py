@@ -301,3 +301,15 @@ def test_repeated_list_headers_are_joined() -> None:
     conditions = Conditions.from_asgi([(b"if-none-match", b'"x"'), (b"if-none-match", b'"a"')])
     assert conditions.if_none_match == '"x", "a"'
     assert conditions.evaluate('"a"', None, True) == 304
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"],
+)
+def test_the_three_http_date_forms(date: str) -> None:
+    from jero._conditional.evaluate import Conditions
+
+    stamp = 784111777  # 1994-11-06 08:49:37 UTC
+    assert Conditions(if_modified_since=date).evaluate(None, stamp, True) == 304
+    assert Conditions(if_modified_since=date).evaluate(None, stamp + 1, True) == 0

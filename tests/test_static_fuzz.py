@@ -144,3 +144,58 @@ def test_no_file_outside_the_directory_is_ever_served(
         assert exchange.body in servable, (path, exchange.body)
     else:
         assert exchange.problem()["type"] == "not-found"
+
+
+HEADER_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "bytes=0-",
+            "bytes=-1",
+            "bytes=5-2",
+            "bytes=0-0,2-3",
+            "bytes=99999999999999999999-",
+            "bytes=-0",
+            "bytes= 1 - 2 ",
+            "BYTES=1-2",
+            "bytes=",
+            "=",
+            "*",
+            'W/"x"',
+            '"x", *',
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "br;q=abc",
+            "gzip;q=0, *;q=1",
+        ]
+    ),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=30),
+)
+CONDITIONAL = st.sampled_from(
+    [
+        b"range",
+        b"if-range",
+        b"if-match",
+        b"if-none-match",
+        b"if-modified-since",
+        b"if-unmodified-since",
+        b"accept-encoding",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    headers=st.lists(st.tuples(CONDITIONAL, HEADER_TEXT), max_size=4),
+    method=st.sampled_from(["GET", "HEAD"]),
+)
+def test_any_negotiation_headers_get_a_well_formed_answer(
+    layout: tuple[Path, dict[bytes, str]], headers: list[tuple[bytes, str]], method: str
+) -> None:
+    site, _ = layout
+    App.site = site
+    raw = [(name, value.encode("latin-1")) for name, value in headers]
+    exchange = call(App(), method, "/static/public.txt", headers=raw)
+    exchange.assert_well_formed(head=method == "HEAD")
+    event(f"status {exchange.status}")
+    assert exchange.status in (200, 206, 304, 412, 416), (headers, exchange.status)
+    if exchange.status >= 400 and method == "GET":
+        exchange.problem()
