@@ -68,3 +68,9 @@ def test_http_quick_prints_every_importable_app() -> None:
     output = run_module("benchmarks.http", "--quick")
     header = table_header(output)
     assert header == expected_apps(output)
+
+
+def test_static_memory_runs_both_send_paths() -> None:
+    output = run_module("benchmarks.static_memory", "--size-mib", "8")
+    for row in ("in-process GET", "granian GET whole file (pathsend)", "granian GET Range"):
+        assert any(line.startswith(row) for line in output.splitlines()), (row, output)
