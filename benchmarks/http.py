@@ -15,6 +15,7 @@ Run from the repository root: ``uv run --group bench python -m benchmarks.http -
 """
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -46,6 +47,16 @@ SCENARIOS = {
     "bulk": bulk_post,
 }
 MIN_RATIO_TO_RAW = 0.90  # SPEC section 9: jero's requests/s over HTTP vs the raw app
+# Bodies this big are sent on fewer connections: 32 concurrent 1 MB requests would
+# measure queueing (and wrk's timeout) more than decoding.
+BIG_BODY = 64 * 1024
+BIG_BODY_CONNECTIONS = 8
+
+
+def connections(args: argparse.Namespace, scenario: Scenario) -> int:
+    if len(scenario.body) >= BIG_BODY:
+        return min(args.connections, BIG_BODY_CONNECTIONS)
+    return args.connections
 
 
 class HTTPBenchmarkError(Exception):
@@ -105,7 +116,7 @@ def run_wrk(
 ) -> WrkResult:
     url = f"http://{HOST}:{port}{scenario.target}"
     command = [
-        "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{secs}s",
+        "wrk", f"-t{args.threads}", f"-c{connections(args, scenario)}", f"-d{secs}s",
         "--timeout", "5s", "--latency", *script, url,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=secs + 30, check=False)
@@ -169,11 +180,23 @@ def run(args: argparse.Namespace, launches: dict[str, Launch], scratch: Path) ->
     return best
 
 
+def machine() -> str:
+    """CPUs and the 1-minute load average: loopback numbers mean little on a busy machine."""
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        model = f" ({found.group(1).strip()})" if found else ""
+    load = f", load average {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
+    return f"{os.cpu_count()} CPUs{model}{load}"
+
+
 def report(args: argparse.Namespace, best: Best, names: list[str]) -> None:
     """One table per scenario: a row per app, req/s | p50 | p99 | ratio per worker count."""
     print()
+    print(f"machine: {args.machine_before} at the start; {machine()} at the end")
     print(
-        f"HTTP over loopback (wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+        f"HTTP over loopback (wrk -t{args.threads} -d{args.duration}s --latency, "
         f"best of {args.rounds}, servers interleaved); ms latencies; x raw = req/s ratio "
         "to raw at the same worker count"
     )
@@ -184,7 +207,7 @@ def report(args: argparse.Namespace, best: Best, names: list[str]) -> None:
     for scenario, by_app in best.items():
         shape = by_name[scenario]
         print()
-        print(f"scenario: {scenario} ({shape.method} {shape.target})")
+        print(f"scenario: {scenario} ({shape.method} {shape.target}, -c{connections(args, shape)})")
         rows: list[list[str]] = []
         for name in names:
             row = [name]
@@ -256,6 +279,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    args.machine_before = machine()
     if shutil.which("wrk") is None:
         print("wrk is not installed; on Debian/Ubuntu: sudo apt-get install -y wrk")
         print("skipping the HTTP benchmark")
