@@ -22,7 +22,7 @@ from jero import (
     SSEResponse,
     StreamingResponse,
 )
-from jero._cookies import parse_cookie_header
+from jero._binding.cookies import parse_cookie_header
 from jero.testing import TestClient
 from tests.asgi_driver import call
 from tests.routes_app import app_of, wiring_error_of

@@ -7,8 +7,9 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jero._binding import collect, parse_query
-from jero._fastpath import NotFastError, int_text, path_binder, query_binder
+from jero._binding.base import collect
+from jero._binding.fastpath import NotFastError, int_text, path_binder, query_binder
+from jero._binding.text import parse_query
 
 
 class Numbered(msgspec.Struct):

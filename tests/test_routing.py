@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jero import BaseApp, Endpoint, Resource
-from jero._trie import RouteTrie
+from jero._routing.trie import RouteTrie
 from jero.testing import TestClient
 from tests.asgi_driver import call
 from tests.routes_app import app_of, wiring_error_of

@@ -2,8 +2,9 @@
 
 from ._app import BaseApp
 from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
-from ._binding import Limits
-from ._cookies import SetCookie
+from ._binding.base import Limits
+from ._binding.forms import FormPart
+from ._binding.uploads import FilePart
 from ._errors import (
     AuthenticationRequiredError,
     ConflictError,
@@ -22,16 +23,20 @@ from ._errors import (
     ValidationFailedError,
     WiringError,
 )
-from ._forms import FormPart
 from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
 from ._openapi import DocsPage, Scalar, SwaggerUI
-from ._responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
-from ._routes import Endpoint, Resource
-from ._streaming import NDJSONStreamingResponse, ServerSentEvent, SSEResponse, StreamingResponse
+from ._rendering.cookies import SetCookie
+from ._rendering.responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
+from ._routing.routes import Endpoint, Resource
+from ._streaming.responses import (
+    NDJSONStreamingResponse,
+    ServerSentEvent,
+    SSEResponse,
+    StreamingResponse,
+)
 from ._tasks import BackgroundTasks
-from ._uploads import FilePart
 
 __all__ = [
     "Accepted",

@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 
 from ._asgi import Receive, Scope, Send
 from ._auth import inspect_auth
-from ._binding import ClientDisconnectError, Limits
+from ._binding.base import Limits
+from ._binding.body import ClientDisconnectError
 from ._errors import (
     HTTPError,
     InternalServerError,
@@ -29,10 +30,10 @@ from ._errors import (
 )
 from ._lifecycle import BaseFactory, LifecycleOwner
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
-from ._render import send_problem
-from ._router import MethodTable, Router
-from ._routes import Endpoint, Resource
-from ._stream_drive import ActiveStreams
+from ._rendering.encoders import send_problem
+from ._routing.router import MethodTable, Router
+from ._routing.routes import Endpoint, Resource
+from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
 from ._wiring import HandlerPlan, plan_routes
 

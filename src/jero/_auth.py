@@ -27,17 +27,11 @@ from typing import Any, ClassVar
 import msgspec
 
 from ._asgi import Receive, Scope
-from ._binding import (
-    BEFORE_BODY,
-    BindContext,
-    Binder,
-    header_collector,
-    struct_converter,
-)
-from ._cookies import cookie_collector
+from ._binding.base import BEFORE_BODY, BindContext, Binder, struct_converter
+from ._binding.cookies import cookie_collector
+from ._binding.text import header_collector
 from ._errors import AuthenticationRequiredError, HTTPError, WiringError
-from ._introspect import is_union, struct_fields
-from ._render import is_struct_type
+from ._types import is_struct_type, is_union, struct_fields
 
 __all__ = ["AuthPlan", "AuthorizationHeader", "BasicAuth", "BearerAuth", "inspect_auth"]
 

@@ -24,7 +24,7 @@ import msgspec
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._errors import WiringError
-from ._render import is_struct_type
+from ._types import is_struct_type
 
 __all__ = ["BackgroundTasks"]
 

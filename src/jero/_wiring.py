@@ -13,12 +13,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from ._asgi import Receive, Scope, Send
-from ._binding import BODY, SOURCES, BindContext, Binder, Limits, UserSource
+from ._binding.base import BODY, BindContext, Binder, Limits, UserSource
+from ._binding.sources import SOURCES
 from ._errors import WiringError
-from ._introspect import struct_fields
-from ._render import Encoder, RenderPlan, Responder, build_render_plan, is_struct_type
-from ._routes import Endpoint, Operation, Resource, Template, parse_template
-from ._stream_render import check_stream_method
+from ._rendering.plan import RenderPlan, build_render_plan
+from ._rendering.shapes import Encoder, Responder
+from ._routing.routes import Endpoint, Operation, Resource, Template, parse_template
+from ._streaming.render import check_stream_method
+from ._types import is_struct_type, struct_fields
 
 type Invoker = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
 """`await invoke(scope, receive, slot_values)`: bind every parameter, call the handler."""

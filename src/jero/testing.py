@@ -34,7 +34,7 @@ import msgspec
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._asgi import ASGIApp, Message
-from ._streaming import ServerSentEvent
+from ._streaming.responses import ServerSentEvent
 
 __all__ = ["AsyncTestClient", "TestClient", "aiter_ndjson", "aiter_sse", "iter_ndjson", "iter_sse"]
 

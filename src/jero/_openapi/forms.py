@@ -12,10 +12,9 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Any
 
-from .._forms import MULTIPART, URLENCODED, FieldShape, FormPart, PartKind, field_shapes
-from .._introspect import is_union, struct_fields
-from .._render import header_wire_name
-from .._uploads import FilePart
+from .._binding.forms import MULTIPART, URLENCODED, FieldShape, FormPart, PartKind, field_shapes
+from .._binding.uploads import FilePart
+from .._types import header_wire_name, is_union, struct_fields
 from .context import OperationContext
 from .schema import Schema, drop_null, sent_or_absent, union_of
 

@@ -14,8 +14,9 @@ from typing import Any
 import msgspec
 
 from .._errors import HTTPError, InternalServerError, WiringError
-from .._introspect import struct_fields
-from .._render import ResponseShape, build_render_plan, header_wire_name
+from .._rendering.plan import build_render_plan
+from .._rendering.shapes import ResponseShape
+from .._types import header_wire_name, struct_fields
 from .context import PROBLEM_MEDIA_TYPE, ErrorClass, OperationContext
 from .schema import Schema, drop_null, is_scalar_type, may_be_none, union_of
 from .security import auth_errors, challenge_header

@@ -13,8 +13,7 @@ from typing import Any
 
 from .._auth import AuthPlan, BasicAuth, BearerAuth, InvalidCredentialsError
 from .._errors import AuthenticationRequiredError, HTTPError
-from .._introspect import struct_fields
-from .._render import header_wire_name
+from .._types import header_wire_name, struct_fields
 from .schema import Schema, component_name
 
 type Requirement = dict[str, list[str]]

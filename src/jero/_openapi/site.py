@@ -14,8 +14,8 @@ from collections.abc import Iterable
 import msgspec
 
 from .._meta import EndpointMeta
-from .._responses import BytesResponse
-from .._routes import Endpoint
+from .._rendering.responses import BytesResponse
+from .._routing.routes import Endpoint
 from .._wiring import HandlerPlan
 from .document import DocumentInfo, build_document
 from .pages import DocsPage

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from .._binding.form_reader import OverCountError
 from .._errors import (
     InvalidBodyError,
     InvalidInputError,
@@ -21,9 +22,7 @@ from .._errors import (
     WiringError,
     WrongMediaTypeError,
 )
-from .._form_reader import OverCountError
-from .._introspect import struct_fields
-from .._render import header_wire_name
+from .._types import header_wire_name, struct_fields
 from .context import ErrorClass, OperationContext
 from .forms import form_body
 from .schema import Schema, is_scalar_info, members_of, sent_or_absent, type_name, unwrap

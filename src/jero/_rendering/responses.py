@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ._headers import RawHeaders
+from .._headers import RawHeaders
 
 if TYPE_CHECKING:
-    from ._cookies import SetCookie
+    from .cookies import SetCookie
 
 __all__ = ["Accepted", "BytesResponse", "Created", "JSONResponse", "NoContent"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from ._introspect import struct_fields, struct_hints
+from .._types import struct_fields, struct_hints
 
 type TextFields = tuple[tuple[str, str, bool], ...]
 """(attribute name, encoded name, is int) for each field, in declaration order."""

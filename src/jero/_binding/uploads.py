@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import anyio.to_thread
 
-from ._headers import RawHeaders
+from .._headers import RawHeaders
 
 __all__ = ["FilePart"]
 

@@ -1,9 +1,7 @@
-"""Cookies: `cookies: S` reads the `Cookie` header; `SetCookie` writes `Set-Cookie`.
+"""`SetCookie`: one `Set-Cookie` response header, validated when it is made.
 
-Reading is lenient, the way RFC 6265 §5.4 says user agents send cookies: pairs split on
-`;`, names and values trimmed, a pair without `=` ignored, the first of two same-named
-cookies wins. Writing is strict: a `SetCookie` validates everything at construction and
-keeps its finished header value, so a response only appends a prebuilt pair.
+Writing is strict: a `SetCookie` validates everything at construction and keeps its
+finished header value, so a response only appends a prebuilt pair.
 """
 
 from __future__ import annotations
@@ -11,22 +9,14 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-from collections.abc import Callable, Sequence
 from email.utils import format_datetime
-from typing import Any, Literal
-
-import msgspec
-
-from ._asgi import HeaderList, Scope
-from ._binding import BindContext, Binder, collect, list_fields, require_struct, struct_converter
-from ._introspect import struct_fields
+from typing import Literal
 
 __all__ = ["SetCookie"]
 
 type SameSite = Literal["lax", "strict", "none"]
 
 _SET_COOKIE = b"set-cookie"
-_COOKIE = b"cookie"
 # RFC 6265 §4.1.1: a cookie name is an RFC 9110 token.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # What may not appear in a value or attribute: controls (they end or split the header
@@ -171,62 +161,3 @@ def _http_date(moment: datetime.datetime, name: str) -> str:
             f"datetime.now(UTC) + timedelta(days=1)"
         )
     return format_datetime(moment.astimezone(datetime.UTC), usegmt=True)
-
-
-# --- reading -----------------------------------------------------------------------
-
-
-def parse_cookie_header(header: str) -> list[tuple[str, str]]:
-    """`name=value` pairs of a `Cookie` header, in order, leniently (RFC 6265 §5.4).
-
-    Whitespace around names and values is trimmed, a value wrapped in double quotes is
-    unwrapped, and a piece without `=` or with an empty name is skipped. Nothing is
-    percent-decoded: values arrive as the client sent them.
-    """
-    pairs: list[tuple[str, str]] = []
-    for piece in header.split(";"):
-        name, eq, value = piece.partition("=")
-        name = name.strip()
-        if not eq or not name:
-            continue
-        value = value.strip()
-        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-            value = value[1:-1]
-        pairs.append((name, value))
-    return pairs
-
-
-def request_cookies(headers: HeaderList) -> list[tuple[str, str]]:
-    """Every cookie of the request; HTTP/2 clients may split them over several headers."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in headers:
-        if key == _COOKIE:
-            pairs.extend(parse_cookie_header(value.decode("utf-8", "replace")))
-    return pairs
-
-
-def cookie_collector(struct: type[msgspec.Struct]) -> Callable[[HeaderList], dict[str, Any]]:
-    """Pick the cookies a Struct's fields name (msgspec `rename` applies), as text.
-
-    Like `_binding.header_collector`, shared by the `cookies` source and the
-    authenticator's `cookies` credentials.
-    """
-    lists = list_fields(struct)
-    names = frozenset(f.encode_name for f in struct_fields(struct))
-
-    def collect_cookies(headers: HeaderList) -> dict[str, Any]:
-        return collect([pair for pair in request_cookies(headers) if pair[0] in names], lists)
-
-    return collect_cookies
-
-
-def build_cookies(tp: Any, ctx: BindContext) -> Binder:
-    """`cookies: S`: fields are cookie names verbatim (msgspec `rename` applies)."""
-    struct = require_struct(tp, ctx)
-    convert = struct_converter(struct, "cookies")
-    collect_cookies = cookie_collector(struct)
-
-    def bind_cookies(scope: Scope, values: Sequence[str]) -> Any:
-        return convert(collect_cookies(scope["headers"]))
-
-    return Binder(bind_cookies)

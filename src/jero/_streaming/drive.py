@@ -21,8 +21,8 @@ from typing import Any, cast
 
 import anyio
 
-from ._asgi import Message, Receive, Send
-from ._render import Responder
+from .._asgi import Message, Receive, Send
+from .._rendering.shapes import Responder
 
 logger = logging.getLogger("jero")
 

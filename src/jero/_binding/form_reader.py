@@ -17,17 +17,18 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
-from ._asgi import Receive, Scope
-from ._binding import ClientDisconnectError, Limits, check_content_length
-from ._errors import (
+from .._asgi import Receive, Scope
+from .._errors import (
     InputProblem,
     InvalidInputError,
     LimitProblem,
     OverLimitError,
     PayloadTooLargeError,
 )
-from ._headers import RawHeaders, find_header
-from ._uploads import FilePart, MemoryBudget, Spool
+from .._headers import RawHeaders, find_header
+from .base import Limits
+from .body import ClientDisconnectError, check_content_length
+from .uploads import FilePart, MemoryBudget, Spool
 
 PART_HEADER_MAX_SIZE = 8 * 1024
 """Longest header line a part may carry (bytes)."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ._errors import WiringError
-from ._trie import RouteTrie
-from ._wiring import HandlerPlan
+from .._errors import WiringError
+from .._wiring import HandlerPlan
+from .trie import RouteTrie
 
 
 class MethodTable:

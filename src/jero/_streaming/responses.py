@@ -24,10 +24,10 @@ import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._responses import ExtraHeaders, HeadFields
+from .._rendering.responses import ExtraHeaders, HeadFields
 
 if TYPE_CHECKING:
-    from ._cookies import SetCookie
+    from .._rendering.cookies import SetCookie
 
 __all__ = [
     "NDJSONStreamingResponse",

@@ -4,7 +4,7 @@ Wiring reads the Struct once and gives every field a converter for the part(s) t
 carry it: text converted to the field's type, raw `bytes`, a Struct decoded from a JSON
 part, a `FilePart`, or a `FormPart` (a value plus its part's metadata); `list[...]`
 collects repeated names. At request time the body is read into parts
-(`_form_reader`) and each field is one converter call; the Struct is then built
+(`form_reader`) and each field is one converter call; the Struct is then built
 directly, so no msgspec decoder ever sees a `FilePart`.
 """
 
@@ -22,17 +22,8 @@ from typing import Any
 
 import msgspec
 
-from ._asgi import Receive, Scope
-from ._binding import (
-    BODY,
-    INVALID_UTF8,
-    BindContext,
-    Binder,
-    Limits,
-    read_body,
-    require_struct,
-)
-from ._errors import (
+from .._asgi import Receive, Scope
+from .._errors import (
     InputProblem,
     InvalidBodyError,
     InvalidInputError,
@@ -41,7 +32,19 @@ from ._errors import (
     WrongMediaTypeError,
     describe_decode_error,
 )
-from ._form_reader import (
+from .._headers import RawHeaders
+from .._types import (
+    header_wire_name,
+    is_json_body_type,
+    is_struct_type,
+    is_union,
+    struct_fields,
+    struct_hints,
+    type_name,
+)
+from .base import BODY, BindContext, Binder, Limits, require_struct
+from .body import INVALID_UTF8, read_body
+from .form_reader import (
     Part,
     Parts,
     TextPart,
@@ -50,10 +53,7 @@ from ._form_reader import (
     parse_urlencoded,
     read_multipart,
 )
-from ._headers import RawHeaders
-from ._introspect import is_union, struct_fields, struct_hints
-from ._render import header_wire_name, is_json_body_type, is_struct_type, type_name
-from ._uploads import FilePart, Spool
+from .uploads import FilePart, Spool
 
 __all__ = ["FormPart"]
 

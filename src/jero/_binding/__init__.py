@@ -1,0 +1,1 @@
+"""Binding: one binder per handler parameter, chosen by name (`sources.SOURCES`)."""

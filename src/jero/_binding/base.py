@@ -1,0 +1,134 @@
+"""What every binding source shares: the `Binder` contract, the phases, the limits,
+and the helpers that turn text pairs (query, headers, cookies) into a Struct.
+
+Builders run at wiring: they check the annotation and close over a prebuilt msgspec
+decoder or converter, so binding at request time is a lookup and one decode.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+import msgspec
+
+from .._asgi import Receive, Scope
+from .._errors import InputProblem, InvalidInputError, WiringError, describe_decode_error
+from .._types import is_list_type, is_struct_type, struct_fields, struct_hints
+
+type SyncBind = Callable[[Scope, Sequence[str]], Any]
+type AsyncBind = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
+
+BEFORE_BODY = 0
+"""Phase of async binders that must run before anything is read (authentication)."""
+PLAIN = 1
+"""Phase of the synchronous binders (path, query, headers)."""
+BODY = 2
+"""Phase of the binder that reads the request body; at most one per handler."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Binder:
+    """How one parameter gets its value. `bind` is `SyncBind` unless `awaits`."""
+
+    bind: Callable[..., Any]
+    awaits: bool = False
+    phase: int = PLAIN
+    release: Callable[[Scope], None] | None = None
+    """Runs after the response (sent or failed) to free what `bind` held for the request,
+    such as an upload spooled to disk."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-app request limits; each breach is a 413 problem."""
+
+    max_body_size: int = 1024 * 1024
+    """Bytes of a `json` or `content` body."""
+    max_form_size: int = 16 * 1024 * 1024
+    """Bytes of a `form` body (multipart or urlencoded), files included."""
+    max_form_parts: int = 1000
+    """Parts (or urlencoded fields) in one form."""
+    max_part_size: int = 1024 * 1024
+    """Bytes of one non-file form part: text, `bytes`, JSON; files are bounded by
+    `max_form_size` only."""
+    spool_threshold: int = 1024 * 1024
+    """File bytes one request keeps in memory; past it, file parts go to a temporary
+    file that is removed when the request ends."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BindContext:
+    """What a binder builder may know about the handler it serves."""
+
+    where: str
+    """`Class.method parameter `name`` for error messages."""
+    http_method: str
+    slots: tuple[str, ...]
+    limits: Limits
+    auth: UserSource | None = None
+    """The authenticator of the mount the handler belongs to, if it was included with one."""
+
+
+class UserSource(Protocol):
+    """What the `user` source needs from a mount's authenticator (see `_auth.AuthPlan`)."""
+
+    def user_binder(self, annotation: Any, ctx: BindContext) -> Binder:
+        """Check a handler's `user` annotation and return the binder that authenticates."""
+        ...
+
+    @property
+    def authenticate(self) -> Callable[[Scope], Awaitable[Any]]:
+        """`await authenticate(scope)` → the user, or an `HTTPError`; a handler that does
+        not take `user` still runs it, before anything else is bound."""
+        ...
+
+
+type BinderBuilder = Callable[[Any, BindContext], Binder]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Source:
+    """A parameter name jero binds, and whether it consumes the request body."""
+
+    build: BinderBuilder
+    reads_body: bool = False
+
+
+# --- helpers shared by sources ---------------------------------------------------
+
+
+def require_struct(tp: Any, ctx: BindContext) -> type[msgspec.Struct]:
+    if not is_struct_type(tp):
+        name = getattr(tp, "__name__", tp)
+        raise WiringError(f"{ctx.where} must be annotated with a msgspec Struct, got {name!r}")
+    return tp
+
+
+def struct_converter(tp: type[msgspec.Struct], source: str) -> Callable[[dict[str, Any]], Any]:
+    """Convert text-valued fields (query, headers, cookies) to the Struct, or a 400."""
+
+    def convert(values: dict[str, Any]) -> Any:
+        try:
+            return msgspec.convert(values, tp, strict=False)
+        except msgspec.ValidationError as error:
+            raise InvalidInputError(InputProblem(source, describe_decode_error(error))) from None
+
+    return convert
+
+
+def list_fields(tp: type[msgspec.Struct]) -> frozenset[str]:
+    """Encoded names of fields that collect repeated keys."""
+    hints = struct_hints(tp)
+    return frozenset(f.encode_name for f in struct_fields(tp) if is_list_type(hints[f.name]))
+
+
+def collect(pairs: Sequence[tuple[str, str]], lists: frozenset[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in lists:
+            values.setdefault(key, []).append(value)
+        else:
+            values.setdefault(key, value)
+    return values

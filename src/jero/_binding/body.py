@@ -1,0 +1,134 @@
+"""The body sources `json` and `content`, and reading a request body within its limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from .._asgi import Receive, Scope
+from .._errors import (
+    InputProblem,
+    InvalidBodyError,
+    InvalidInputError,
+    LimitProblem,
+    MediaTypeProblem,
+    OverLimitError,
+    WiringError,
+    WrongMediaTypeError,
+    describe_decode_error,
+)
+from .._headers import find_header
+from .._types import is_json_body_type
+from .base import BODY, BindContext, Binder
+
+
+class ClientDisconnectError(Exception):
+    """The client went away while the request body was being read."""
+
+
+# --- body -------------------------------------------------------------------------
+
+
+def check_content_length(
+    scope: Scope, max_size: int, limit: str, declared: bytes | None = None
+) -> None:
+    """Refuse a declared Content-Length over `max_size` (413) or not a number (400) before
+    anything is read. `declared` is the header when the caller already found it."""
+    if declared is None:
+        declared = find_header(scope["headers"], b"content-length")
+    if declared is not None:
+        if not declared.isdigit():  # int() would also take "-1", " 1" and "1_0"
+            raise InvalidInputError(InputProblem("headers", "Invalid Content-Length"))
+        if int(declared) > max_size:
+            raise OverLimitError(LimitProblem(limit, max_size))
+
+
+async def read_body(
+    scope: Scope, receive: Receive, max_size: int, declared: bytes | None = None
+) -> bytes:
+    """The whole request body, refused with a 413 as soon as it is known to be too big.
+
+    `declared` is the Content-Length header when the caller already found it.
+    """
+    check_content_length(scope, max_size, "request body", declared)
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnectError
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        if len(body) > max_size:
+            raise OverLimitError(LimitProblem("request body", max_size))
+        return body
+    chunks = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnectError
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > max_size:
+            raise OverLimitError(LimitProblem("request body", max_size))
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _media_type_of(raw: bytes | None) -> str:
+    """The media type of a Content-Type value, lower-case, without parameters ('' when absent)."""
+    if raw is None:
+        return ""
+    return raw.decode("latin-1").partition(";")[0].strip().lower()
+
+
+INVALID_UTF8 = "JSON is malformed: invalid UTF-8 in a string"
+
+
+def is_json_media_type(value: str) -> bool:
+    return value == "application/json" or (
+        value.startswith("application/") and value.endswith("+json")
+    )
+
+
+def build_json(tp: Any, ctx: BindContext) -> Binder:
+    if not is_json_body_type(tp):
+        raise WiringError(
+            f"{ctx.where} must be annotated with a msgspec Struct or list[Struct], "
+            f"got {getattr(tp, '__name__', tp)!r}"
+        )
+    decode = msgspec.json.Decoder(tp).decode
+    max_size = ctx.limits.max_body_size
+
+    async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+        raw = length = None
+        for name, value in scope["headers"]:  # one pass for both; the first of each counts
+            if name == b"content-type":
+                raw = raw or value
+            elif name == b"content-length":
+                length = length or value
+        if raw != b"application/json" and not is_json_media_type(kind := _media_type_of(raw)):
+            raise WrongMediaTypeError(MediaTypeProblem("application/json", kind or "none"))
+        body = await read_body(scope, receive, max_size, length)
+        try:
+            return decode(body)
+        except msgspec.ValidationError as error:
+            raise InvalidBodyError(InputProblem("body", describe_decode_error(error))) from None
+        except msgspec.DecodeError as error:
+            raise InvalidInputError(InputProblem("body", describe_decode_error(error))) from None
+        except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
+            raise InvalidInputError(InputProblem("body", INVALID_UTF8)) from None
+
+    return Binder(bind_json, awaits=True, phase=BODY)
+
+
+def build_content(tp: Any, ctx: BindContext) -> Binder:
+    if tp is not bytes:
+        raise WiringError(f"{ctx.where} must be annotated `bytes`")
+    max_size = ctx.limits.max_body_size
+
+    async def bind_content(scope: Scope, receive: Receive, values: Sequence[str]) -> bytes:
+        return await read_body(scope, receive, max_size)
+
+    return Binder(bind_content, awaits=True, phase=BODY)

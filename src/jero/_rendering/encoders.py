@@ -1,0 +1,181 @@
+"""Request-time encoders: bodies, typed and raw headers, cookies and problem documents.
+
+A buffered body gets an `Encoder`, a closure that already holds the body encoder and
+the status, and returns status, headers and body for the app to send in two `send`
+calls. Everything a closure needs that does not depend on the request is computed when
+wiring builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from .._asgi import HeaderList, Receive, Send
+from .._errors import PROBLEM_CONTENT_TYPE, HTTPError
+from .._headers import RawHeaders
+from .._types import header_wire_name, struct_fields
+from .responses import BytesResponse, ExtraHeaders, HeadFields, JSONResponse, NoContent
+from .shapes import Encoder, HeaderEncoder, Rendered, Responder
+
+JSON = b"application/json"
+TEXT = b"text/plain; charset=utf-8"
+OCTETS = b"application/octet-stream"
+CONTENT_TYPE = b"content-type"
+CONTENT_LENGTH = b"content-length"
+
+_json_encode = msgspec.json.Encoder().encode
+
+
+# --- headers ----------------------------------------------------------------------
+
+
+def build_header_encoder(headers_type: type[msgspec.Struct] | None) -> HeaderEncoder:
+    """Typed response headers: scalars as text, bool as true/false, nested as JSON."""
+    if headers_type is None:
+        return _no_headers
+    fields = [
+        (f.name, header_wire_name(f.encode_name).encode("latin-1"))
+        for f in struct_fields(headers_type)
+    ]
+
+    def encode(headers: Any) -> HeaderList:
+        if headers is None:
+            return []
+        out: HeaderList = []
+        for attr, wire in fields:
+            value = getattr(headers, attr)
+            if value is not None:
+                out.append((wire, header_value(value)))
+        return out
+
+    return encode
+
+
+def _no_headers(headers: Any) -> HeaderList:
+    return []
+
+
+def header_value(value: Any) -> bytes:
+    plain = msgspec.to_builtins(value)
+    if plain is True:
+        return b"true"
+    if plain is False:
+        return b"false"
+    if isinstance(plain, str):
+        return plain.encode()
+    if isinstance(plain, int | float):
+        return str(plain).encode()
+    return _json_encode(plain)
+
+
+def raw_header_list(raw: ExtraHeaders | None) -> HeaderList:
+    if raw is None:
+        return []
+    if isinstance(raw, RawHeaders):
+        pairs = raw.to_asgi()
+    else:
+        pairs = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in raw.items()]
+    return [(k, v) for k, v in pairs if k != CONTENT_LENGTH]
+
+
+def merge_headers(defaults: HeaderList, extra: HeaderList) -> HeaderList:
+    """A new list: the default headers `extra` does not set itself, then `extra`."""
+    if not extra:
+        return list(defaults)
+    given = {name for name, _ in extra}
+    return [pair for pair in defaults if pair[0] not in given] + extra
+
+
+def finish_headers(content_type: bytes, extra: HeaderList, length: int) -> HeaderList:
+    """Default content-type unless `extra` overrides it, then extra, then content-length."""
+    headers = merge_headers([(CONTENT_TYPE, content_type)], extra)
+    headers.append((CONTENT_LENGTH, content_length(length)))
+    return headers
+
+
+# --- encoders and responders ----------------------------------------------------
+
+# Most API bodies are small: their content-length values are looked up, not formatted.
+_SMALL_LENGTHS = tuple(b"%d" % n for n in range(4096))
+
+
+def content_length(length: int) -> bytes:
+    return _SMALL_LENGTHS[length] if length < 4096 else b"%d" % length
+
+
+async def send_body(send: Send, status: int, headers: HeaderList, body: bytes, head: bool) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+def responder_for(encode: Encoder) -> Responder:
+    """The responder of a buffered body: encode, then send it whole."""
+
+    async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
+        status, headers, body = encode(value)
+        await send_body(send, status, headers, body, head)
+
+    return respond
+
+
+def plain_encoder(status: int, content_type: bytes, encode: Callable[[Any], bytes]) -> Encoder:
+    def render(value: Any) -> Rendered:
+        body = encode(value)
+        return (
+            status,
+            [(CONTENT_TYPE, content_type), (CONTENT_LENGTH, content_length(len(body)))],
+            body,
+        )
+
+    return render
+
+
+def extra_headers(encode_headers: HeaderEncoder, value: HeadFields[Any]) -> HeaderList:
+    """A wrapper's own headers: its typed headers, raw headers, then its cookies."""
+    extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+    if value.cookies:
+        extra += [cookie.header() for cookie in value.cookies]
+    return extra
+
+
+def json_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
+    def render(value: JSONResponse[Any, Any]) -> Rendered:
+        body = _json_encode(value.json)
+        headers = finish_headers(JSON, extra_headers(encode_headers, value), len(body))
+        return value.status_code or default_status, headers, body
+
+    return render
+
+
+def bytes_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
+    def render(value: BytesResponse[Any]) -> Rendered:
+        media_type = value.media_type.encode("latin-1")
+        extra = extra_headers(encode_headers, value)
+        headers = finish_headers(media_type, extra, len(value.content))
+        return value.status_code or default_status, headers, value.content
+
+    return render
+
+
+def no_content_encoder(encode_headers: HeaderEncoder) -> Encoder:
+    def render(value: NoContent[Any]) -> Rendered:
+        extra = extra_headers(encode_headers, value)
+        return 204, [(k, v) for k, v in extra if k != CONTENT_TYPE], b""
+
+    return render
+
+
+# --- problems ---------------------------------------------------------------------
+
+
+def problem_headers(error: HTTPError[Any], body: bytes) -> HeaderList:
+    extra = raw_header_list(error.headers)
+    return finish_headers(PROBLEM_CONTENT_TYPE, extra, len(body))
+
+
+async def send_problem(send: Send, error: HTTPError[Any], head: bool = False) -> None:
+    body = error.body()
+    await send_body(send, type(error).status, problem_headers(error, body), body, head)

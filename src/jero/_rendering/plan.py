@@ -1,0 +1,165 @@
+"""Response planning: wiring turns a return annotation into a `RenderPlan`.
+
+Each union member is compiled to an encoder (a buffered body) or a responder (a
+stream); which one serves a returned value is decided by its exact class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from typing import Any, cast
+
+import msgspec
+
+from .._asgi import Receive, Send
+from .._errors import WiringError
+from .._streaming.render import compile_stream_member
+from .._types import is_json_body_type, is_subclass, type_name, union_members
+from .encoders import (
+    JSON,
+    OCTETS,
+    TEXT,
+    build_header_encoder,
+    bytes_wrapper_encoder,
+    json_wrapper_encoder,
+    no_content_encoder,
+    plain_encoder,
+    responder_for,
+)
+from .responses import BytesResponse, JSONResponse, NoContent
+from .shapes import Encoder, Responder, ResponseShape, headers_arg
+
+_json_encode = msgspec.json.Encoder().encode
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RenderPlan:
+    """Everything wiring derived from a return annotation."""
+
+    responder: Responder
+    shapes: tuple[ResponseShape, ...]
+    encode: Encoder | None = None
+    """Set when every outcome is a buffered body: the app then encodes and sends itself."""
+
+    @property
+    def streams(self) -> bool:
+        """Whether some outcome streams its body (and so outlives the handler call)."""
+        return any(shape.streaming for shape in self.shapes)
+
+
+# --- building ---------------------------------------------------------------------
+
+
+def build_render_plan(annotation: Any, default_status: int, where: str) -> RenderPlan:
+    """Compile a handler's return annotation; `where` names the handler in errors."""
+    members = union_members(annotation)
+    if type(None) in members or annotation is None:
+        raise WiringError(
+            f"{where}: return type {type_name(annotation)} may be None; return NoContent() "
+            f"for a 204 instead, e.g. -> Widget | NoContent"
+        )
+    by_class: dict[type[Any], Encoder | Responder] = {}
+    streams: set[type[Any]] = set()
+    shapes: list[ResponseShape] = []
+    for member in members:
+        runtime_class, render, shape = _compile_member(member, default_status, where)
+        by_class.setdefault(runtime_class, render)
+        shapes.append(shape)
+        if shape.streaming:
+            streams.add(runtime_class)
+    if not streams:
+        encode = _encode_by_class(cast(dict[type[Any], Encoder], by_class))
+        return RenderPlan(responder_for(encode), tuple(shapes), encode)
+    responders = {
+        cls: cast(Responder, render) if cls in streams else responder_for(cast(Encoder, render))
+        for cls, render in by_class.items()
+    }
+    return RenderPlan(_respond_by_class(responders), tuple(shapes))
+
+
+def _compile_member(
+    member: Any, default_status: int, where: str
+) -> tuple[type[Any], Encoder | Responder, ResponseShape]:
+    """A union member's runtime class, its encoder (a responder, for a stream) and shape."""
+    origin: Any = typing.get_origin(member) or member
+    args = typing.get_args(member)
+    if is_json_body_type(member):  # a Struct or list[Struct]: the union is already split
+        return (
+            origin,
+            plain_encoder(default_status, JSON, _json_encode),
+            ResponseShape(default_status, "application/json", member, None),
+        )
+    if member is str:
+        encode: Callable[[Any], bytes] = str.encode
+        shape = ResponseShape(default_status, "text/plain", str, None)
+        return str, plain_encoder(default_status, TEXT, encode), shape
+    if member is bytes:
+        shape = ResponseShape(default_status, "application/octet-stream", bytes, None)
+        return bytes, plain_encoder(default_status, OCTETS, bytes), shape
+    if is_subclass(origin, JSONResponse):
+        if not args:
+            raise WiringError(
+                f"{where}: {origin.__name__} needs its body type, e.g. {origin.__name__}[Widget]"
+            )
+        body_type, headers_type = args[0], headers_arg(args[1:], where)
+        if not is_json_body_type(body_type):
+            raise WiringError(
+                f"{where}: {origin.__name__}[{type_name(body_type)}] must carry a msgspec Struct "
+                f"or list[Struct]"
+            )
+        status = getattr(origin, "default_status", None) or default_status
+        encoder = json_wrapper_encoder(status, build_header_encoder(headers_type))
+        return origin, encoder, ResponseShape(status, "application/json", body_type, headers_type)
+    if is_subclass(origin, BytesResponse):
+        headers_type = headers_arg(args, where)
+        encoder = bytes_wrapper_encoder(default_status, build_header_encoder(headers_type))
+        return origin, encoder, ResponseShape(default_status, None, bytes, headers_type)
+    if is_subclass(origin, NoContent):
+        headers_type = headers_arg(args, where)
+        encoder = no_content_encoder(build_header_encoder(headers_type))
+        return origin, encoder, ResponseShape(204, None, None, headers_type)
+
+    streaming = compile_stream_member(origin, args, default_status, where)
+    if streaming is not None:
+        return streaming
+    raise WiringError(
+        f"{where}: return type {type_name(member)} is not a supported response; return a msgspec "
+        f"Struct, list[Struct], str, bytes, JSONResponse[T], BytesResponse, Created[T], "
+        f"Accepted[T], NoContent, StreamingResponse, NDJSONStreamingResponse[T] or "
+        f"SSEResponse[T] (not dict or Any)"
+    )
+
+
+def _picker[F](by_class: dict[type[Any], F]) -> Callable[[Any], F]:
+    """Choose by the returned value's exact class, then by isinstance (subclasses)."""
+    ordered = tuple(by_class.items())
+
+    def pick(value: Any) -> F:
+        chosen = by_class.get(cast(type[Any], type(value)))
+        if chosen is None:
+            chosen = next((f for cls, f in ordered if isinstance(value, cls)), None)
+            if chosen is None:
+                raise TypeError(f"handler returned {type(value).__name__}, not a declared type")
+        return chosen
+
+    return pick
+
+
+def _encode_by_class(by_class: dict[type[Any], Encoder]) -> Encoder:
+    if len(by_class) == 1:
+        return next(iter(by_class.values()))
+    pick = _picker(by_class)
+    return lambda value: pick(value)(value)
+
+
+def _respond_by_class(by_class: dict[type[Any], Responder]) -> Responder:
+    if len(by_class) == 1:
+        return next(iter(by_class.values()))
+    pick = _picker(by_class)
+
+    async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
+        await pick(value)(send, value, head, receive)
+
+    return respond

@@ -1,0 +1,1 @@
+"""Streaming: the stream response wrappers, their wiring, and the send loop."""
