@@ -1,8 +1,8 @@
 """The documentation site (mkdocs.yml): the API reference covers every public name.
 
 `uv run mkdocs build --strict` (run by .ci/run) checks links and references; these tests
-check what a build cannot know: that a name added to `jero.__all__` or `jero.testing` is
-documented, and that the reference names nothing that is no longer public.
+check what a build cannot know: that a name added to `jero.__all__`, `jero.testing` or
+`jero.client` is documented, and that the reference names nothing that is no longer public.
 """
 
 import re
@@ -11,12 +11,14 @@ from pathlib import Path
 import yaml
 
 import jero
+import jero.client
 import jero.testing
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference.md"
-PUBLIC = {f"jero.{name}" for name in jero.__all__} | {
-    f"jero.testing.{name}" for name in jero.testing.__all__
+PUBLIC_MODULES = {"jero": jero, "jero.testing": jero.testing, "jero.client": jero.client}
+PUBLIC = {
+    f"{prefix}.{name}" for prefix, module in PUBLIC_MODULES.items() for name in module.__all__
 }
 
 
@@ -35,8 +37,9 @@ def test_every_public_name_has_a_docstring() -> None:
     missing = []
     for dotted in sorted(PUBLIC):
         module, _, name = dotted.rpartition(".")
-        owner = jero.testing if module == "jero.testing" else jero
-        if not (getattr(owner, name).__doc__ or "").strip():  # its own, not inherited
+        if not (
+            getattr(PUBLIC_MODULES[module], name).__doc__ or ""
+        ).strip():  # its own, not inherited
             missing.append(dotted)
     assert missing == [], "the reference page renders docstrings: write one"
 
