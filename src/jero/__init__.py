@@ -6,6 +6,9 @@ from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
 from ._binding.base import Limits
 from ._binding.forms import FormPart
 from ._binding.uploads import FilePart
+from ._conditional.errors import PreconditionFailedError
+from ._conditional.etags import make_etag
+from ._conditional.preconditions import Preconditions
 from ._errors import (
     AuthenticationRequiredError,
     ConflictError,
@@ -34,7 +37,9 @@ from ._middleware.cors import CORS, CORSRefusedError
 from ._middleware.request_id import RequestId, current_request_id
 from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._rendering.cookies import SetCookie
+from ._rendering.links import Link
 from ._rendering.responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
+from ._routing.reverse import URLFor
 from ._routing.routes import Endpoint, Resource
 from ._streaming.responses import (
     NDJSONStreamingResponse,
@@ -72,6 +77,7 @@ __all__ = [
     "InternalServerError",
     "JSONResponse",
     "Limits",
+    "Link",
     "MalformedRequestError",
     "Message",
     "MethodNotAllowedError",
@@ -81,6 +87,8 @@ __all__ = [
     "NotFoundError",
     "OperationMeta",
     "PayloadTooLargeError",
+    "PreconditionFailedError",
+    "Preconditions",
     "Problem",
     "RawHeaders",
     "Receive",
@@ -99,8 +107,10 @@ __all__ = [
     "StreamingResponse",
     "SwaggerUI",
     "TooManyRequestsError",
+    "URLFor",
     "UnsupportedMediaTypeError",
     "ValidationFailedError",
     "WiringError",
     "current_request_id",
+    "make_etag",
 ]

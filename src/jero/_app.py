@@ -12,9 +12,12 @@ import dataclasses
 import logging
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, overload
+
+import msgspec
 
 from ._asgi import ASGIApp, Receive, Scope, Send
 from ._auth import inspect_auth
@@ -35,8 +38,10 @@ from ._middleware.chain import Middleware
 from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
 from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
+from ._routing.reverse import Handler, URLFor
 from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
+from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
 from ._wiring import HandlerPlan, plan_routes
@@ -199,6 +204,50 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__include(route, Endpoint, None)
         self.__openapi = site
 
+    def _include_static(
+        self,
+        prefix: str,
+        *,
+        directory: Path | str,
+        cache_control: str | None = None,
+        precompressed: bool = False,
+        fallback: str | None = None,
+        media_types: Mapping[str, str] | None = None,
+    ) -> None:
+        """Serve the files below `directory` at `prefix` (GET and HEAD), with `ETag`,
+        `Last-Modified`, conditional requests, byte ranges and, with `precompressed=True`,
+        `.br`/`.gz` siblings chosen by `Accept-Encoding`. `fallback` is a file (such as
+        "index.html") answered for paths that name no file and no file extension. Routes
+        win over the mount; see docs/static.md.
+        """
+        if self.__wiring is None:
+            raise WiringError(f"{type(self).__name__}: _include_static belongs inside _wire")
+        mount = plan_static(
+            type(self).__qualname__,
+            prefix,
+            directory=directory,
+            cache_control=cache_control,
+            precompressed=precompressed,
+            fallback=fallback,
+            media_types=media_types,
+            problem=self.__problem,
+        )
+        self.__wiring.mount(mount)
+
+    @overload
+    def _url_for[P: msgspec.Struct](self, handler: Handler, path_type: type[P]) -> URLFor[P]: ...
+    @overload
+    def _url_for(self, handler: Handler) -> URLFor[None]: ...
+    def _url_for(self, handler: Handler, path_type: type[Any] | None = None) -> URLFor[Any]:
+        """A builder of `handler`'s URL from its `path` Struct: `url_for(WidgetPath(...))`.
+        Checked when `_wire` returns: the route must be included and `path_type` must be
+        its `path` annotation (leave it out for a route without slots)."""
+        if self.__wiring is None:
+            raise WiringError(f"{type(self).__name__}: _url_for belongs inside _wire")
+        name = getattr(handler, "__qualname__", repr(handler))
+        where = f"{type(self).__name__}._url_for({name})"
+        return self.__wiring.reverse(handler, path_type, where)
+
     def __include(
         self, route: object, kind: type, auth: object | None, middleware: Sequence[object] = ()
     ) -> None:
@@ -244,7 +293,14 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         method: str = scope["method"]
         head = method == "HEAD"
         if found is None:
-            await self.__not_found(scope, receive, send)
+            mounted = router.mount_for(path)
+            if mounted is None:
+                await self.__not_found(scope, receive, send)
+                return
+            try:
+                await mounted[0](scope, receive, send, mounted[1])
+            except Exception:
+                await _send_crash(send, head, scope, self.__problem)
             return
         table, values = found
         plan = table.methods.get(method)
