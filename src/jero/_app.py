@@ -12,27 +12,36 @@ import dataclasses
 import logging
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, overload
 
-from ._asgi import Receive, Scope, Send
+import msgspec
+
+from ._asgi import ASGIApp, Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
-from ._binding.body import ClientDisconnectError
+from ._binding.body import BODY_ENDED, ClientDisconnectError
 from ._errors import (
     HTTPError,
+    InputProblem,
     InternalServerError,
+    InvalidInputError,
     MethodNotAllowedError,
     NotFoundError,
     ServiceUnavailableError,
     WiringError,
 )
 from ._lifecycle import BaseFactory, LifecycleOwner
+from ._middleware.chain import Middleware
+from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
-from ._rendering.encoders import send_problem
+from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
+from ._routing.reverse import Handler, URLFor
 from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
+from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
 from ._websockets.asyncapi import AsyncAPIInfo, asyncapi_endpoint
@@ -56,6 +65,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     `_wire` runs once, during lifespan startup: it enters services with `_enter` /
     `_aenter` and includes routes with `_include_resource` / `_include_endpoint`. A
     failure there unwinds what was entered and refuses the startup.
+
+    `App(msgpack=True)` speaks MessagePack next to JSON: `json` bodies may come as
+    `application/msgpack`, and a request whose `Accept` prefers it gets MessagePack
+    bodies and `application/problem+msgpack` errors. JSON stays the default.
     """
 
     factory_type: ClassVar[type[BaseFactory]] = BaseFactory
@@ -68,8 +81,18 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 if isinstance(arg, type) and issubclass(arg, BaseFactory):
                     cls.factory_type = arg
 
-    def __init__(self, *, factory: F | None = None, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        factory: F | None = None,
+        limits: Limits | None = None,
+        msgpack: bool = False,
+    ) -> None:
+        if factory is not None:
+            _check_factory(type(self), factory)
         self.__injected_factory = factory
+        self.__msgpack = msgpack
+        self.__problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
         self.__factory: F | None = None
         self.__limits = limits if limits is not None else Limits()
         self.__wiring: Router | None = None
@@ -78,6 +101,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
         self.__websockets = WebSocketRoutes()
+        self.__middleware: MiddlewareWiring | None = None
+        self.__not_found: ASGIApp = self.__answer_not_found
         self.startup_error: BaseException | None = None
         """What failed the last startup, for test clients that re-raise it."""
 
@@ -93,20 +118,43 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             raise RuntimeError(f"{type(self).__name__}._factory exists only once startup began")
         return self.__factory
 
-    def _include_resource(self, resource: Resource, *, auth: object | None = None) -> None:
+    def _include_resource(
+        self,
+        resource: Resource,
+        *,
+        auth: object | None = None,
+        middleware: Sequence[Middleware] = (),
+    ) -> None:
         """Wire every operation `resource` defines; a bad one is a `WiringError`.
 
         `auth=` is an authenticator (an object with `authenticate(self, headers: H) -> U`):
         every operation then authenticates before anything else is read.
+        `middleware=` wraps every operation of this mount (first listed is outermost),
+        inside the app-wide middleware.
         """
-        self.__include(resource, Resource, auth)
+        self.__include(resource, Resource, auth, middleware)
 
-    def _include_endpoint(self, endpoint: Endpoint, *, auth: object | None = None) -> None:
+    def _include_endpoint(
+        self,
+        endpoint: Endpoint,
+        *,
+        auth: object | None = None,
+        middleware: Sequence[Middleware] = (),
+    ) -> None:
         """Wire every verb `endpoint` defines; a bad one is a `WiringError`.
 
-        `auth=` is an authenticator, as for `_include_resource`.
+        `auth=` and `middleware=` as for `_include_resource`.
         """
-        self.__include(endpoint, Endpoint, auth)
+        self.__include(endpoint, Endpoint, auth, middleware)
+
+    def _include_middleware(self, *middleware: Middleware) -> None:
+        """App-wide middleware (first listed is outermost): it wraps every route of the
+        app, wherever in `_wire` it is included, and the answers given without a handler
+        (404, 405, OPTIONS). Each route's chain is composed once, when `_wire` returns.
+        """
+        if self.__middleware is None:
+            raise WiringError(f"{type(self).__name__}: _include_middleware belongs inside _wire")
+        self.__middleware.include(middleware)
 
     def _include_websocket(
         self,
@@ -192,9 +240,56 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__include(route, Endpoint, None)
         self.__openapi = site
 
-    def __include(self, route: object, kind: type, auth: object | None) -> None:
+    def _include_static(
+        self,
+        prefix: str,
+        *,
+        directory: Path | str,
+        cache_control: str | None = None,
+        precompressed: bool = False,
+        fallback: str | None = None,
+        media_types: Mapping[str, str] | None = None,
+    ) -> None:
+        """Serve the files below `directory` at `prefix` (GET and HEAD), with `ETag`,
+        `Last-Modified`, conditional requests, byte ranges and, with `precompressed=True`,
+        `.br`/`.gz` siblings chosen by `Accept-Encoding`. `fallback` is a file (such as
+        "index.html") answered for paths that name no file and no file extension. Routes
+        win over the mount; see docs/static.md.
+        """
+        if self.__wiring is None:
+            raise WiringError(f"{type(self).__name__}: _include_static belongs inside _wire")
+        mount = plan_static(
+            type(self).__qualname__,
+            prefix,
+            directory=directory,
+            cache_control=cache_control,
+            precompressed=precompressed,
+            fallback=fallback,
+            media_types=media_types,
+            problem=self.__problem,
+        )
+        self.__wiring.mount(mount)
+
+    @overload
+    def _url_for[P: msgspec.Struct](self, handler: Handler, path_type: type[P]) -> URLFor[P]: ...
+    @overload
+    def _url_for(self, handler: Handler) -> URLFor[None]: ...
+    def _url_for(self, handler: Handler, path_type: type[Any] | None = None) -> URLFor[Any]:
+        """A builder of `handler`'s URL from its `path` Struct: `url_for(WidgetPath(...))`.
+        Checked when `_wire` returns: the route must be included and `path_type` must be
+        its `path` annotation (leave it out for a route without slots)."""
+        if self.__wiring is None:
+            raise WiringError(f"{type(self).__name__}: _url_for belongs inside _wire")
+        name = getattr(handler, "__qualname__", repr(handler))
+        where = f"{type(self).__name__}._url_for({name})"
+        return self.__wiring.reverse(handler, path_type, where)
+
+    def __include(
+        self, route: object, kind: type, auth: object | None, middleware: Sequence[object] = ()
+    ) -> None:
         router = self.__wiring
-        if router is None:
+        chains = self.__middleware
+        if router is None or chains is None:
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
         if not isinstance(route, kind):
             raise WiringError(
@@ -202,8 +297,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 f"_include_{'resource' if kind is Endpoint else 'endpoint'} instead"
             )
         plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
-        for handler in plan_routes(route, self.__limits, plan):
-            router.add(self.__track_streams(handler))
+        for handler in plan_routes(route, self.__limits, plan, msgpack=self.__msgpack):
+            router.add(chains.attach(self.__track_streams(handler), middleware))
 
     def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
         """A streamed body outlives the handler call: shutdown must be able to end it."""
@@ -225,7 +320,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             return
         router = self.__router
         if router is None:
-            await send_problem(send, _NOT_READY)
+            await self.__problem(send, _NOT_READY, False, scope)
             return
         path: str = scope["path"]
         if root_path := scope.get("root_path"):
@@ -234,12 +329,19 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         method: str = scope["method"]
         head = method == "HEAD"
         if found is None:
-            await send_problem(send, _NOT_FOUND, head)
+            mounted = router.mount_for(path)
+            if mounted is None:
+                await self.__not_found(scope, receive, send)
+                return
+            try:
+                await mounted[0](scope, receive, send, mounted[1])
+            except Exception:
+                await _send_crash(send, head, scope, self.__problem)
             return
         table, values = found
         plan = table.methods.get(method)
         if plan is None:
-            await _answer_without_handler(table, method, head, send)
+            await table.unhandled(scope, receive, send)
             return
         try:
             result = await plan.invoke(scope, receive, values)
@@ -251,11 +353,51 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if head else body})
         except HTTPError as error:
-            await _send_error(send, error, head, scope)
+            await _send_error(send, error, head, scope, self.__problem)
         except ClientDisconnectError:
-            return
+            await _answer_ended_body(send, head, scope, self.__problem)
         except Exception:
-            await _send_crash(send, head, scope)
+            await _send_crash(send, head, scope, self.__problem)
+
+    def __route_app(self, plan: HandlerPlan) -> ASGIApp:
+        """A handler as the innermost step of a middleware chain: the same steps and the
+        same error answers as `__call__`, the slot values read from the scope."""
+        invoke, respond, encode, problem = plan.invoke, plan.respond, plan.encode, self.__problem
+
+        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+            head = scope["method"] == "HEAD"
+            try:
+                result = await invoke(scope, receive, scope[PATH_VALUES])
+                if encode is None:
+                    await respond(send, result, head, receive)
+                    return
+                status, headers, body = encode(result)
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": b"" if head else body})
+            except HTTPError as error:
+                await _send_error(send, error, head, scope, problem)
+            except ClientDisconnectError:
+                await _answer_ended_body(send, head, scope, problem)
+            except Exception:
+                await _send_crash(send, head, scope, problem)
+
+        return handle
+
+    async def __answer_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """No route has this path: the 404 problem (app-wide middleware may wrap this)."""
+        await self.__problem(send, _NOT_FOUND, scope["method"] == "HEAD", scope)
+
+    def __unhandled(self, table: MethodTable) -> ASGIApp:
+        """The answer of `table`'s path to a method it has no handler for, as an ASGI app
+        (middleware may wrap it)."""
+        problem = self.__problem
+
+        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+            method: str = scope["method"]
+            head = method == "HEAD"
+            await _answer_without_handler(table, method, head, send, scope, problem=problem)
+
+        return answer
 
     async def __other_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -302,16 +444,24 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
             self.__wiring = Router()
+            self.__middleware = MiddlewareWiring(
+                type(self).__name__, self.__problem, self.__route_app
+            )
             self.__openapi = None
             await self._wire()
             if self.__openapi is not None:
                 self.__openapi.publish(self.__wiring.plans())
-            self.__router = self.__wiring.seal()
+            router = self.__wiring.seal()
+            self.__not_found = self.__middleware.compile(
+                router, self.__answer_not_found, self.__unhandled
+            )
+            self.__router = router
         except BaseException:
             await self.__shutdown()
             raise
         finally:
             self.__wiring = None
+            self.__middleware = None
 
     def __make_factory(self, stack: AsyncExitStack) -> F:
         factory = self.__injected_factory
@@ -335,7 +485,28 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await stack.aclose()
 
 
-async def _answer_without_handler(table: MethodTable, method: str, head: bool, send: Send) -> None:
+def _check_factory(app: type[BaseApp[Any]], factory: object) -> None:
+    """`App(factory=...)` takes an instance of the app's factory class: jero attaches its
+    lifecycle to it, and `_wire` calls that class's methods."""
+    expected = app.factory_type
+    if isinstance(factory, expected):
+        return
+    given = f"{app.__name__}(factory={_describe(factory)})"
+    if isinstance(factory, type) and issubclass(factory, expected):
+        raise TypeError(f"{given}: pass an instance: {app.__name__}(factory={factory.__name__}())")
+    raise TypeError(
+        f"{given}: the factory must be an instance of {expected.__name__} (a BaseFactory); "
+        f"subclass {expected.__name__} and override the methods the stand-in replaces"
+    )
+
+
+def _describe(value: object) -> str:
+    return value.__name__ if isinstance(value, type) else f"{type(value).__name__}()"
+
+
+async def _answer_without_handler(
+    table: MethodTable, method: str, head: bool, send: Send, scope: Scope, *, problem: ProblemSender
+) -> None:
     """OPTIONS is answered for every known path; any other method is a 405."""
     if method == "OPTIONS":
         headers = [(b"allow", table.allow)]
@@ -343,7 +514,7 @@ async def _answer_without_handler(table: MethodTable, method: str, head: bool, s
         await send({"type": "http.response.body", "body": b""})
         return
     error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
-    await send_problem(send, error, head)
+    await problem(send, error, head, scope)
 
 
 def _below_root(path: str, root_path: str) -> str:
@@ -356,19 +527,29 @@ def _below_root(path: str, root_path: str) -> str:
     return path
 
 
-async def _send_error(send: Send, error: HTTPError[Any], head: bool, scope: Scope) -> None:
+async def _answer_ended_body(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
+    """The body ended early: a client still there (broken framing) gets a 400; when it
+    is gone, the server drops the answer or raises OSError (ASGI 2.4), and that is all."""
+    error = InvalidInputError(InputProblem("body", BODY_ENDED))
+    with contextlib.suppress(OSError):
+        await problem(send, error, head, scope)
+
+
+async def _send_error(
+    send: Send, error: HTTPError[Any], head: bool, scope: Scope, problem: ProblemSender
+) -> None:
     """An `HTTPError` as its problem document. Rendering it runs user data (params,
     headers); when that fails too, it is answered like any other uncaught exception."""
     try:
-        await send_problem(send, error, head)
+        await problem(send, error, head, scope)
     except Exception:
-        await _send_crash(send, head, scope)
+        await _send_crash(send, head, scope, problem)
 
 
-async def _send_crash(send: Send, head: bool, scope: Scope) -> None:
+async def _send_crash(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
     """Log the exception being handled and answer the static 500 problem."""
     logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
     # When the response had already started (the client went away mid-send), the
     # server refuses a second start; nothing more can be told to the client.
     with contextlib.suppress(Exception):
-        await send_problem(send, _INTERNAL, head)
+        await problem(send, _INTERNAL, head, scope)

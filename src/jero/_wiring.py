@@ -15,7 +15,10 @@ from typing import Any
 from ._asgi import Receive, Scope, Send
 from ._binding.base import BODY, BindContext, Binder, Limits, UserSource
 from ._binding.sources import SOURCES
+from ._conditional.plan import conditional_plan
 from ._errors import WiringError
+from ._rendering.encoders import MSGPACK_CODEC
+from ._rendering.negotiation import negotiated, negotiating
 from ._rendering.plan import RenderPlan, build_render_plan
 from ._rendering.shapes import Encoder, Responder
 from ._routing.routes import Endpoint, Operation, Resource, Template, parse_template
@@ -47,6 +50,8 @@ class HandlerPlan:
     """The included route object; later features (auth, OpenAPI) read their options here."""
     auth: UserSource | None = None
     """The authenticator the route was included with (an `_auth.AuthPlan`), if any."""
+    msgpack: bool = False
+    """The app speaks MessagePack too: bodies in, and buffered responses when asked."""
 
     @property
     def http_method(self) -> str:
@@ -57,7 +62,9 @@ class HandlerPlan:
         return self.template.render()
 
 
-def plan_routes(route: object, limits: Limits, auth: UserSource | None = None) -> list[HandlerPlan]:
+def plan_routes(
+    route: object, limits: Limits, auth: UserSource | None = None, *, msgpack: bool = False
+) -> list[HandlerPlan]:
     """Every operation a route object defines, each checked and compiled."""
     if not isinstance(route, Resource | Endpoint):
         name = type(route).__qualname__
@@ -70,7 +77,7 @@ def plan_routes(route: object, limits: Limits, auth: UserSource | None = None) -
         )
     mount = parse_template(cls.mount_path, cls.__qualname__)
     plans = [
-        plan_handler(route, cls.operations[name], mount, limits, auth)
+        plan_handler(route, cls.operations[name], mount, limits, auth, msgpack=msgpack)
         for name in _handler_names(cls)
     ]
     if not plans:
@@ -106,6 +113,8 @@ def plan_handler(
     mount: Template,
     limits: Limits,
     auth: UserSource | None = None,
+    *,
+    msgpack: bool = False,
 ) -> HandlerPlan:
     cls = type(route)
     where = f"{cls.__qualname__}.{op.name}"
@@ -129,7 +138,12 @@ def plan_handler(
         SOURCES[name].build(
             tp,
             BindContext(
-                f"{where} parameter `{name}`", op.http_method, template.slots, limits, auth
+                f"{where} parameter `{name}`",
+                op.http_method,
+                template.slots,
+                limits,
+                auth,
+                msgpack=msgpack,
             ),
         )
         for name, tp in annotations.items()
@@ -142,7 +156,11 @@ def plan_handler(
     render = build_render_plan(hints["return"], op.default_status, where)
     check_stream_method(render.shapes, op.http_method, where)
     method = _positional(getattr(route, op.name), parameters)
-    invoke, respond, encode = build_invoker(method, binders), render.responder, render.encode
+    invoke = build_invoker(method, binders)
+    if msgpack and not render.streams:
+        msgpack_render = build_render_plan(hints["return"], op.default_status, where, MSGPACK_CODEC)
+        render, invoke = negotiated(render, msgpack_render), negotiating(invoke)
+    respond, encode = render.responder, render.encode
     if auth is not None and "user" not in annotations:
         # Every handler of an authenticated mount authenticates, whether or not it takes
         # the user (a `user` binder runs first by its phase, BEFORE_BODY).
@@ -151,6 +169,9 @@ def plan_handler(
     if releases:
         invoke, respond = _releasing(invoke, respond, releases)
         encode = None  # the response goes through `respond`, which releases after sending
+    invoke, respond, encode = conditional_plan(
+        op.http_method, annotations, render, invoke=invoke, respond=respond, encode=encode
+    )
     return HandlerPlan(
         owner=cls,
         operation=op,
@@ -162,6 +183,7 @@ def plan_handler(
         parameters=annotations,
         mount=route,
         auth=auth,
+        msgpack=msgpack,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from .._binding.form_reader import OverCountError
+from .._conditional.errors import PreconditionFailedError
 from .._errors import (
     InvalidBodyError,
     InvalidInputError,
@@ -22,6 +23,7 @@ from .._errors import (
     WiringError,
     WrongMediaTypeError,
 )
+from .._media import MSGPACK
 from .._types import header_wire_name, struct_fields
 from .context import ErrorClass, OperationContext
 from .forms import form_body
@@ -94,12 +96,24 @@ _REPEATED = (
 )
 
 
+def condition_parameters(tp: Any, op: OperationContext) -> list[Schema]:
+    """The `If-*` headers a `conditions: Preconditions` handler evaluates (RFC 9110 §13)."""
+    names = ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"]
+    return [
+        {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+        for name in names
+    ]
+
+
 # --- request bodies ----------------------------------------------------------------
 
 
 def json_body(tp: Any, op: OperationContext) -> Schema:
     schema = op.book.schema(tp, f"{op.where} parameter `json`")
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+    content: Schema = {"application/json": {"schema": schema}}
+    if op.plan.msgpack:
+        content[MSGPACK] = {"schema": schema}
+    return {"required": True, "content": content}
 
 
 def raw_body(tp: Any, op: OperationContext) -> Schema:
@@ -126,6 +140,7 @@ SOURCE_DOCS: dict[str, SourceDoc] = {
     "raw_headers": SourceDoc(),
     # The mount's authenticator documents itself (security, 401), with or without `user`.
     "user": SourceDoc(),
+    "conditions": SourceDoc(parameters=condition_parameters, errors=(PreconditionFailedError,)),
     "json": SourceDoc(
         body=json_body,
         errors=(InvalidInputError, WrongMediaTypeError, OverLimitError, InvalidBodyError),
