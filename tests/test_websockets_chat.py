@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from msgspec import Struct
+
 from examples.chat import App, Event, Joined, Left, Post, Posted
+from jero import BaseApp, BearerAuth, WebSocket, WebSocketEndpoint
 from jero.testing import TestClient
 
 
@@ -70,3 +73,47 @@ def _refs(node: object) -> list[str]:
 def test_an_http_request_to_the_socket_path_is_a_404() -> None:
     with TestClient(App()) as client:
         assert client.get("/rooms/lobby/ws").status_code == 404
+
+
+class Caller(Struct):
+    x_client_id: str
+
+
+class Whoami(Struct):
+    name: str
+
+
+class Token(BearerAuth[Whoami]):
+    async def resolve_token(self, token: str) -> Whoami:
+        return Whoami(token)
+
+
+class Raw(WebSocketEndpoint, path="/raw"):
+    async def receive(self, message: bytes, headers: Caller, socket: WebSocket[bytes]) -> None:
+        await socket.send(message)
+
+
+def test_headers_raw_frames_and_auth_are_described_too() -> None:
+    class Described(BaseApp):
+        async def _wire(self) -> None:
+            self._include_websocket(Raw(), auth=Token())
+            self._include_asyncapi(title="Raw", version="2", path="/ws.json")
+
+    with TestClient(Described()) as client:
+        document = client.get("/ws.json").json()
+    channel = document["channels"]["Raw"]
+    assert channel["bindings"]["ws"]["headers"] == {
+        "type": "object",
+        "properties": {"x-client-id": {"type": "string"}},
+        "required": ["x-client-id"],
+    }
+    assert channel["messages"]["bytes"] == {
+        "name": "bytes",
+        "contentType": "application/octet-stream",
+        "payload": {"type": "string", "format": "binary"},
+    }
+    assert document["components"]["securitySchemes"] == {
+        "Token": {"type": "http", "scheme": "bearer"}
+    }
+    security = [{"$ref": "#/components/securitySchemes/Token"}]
+    assert document["operations"]["Raw.receive"]["security"] == security
