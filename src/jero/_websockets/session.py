@@ -56,6 +56,8 @@ APPLICATION_BASE = 4000
 """`receive` raising an `HTTPError` closes with 4000 + its status (4403, 4409...)."""
 
 _INTERNAL = InternalServerError()
+CLOSE_SEND_TIMEOUT = 2.0
+"""Seconds the teardown waits for the server to take the 1001 close frame."""
 
 
 def supports_denial(scope: Scope) -> bool:
@@ -253,8 +255,11 @@ class Session:
     async def _teardown(self) -> None:
         socket = self.socket
         if not socket.closed:
-            # Only cancellation ends a session with the socket still open: shutdown.
-            await socket.close(GOING_AWAY, "the server is shutting down")
+            # Only cancellation ends a session with the socket still open: shutdown. A
+            # server that is stopping may never complete this send (granian 2.8 was seen
+            # to hang here): the teardown must not wait on it for ever.
+            with anyio.move_on_after(CLOSE_SEND_TIMEOUT):
+                await socket.close(GOING_AWAY, "the server is shutting down")
         call = self.plan.disconnect
         if not self._opened or call is None:
             return
