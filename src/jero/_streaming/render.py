@@ -127,16 +127,17 @@ def _responder(
                 base = defaults
             headers = merge_headers(base, extra)
             status = value.status_code or default_status
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            start = {"type": "http.response.start", "status": status, "headers": headers}
         except BaseException:
             await discard(stream, where)
             raise
         if head:
             await discard(stream, where)
+            await send(start)
             await send({"type": "http.response.body", "body": b""})
             return
         every = value.keepalive if keepalive else None
-        await stream_body(send, receive, stream, encode, keepalive=every, where=where)
+        await stream_body(send, receive, stream, encode, keepalive=every, where=where, start=start)
 
     return respond
 
