@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 import logging
 import types
 import typing
@@ -160,9 +161,11 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         router = self.__wiring
         if router is None:
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
+        if isinstance(route, type):
+            raise WiringError(_class_not_instance(route, kind))
         if not isinstance(route, kind):
             raise WiringError(
-                f"{type(route).__qualname__} is not a {kind.__name__}; pass it to "
+                f"{type(route).__qualname__} is not {_article(kind)} {kind.__name__}; pass it to "
                 f"_include_{'resource' if kind is Endpoint else 'endpoint'} instead"
             )
         plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
@@ -268,6 +271,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__factory = self.__make_factory(stack)
             self.__wiring = Router()
             self.__openapi = None
+            if not inspect.iscoroutinefunction(self._wire):
+                raise WiringError(
+                    f"{type(self).__qualname__}._wire must be `async def _wire(self) -> None`"
+                )
             await self._wire()
             if self.__openapi is not None:
                 self.__openapi.publish(self.__wiring.plans())
@@ -308,6 +315,18 @@ async def _answer_without_handler(table: MethodTable, method: str, head: bool, s
         return
     error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
     await send_problem(send, error, head)
+
+
+def _article(kind: type) -> str:
+    return "an" if kind.__name__[0] in "AEIOU" else "a"
+
+
+def _class_not_instance(route: type, kind: type) -> str:
+    """The advice for `_include_resource(Books)`: the class where an instance belongs."""
+    name, method = route.__qualname__, f"_include_{kind.__name__.lower()}"
+    if issubclass(route, Resource | Endpoint) and not issubclass(route, kind):
+        method = f"_include_{'resource' if issubclass(route, Resource) else 'endpoint'}"
+    return f"{name} is a class; pass an instance: self.{method}({name}())"
 
 
 def _below_root(path: str, root_path: str) -> str:

@@ -18,6 +18,7 @@ and httpx's cookie jar, like a browser, only sends those back over https.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -67,6 +68,8 @@ class _AppRunner:
         if not self.lifespan:
             return self
         group.start_soon(self._run_lifespan)
+        unlogged = _ReraisedStartupError(self.app)
+        logging.getLogger("jero").addFilter(unlogged)
         try:
             await self._lifespan_step("lifespan.startup")
         except BaseException:
@@ -78,6 +81,8 @@ class _AppRunner:
             finally:
                 self._close_channels()
             raise
+        finally:
+            logging.getLogger("jero").removeFilter(unlogged)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -375,7 +380,10 @@ class TestClient(httpx.Client):
         portal_cm, self._portal_cm, self._portal = self._portal_cm, None, None
         self._runner_cm = None
         if portal_cm is not None:
-            portal_cm.__exit__(type(error) if error else None, error, None)
+            # The exception's own traceback: contextlib would otherwise reset it to the
+            # one passed here, and the test would lose where the app raised.
+            trace = error.__traceback__ if error else None
+            portal_cm.__exit__(type(error) if error else None, error, trace)
 
 
 # --- reading streamed responses ----------------------------------------------------
@@ -522,3 +530,16 @@ async def aiter_sse(
         for line in lines.feed(chunk):
             if (event := events.line(line)) is not None:
                 yield event
+
+
+class _ReraisedStartupError(logging.Filter):
+    """Drop the app's "Startup failed" record of the exception the client re-raises:
+    the test would otherwise print the same traceback twice."""
+
+    def __init__(self, app: object) -> None:
+        super().__init__()
+        self.app = app
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        own = getattr(self.app, "startup_error", None)
+        return own is None or record.exc_info is None or record.exc_info[1] is not own
