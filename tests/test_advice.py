@@ -61,7 +61,7 @@ def test_a_sync_wire_is_a_wiring_error() -> None:
         def _wire(self) -> None:  # type: ignore[override]
             self._include_endpoint(Health())
 
-    with pytest.raises(WiringError, match=r"App\._wire must be `async def _wire"), TestClient(App()):
+    with pytest.raises(WiringError, match=r"App\._wire must be `async def"), TestClient(App()):
         pass
 
 
