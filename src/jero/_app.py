@@ -13,7 +13,7 @@ import inspect
 import logging
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AsyncExitStack
 from typing import Any, ClassVar
 
@@ -89,20 +89,38 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             raise RuntimeError(f"{type(self).__name__}._factory exists only once startup began")
         return self.__factory
 
-    def _include_resource(self, resource: Resource, *, auth: object | None = None) -> None:
+    def _include_resource(
+        self,
+        resource: Resource,
+        *,
+        auth: object | None = None,
+        public: Collection[str] = (),
+        limits: Limits | None = None,
+    ) -> None:
         """Wire every operation `resource` defines; a bad one is a `WiringError`.
 
         `auth=` is an authenticator (an object with `authenticate(self, headers: H) -> U`):
-        every operation then authenticates before anything else is read.
+        every operation then authenticates before anything else is read, except those
+        named in `public=` (e.g. `("read_many", "read_one")`), which need no credentials
+        (one that takes `user` declares `user: U | None`). `limits=` replaces the app's
+        `Limits` for this mount's operations.
         """
-        self.__include(resource, Resource, auth)
+        self.__include(resource, Resource, auth, public, limits)
 
-    def _include_endpoint(self, endpoint: Endpoint, *, auth: object | None = None) -> None:
+    def _include_endpoint(
+        self,
+        endpoint: Endpoint,
+        *,
+        auth: object | None = None,
+        public: Collection[str] = (),
+        limits: Limits | None = None,
+    ) -> None:
         """Wire every verb `endpoint` defines; a bad one is a `WiringError`.
 
-        `auth=` is an authenticator, as for `_include_resource`.
+        `auth=`, `public=` (verb names, e.g. `("get",)`) and `limits=` are as for
+        `_include_resource`.
         """
-        self.__include(endpoint, Endpoint, auth)
+        self.__include(endpoint, Endpoint, auth, public, limits)
 
     async def _create_background_tasks(
         self,
@@ -154,10 +172,17 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         )
         site = OpenAPISite(info, path, docs_path, docs)
         for route in site.routes():
-            self.__include(route, Endpoint, None)
+            self.__include(route, Endpoint, None, (), None)
         self.__openapi = site
 
-    def __include(self, route: object, kind: type, auth: object | None) -> None:
+    def __include(
+        self,
+        route: object,
+        kind: type,
+        auth: object | None,
+        public: Collection[str],
+        limits: Limits | None,
+    ) -> None:
         router = self.__wiring
         if router is None:
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
@@ -169,7 +194,12 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 f"_include_{'resource' if kind is Endpoint else 'endpoint'} instead"
             )
         plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
-        for handler in plan_routes(route, self.__limits, plan):
+        if limits is None:
+            limits = self.__limits
+        elif not isinstance(typing.cast(object, limits), Limits):
+            name = type(route).__qualname__
+            raise WiringError(f"{name}: limits= takes a jero.Limits, got {limits!r}")
+        for handler in plan_routes(route, limits, plan, public=public):
             router.add(self.__track_streams(handler))
 
     def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
