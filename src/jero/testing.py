@@ -21,7 +21,7 @@ import contextlib
 import logging
 import math
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Self, overload
@@ -345,6 +345,12 @@ class TestClient(httpx.Client):
         self._portal: anyio.from_thread.BlockingPortal | None = None
         self._runner_cm: AbstractContextManager[_AppRunner] | None = None
         super().__init__(base_url=base_url, transport=_SyncTransport(self), **kwargs)
+
+    def call[T](self, func: Callable[[], Awaitable[T]]) -> T:
+        """Run `await func()` on the app's event loop and return its result, e.g.
+        `client.call(tasks.join)` to wait until the background work is done."""
+        portal, _ = self.open_runner()
+        return portal.call(func)
 
     def open_runner(self) -> tuple[anyio.from_thread.BlockingPortal, _AppRunner]:
         if self._portal is None:
