@@ -1,4 +1,4 @@
-"""The quickstart: serve it with `uv run granian --interface asgi examples.quickstart:app`."""
+"""The quickstart: serve it with `uv run jero run examples.quickstart:app`."""
 
 from msgspec import Struct
 

@@ -39,10 +39,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def granian(target: str, env: Mapping[str, str] | None = None) -> Iterator[GranianProcess]:
-    """Serve `target` (module:attr) with one granian worker; stop it on the way out."""
+def granian(
+    target: str, env: Mapping[str, str] | None = None, workers: int = 1
+) -> Iterator[GranianProcess]:
+    """Serve `target` (module:attr) with granian workers; stop it on the way out."""
     port = free_port()
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", "1"]
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", str(workers)]
     command += ["--host", "127.0.0.1", "--port", str(port), target]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(

@@ -31,7 +31,7 @@ from ._errors import (
 )
 from ._lifecycle import BaseFactory, LifecycleOwner
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
-from ._rendering.encoders import send_problem
+from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
 from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
 from ._streaming.drive import ActiveStreams
@@ -53,6 +53,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     `_wire` runs once, during lifespan startup: it enters services with `_enter` /
     `_aenter` and includes routes with `_include_resource` / `_include_endpoint`. A
     failure there unwinds what was entered and refuses the startup.
+
+    `App(msgpack=True)` speaks MessagePack next to JSON: `json` bodies may come as
+    `application/msgpack`, and a request whose `Accept` prefers it gets MessagePack
+    bodies and `application/problem+msgpack` errors. JSON stays the default.
     """
 
     factory_type: ClassVar[type[BaseFactory]] = BaseFactory
@@ -65,8 +69,16 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 if isinstance(arg, type) and issubclass(arg, BaseFactory):
                     cls.factory_type = arg
 
-    def __init__(self, *, factory: F | None = None, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        factory: F | None = None,
+        limits: Limits | None = None,
+        msgpack: bool = False,
+    ) -> None:
         self.__injected_factory = factory
+        self.__msgpack = msgpack
+        self.__problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
         self.__factory: F | None = None
         self.__limits = limits if limits is not None else Limits()
         self.__wiring: Router | None = None
@@ -199,7 +211,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         elif not isinstance(typing.cast(object, limits), Limits):
             name = type(route).__qualname__
             raise WiringError(f"{name}: limits= takes a jero.Limits, got {limits!r}")
-        for handler in plan_routes(route, limits, plan, public=public):
+        for handler in plan_routes(route, limits, plan, public=public, msgpack=self.__msgpack):
             router.add(self.__track_streams(handler))
 
     def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
@@ -222,7 +234,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             return
         router = self.__router
         if router is None:
-            await send_problem(send, _NOT_READY)
+            await self.__problem(send, _NOT_READY, False, scope)
             return
         path: str = scope["path"]
         if root_path := scope.get("root_path"):
@@ -231,12 +243,12 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         method: str = scope["method"]
         head = method == "HEAD"
         if found is None:
-            await send_problem(send, _NOT_FOUND, head)
+            await self.__problem(send, _NOT_FOUND, head, scope)
             return
         table, values = found
         plan = table.methods.get(method)
         if plan is None:
-            await _answer_without_handler(table, method, head, send)
+            await _answer_without_handler(table, method, head, send, scope, problem=self.__problem)
             return
         try:
             result = await plan.invoke(scope, receive, values)
@@ -248,11 +260,11 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if head else body})
         except HTTPError as error:
-            await _send_error(send, error, head, scope)
+            await _send_error(send, error, head, scope, self.__problem)
         except ClientDisconnectError:
             return
         except Exception:
-            await _send_crash(send, head, scope)
+            await _send_crash(send, head, scope, self.__problem)
 
     async def __other_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -336,7 +348,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await stack.aclose()
 
 
-async def _answer_without_handler(table: MethodTable, method: str, head: bool, send: Send) -> None:
+async def _answer_without_handler(
+    table: MethodTable, method: str, head: bool, send: Send, scope: Scope, *, problem: ProblemSender
+) -> None:
     """OPTIONS is answered for every known path; any other method is a 405."""
     if method == "OPTIONS":
         headers = [(b"allow", table.allow)]
@@ -344,7 +358,7 @@ async def _answer_without_handler(table: MethodTable, method: str, head: bool, s
         await send({"type": "http.response.body", "body": b""})
         return
     error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
-    await send_problem(send, error, head)
+    await problem(send, error, head, scope)
 
 
 def _article(kind: type) -> str:
@@ -369,19 +383,21 @@ def _below_root(path: str, root_path: str) -> str:
     return path
 
 
-async def _send_error(send: Send, error: HTTPError[Any], head: bool, scope: Scope) -> None:
+async def _send_error(
+    send: Send, error: HTTPError[Any], head: bool, scope: Scope, problem: ProblemSender
+) -> None:
     """An `HTTPError` as its problem document. Rendering it runs user data (params,
     headers); when that fails too, it is answered like any other uncaught exception."""
     try:
-        await send_problem(send, error, head)
+        await problem(send, error, head, scope)
     except Exception:
-        await _send_crash(send, head, scope)
+        await _send_crash(send, head, scope, problem)
 
 
-async def _send_crash(send: Send, head: bool, scope: Scope) -> None:
+async def _send_crash(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
     """Log the exception being handled and answer the static 500 problem."""
     logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
     # When the response had already started (the client went away mid-send), the
     # server refuses a second start; nothing more can be told to the client.
     with contextlib.suppress(Exception):
-        await send_problem(send, _INTERNAL, head)
+        await problem(send, _INTERNAL, head, scope)

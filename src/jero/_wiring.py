@@ -16,6 +16,8 @@ from ._asgi import Receive, Scope, Send
 from ._binding.base import BODY, BindContext, Binder, Limits, UserSource
 from ._binding.sources import SOURCES
 from ._errors import WiringError
+from ._rendering.encoders import MSGPACK_CODEC
+from ._rendering.negotiation import negotiated, negotiating
 from ._rendering.plan import RenderPlan, build_render_plan
 from ._rendering.shapes import Encoder, Responder
 from ._routing.routes import Endpoint, Operation, Resource, Template, parse_template
@@ -47,6 +49,8 @@ class HandlerPlan:
     """The included route object; later features (auth, OpenAPI) read their options here."""
     auth: UserSource | None = None
     """The authenticator the route was included with (an `_auth.AuthPlan`), if any."""
+    msgpack: bool = False
+    """The app speaks MessagePack too: bodies in, and buffered responses when asked."""
 
     @property
     def http_method(self) -> str:
@@ -63,6 +67,7 @@ def plan_routes(
     auth: UserSource | None = None,
     *,
     public: Collection[str] = (),
+    msgpack: bool = False,
 ) -> list[HandlerPlan]:
     """Every operation a route object defines, each checked and compiled.
 
@@ -81,7 +86,14 @@ def plan_routes(
     names = _handler_names(cls)
     _check_public(cls, names, public, auth)
     plans = [
-        plan_handler(route, cls.operations[name], mount, limits, _auth_of(cls, name, auth, public))
+        plan_handler(
+            route,
+            cls.operations[name],
+            mount,
+            limits,
+            _auth_of(cls, name, auth, public),
+            msgpack=msgpack,
+        )
         for name in names
     ]
     if not plans:
@@ -148,6 +160,8 @@ def plan_handler(
     mount: Template,
     limits: Limits,
     auth: UserSource | None = None,
+    *,
+    msgpack: bool = False,
 ) -> HandlerPlan:
     cls = type(route)
     where = f"{cls.__qualname__}.{op.name}"
@@ -171,7 +185,12 @@ def plan_handler(
         SOURCES[name].build(
             tp,
             BindContext(
-                f"{where} parameter `{name}`", op.http_method, template.slots, limits, auth
+                f"{where} parameter `{name}`",
+                op.http_method,
+                template.slots,
+                limits,
+                auth,
+                msgpack=msgpack,
             ),
         )
         for name, tp in annotations.items()
@@ -184,7 +203,11 @@ def plan_handler(
     render = build_render_plan(hints["return"], op.default_status, where)
     check_stream_method(render.shapes, op.http_method, where)
     method = _positional(getattr(route, op.name), parameters)
-    invoke, respond, encode = build_invoker(method, binders), render.responder, render.encode
+    invoke = build_invoker(method, binders)
+    if msgpack and not render.streams:
+        msgpack_render = build_render_plan(hints["return"], op.default_status, where, MSGPACK_CODEC)
+        render, invoke = negotiated(render, msgpack_render), negotiating(invoke)
+    respond, encode = render.responder, render.encode
     if auth is not None and "user" not in annotations:
         # Every handler of an authenticated mount authenticates, whether or not it takes
         # the user (a `user` binder runs first by its phase, BEFORE_BODY).
@@ -204,6 +227,7 @@ def plan_handler(
         parameters=annotations,
         mount=route,
         auth=auth,
+        msgpack=msgpack,
     )
 
 

@@ -69,6 +69,8 @@ class BindContext:
     limits: Limits
     auth: UserSource | None = None
     """The authenticator of the mount the handler belongs to, if it was included with one."""
+    msgpack: bool = False
+    """The app takes MessagePack bodies as well as JSON (`BaseApp(msgpack=True)`)."""
 
 
 class UserSource(Protocol):

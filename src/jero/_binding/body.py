@@ -20,6 +20,7 @@ from .._errors import (
     describe_decode_error,
 )
 from .._headers import find_header
+from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
 from .._types import is_json_body_type
 from .base import BODY, BindContext, Binder
 
@@ -99,6 +100,8 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             f"got {getattr(tp, '__name__', tp)!r}"
         )
     decode = msgspec.json.Decoder(tp).decode
+    decode_msgpack = msgspec.msgpack.Decoder(tp).decode if ctx.msgpack else None
+    expected = f"application/json or {MSGPACK}" if ctx.msgpack else "application/json"
     max_size = ctx.limits.max_body_size
 
     async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
@@ -108,11 +111,14 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
                 raw = raw or value
             elif name == b"content-length":
                 length = length or value
+        decoder = decode
         if raw != b"application/json" and not is_json_media_type(kind := _media_type_of(raw)):
-            raise WrongMediaTypeError(MediaTypeProblem("application/json", kind or "none"))
+            if decode_msgpack is None or kind not in MSGPACK_MEDIA_TYPES:
+                raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))
+            decoder = decode_msgpack
         body = await read_body(scope, receive, max_size, length)
         try:
-            return decode(body)
+            return decoder(body)
         except msgspec.ValidationError as error:
             raise InvalidBodyError(InputProblem("body", describe_decode_error(error))) from None
         except msgspec.DecodeError as error:

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from .._errors import HTTPError, InternalServerError, WiringError
+from .._media import MSGPACK
 from .._rendering.plan import build_render_plan
 from .._rendering.shapes import ResponseShape
 from .._types import header_wire_name, struct_fields
@@ -96,6 +97,8 @@ def response_object(status: int, shapes: list[ResponseShape], op: OperationConte
         media_type: MEDIA_TYPE_DOCS.get(media_type, binary_content)(found, op, status)
         for media_type, found in bodies.items()
     }
+    if "application/json" in content and op.plan.msgpack and not op.plan.render.streams:
+        content[MSGPACK] = content["application/json"]
     if content:
         response["content"] = content
     headers = response_headers([shape.headers_type for shape in shapes], op, status)
@@ -194,7 +197,7 @@ def error_responses(classes: Iterable[ErrorClass], op: OperationContext) -> dict
     return {
         status: {
             "description": " or ".join(dict.fromkeys(cls.title for cls in found)),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": op.book.errors(found, op.where)}},
+            "content": _problem_content(op.book.errors(found, op.where), op),
         }
         for status, found in sorted(by_status.items())
     }
@@ -218,3 +221,10 @@ def responses_of(op: OperationContext) -> Schema:
     if challenge is not None:
         responses[401]["headers"] = {"www-authenticate": challenge}
     return {str(status): responses[status] for status in sorted(responses)}
+
+
+def _problem_content(schema: Schema, op: OperationContext) -> Schema:
+    content: Schema = {PROBLEM_MEDIA_TYPE: {"schema": schema}}
+    if op.plan.msgpack:
+        content["application/problem+msgpack"] = {"schema": schema}
+    return content

@@ -22,6 +22,7 @@ from .._errors import (
     WiringError,
     WrongMediaTypeError,
 )
+from .._media import MSGPACK
 from .._types import header_wire_name, struct_fields
 from .context import ErrorClass, OperationContext
 from .forms import form_body
@@ -76,7 +77,10 @@ def _text_parameters(
 
 def json_body(tp: Any, op: OperationContext) -> Schema:
     schema = op.book.schema(tp, f"{op.where} parameter `json`")
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+    content: Schema = {"application/json": {"schema": schema}}
+    if op.plan.msgpack:
+        content[MSGPACK] = {"schema": schema}
+    return {"required": True, "content": content}
 
 
 def raw_body(tp: Any, op: OperationContext) -> Schema:

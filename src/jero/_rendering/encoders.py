@@ -8,6 +8,7 @@ wiring builds it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -28,6 +29,18 @@ CONTENT_TYPE = b"content-type"
 CONTENT_LENGTH = b"content-length"
 
 _json_encode = msgspec.json.Encoder().encode
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BodyCodec:
+    """How Struct bodies travel: JSON by default, MessagePack when a client asks for it."""
+
+    media_type: bytes
+    encode: Callable[[Any], bytes]
+
+
+JSON_CODEC = BodyCodec(JSON, _json_encode)
+MSGPACK_CODEC = BodyCodec(b"application/msgpack", msgspec.msgpack.Encoder().encode)
 
 
 # --- headers ----------------------------------------------------------------------
@@ -182,8 +195,13 @@ def extra_headers(encode_headers: HeaderEncoder, value: HeadFields[Any]) -> Head
 
 
 def json_wrapper_encoder(
-    default_status: int, encode_headers: HeaderEncoder, expect: Expected, body: Expected
+    default_status: int,
+    encode_headers: HeaderEncoder,
+    expect: Expected,
+    body: Expected,
+    codec: BodyCodec = JSON_CODEC,
 ) -> Encoder:
+    media_type, encode = codec.media_type, codec.encode
     cls, body_cls = expect.cls, body.cls
 
     def render(value: JSONResponse[Any, Any]) -> Rendered:
@@ -192,8 +210,8 @@ def json_wrapper_encoder(
         json = value.json
         if type(json) is not body_cls and not _body_matches(json, body):
             raise body.error(json)
-        body_bytes = _json_encode(json)
-        headers = finish_headers(JSON, extra_headers(encode_headers, value), len(body_bytes))
+        body_bytes = encode(json)
+        headers = finish_headers(media_type, extra_headers(encode_headers, value), len(body_bytes))
         return value.status_code or default_status, headers, body_bytes
 
     return render
@@ -230,9 +248,11 @@ def no_content_encoder(encode_headers: HeaderEncoder, expect: Expected) -> Encod
 # --- problems ---------------------------------------------------------------------
 
 
-def problem_headers(error: HTTPError[Any], body: bytes) -> HeaderList:
+def problem_headers(
+    error: HTTPError[Any], body: bytes, content_type: bytes = PROBLEM_CONTENT_TYPE
+) -> HeaderList:
     extra = raw_header_list(error.headers)
-    return finish_headers(PROBLEM_CONTENT_TYPE, extra, len(body))
+    return finish_headers(content_type, extra, len(body))
 
 
 async def send_problem(send: Send, error: HTTPError[Any], head: bool = False) -> None:

@@ -11,16 +11,15 @@ import typing
 from collections.abc import Callable
 from typing import Any, cast
 
-import msgspec
-
 from .._asgi import Receive, Send
 from .._errors import WiringError
 from .._streaming.render import compile_stream_member
 from .._types import is_json_body_type, is_subclass, type_name, union_members
 from .encoders import (
-    JSON,
+    JSON_CODEC,
     OCTETS,
     TEXT,
+    BodyCodec,
     build_header_encoder,
     bytes_wrapper_encoder,
     json_wrapper_encoder,
@@ -31,8 +30,6 @@ from .encoders import (
 from .responses import BytesResponse, JSONResponse, NoContent
 from .returns import Expected, annotation_name, expected
 from .shapes import Encoder, Responder, ResponseShape, headers_arg
-
-_json_encode = msgspec.json.Encoder().encode
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,8 +50,12 @@ class RenderPlan:
 # --- building ---------------------------------------------------------------------
 
 
-def build_render_plan(annotation: Any, default_status: int, where: str) -> RenderPlan:
-    """Compile a handler's return annotation; `where` names the handler in errors."""
+def build_render_plan(
+    annotation: Any, default_status: int, where: str, codec: BodyCodec = JSON_CODEC
+) -> RenderPlan:
+    """Compile a handler's return annotation; `where` names the handler in errors.
+
+    `codec` encodes the Struct bodies (JSON unless the app negotiates MessagePack)."""
     members = union_members(annotation)
     if type(None) in members or annotation is None:
         raise WiringError(
@@ -65,7 +66,9 @@ def build_render_plan(annotation: Any, default_status: int, where: str) -> Rende
     streams: set[type[Any]] = set()
     shapes: list[ResponseShape] = []
     for member in members:
-        runtime_class, render, shape = _compile_member(member, default_status, where, annotation)
+        runtime_class, render, shape = _compile_member(
+            member, default_status, where, annotation, codec
+        )
         by_class.setdefault(runtime_class, render)
         shapes.append(shape)
         if shape.streaming:
@@ -82,7 +85,7 @@ def build_render_plan(annotation: Any, default_status: int, where: str) -> Rende
 
 
 def _compile_member(
-    member: Any, default_status: int, where: str, declared: Any
+    member: Any, default_status: int, where: str, declared: Any, codec: BodyCodec = JSON_CODEC
 ) -> tuple[type[Any], Encoder | Responder, ResponseShape]:
     """A union member's runtime class, its encoder (a responder, for a stream) and shape.
 
@@ -93,8 +96,8 @@ def _compile_member(
     if is_json_body_type(member):  # a Struct or list[Struct]: the union is already split
         return (
             origin,
-            plain_encoder(default_status, JSON, _json_encode, expect),
-            ResponseShape(default_status, "application/json", member, None),
+            plain_encoder(default_status, codec.media_type, codec.encode, expect),
+            ResponseShape(default_status, codec.media_type.decode(), member, None),
         )
     if member is str:
         encode: Callable[[Any], bytes] = str.encode
@@ -116,8 +119,13 @@ def _compile_member(
             )
         status = getattr(origin, "default_status", None) or default_status
         body = expected(body_type, f"{where} (the `json` of its {origin.__name__})", body_type)
-        encoder = json_wrapper_encoder(status, build_header_encoder(headers_type), expect, body)
-        return origin, encoder, ResponseShape(status, "application/json", body_type, headers_type)
+        headers_encoder = build_header_encoder(headers_type)
+        encoder = json_wrapper_encoder(status, headers_encoder, expect, body, codec)
+        return (
+            origin,
+            encoder,
+            ResponseShape(status, codec.media_type.decode(), body_type, headers_type),
+        )
     if is_subclass(origin, BytesResponse):
         headers_type = headers_arg(args, where)
         encoder = bytes_wrapper_encoder(default_status, build_header_encoder(headers_type), expect)

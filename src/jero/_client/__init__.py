@@ -1,0 +1,1 @@
+"""The typed client: route classes read once, then called over any httpx transport."""
