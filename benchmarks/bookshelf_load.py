@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.http import HOST, REPO_ROOT, Server, free_port, granian_command, stop_server
+from benchmarks.servers import HOST, REPO_ROOT, Server, free_port, granian_command, stop_server
 from examples.bookshelf import BookshelfFactory, store
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))  # tests/ is not a package
@@ -138,7 +138,7 @@ def serve(url: str, workers: int, scratch: Path, startup_timeout: float) -> Iter
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server("bookshelf", port, process, log_path)
+    server = Server("bookshelf", workers, port, [process], log_path)
     try:
         deadline = time.monotonic() + startup_timeout
         while True:

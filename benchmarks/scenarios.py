@@ -5,12 +5,39 @@ Scenarios that exercise the filler routes ask for the last one registered, so a 
 that scans its routes in order pays for all of them.
 """
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 ITEM_ID = 42
 LIMIT = 5
 POST_BODY = b'{"id":7,"name":"widget","limit":3}'
+LIST_LENGTH = 1000  # items in the GET /list answer
+BULK_BYTES = 1_000_000  # the POST /bulk body stays just under this (jero's default limit is 1 MiB)
+
+
+def list_item(i: int) -> dict[str, Any]:
+    """Item ``i`` of the GET /list answer; every app (Go and Bun too) builds the same."""
+    return {"id": i, "name": f"item-{i}", "limit": i % 10}
+
+
+def compact_json(value: Any) -> bytes:
+    """The exact body every app must answer: msgspec's compact JSON, keys in field order."""
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def bulk_body(max_bytes: int = BULK_BYTES) -> tuple[bytes, int, int]:
+    """``{"items":[...]}`` of list items filling ``max_bytes``: (body, count, sum of ids)."""
+    parts: list[bytes] = []
+    size = len(b'{"items":[]}')
+    while True:
+        part = compact_json(list_item(len(parts)))
+        if size + len(part) + 1 > max_bytes:
+            break
+        parts.append(part)
+        size += len(part) + 1
+    body = b'{"items":[' + b",".join(parts) + b"]}"
+    return body, len(parts), sum(range(len(parts)))
 
 
 @dataclass(frozen=True)
@@ -22,7 +49,7 @@ class Scenario:
     query: str = ""
     body: bytes = b""
     status: int = 200
-    expected: dict[str, Any] = field(default_factory=dict[str, Any])
+    expected: Any = field(default_factory=dict[str, Any])
     # The 0-route scenario this one is compared with (same request shape), if any.
     baseline: str | None = None
 
@@ -30,6 +57,10 @@ class Scenario:
     def target(self) -> str:
         """Path plus query string, as a client would request it."""
         return f"{self.path}?{self.query}" if self.query else self.path
+
+    @property
+    def expected_body(self) -> bytes:
+        return compact_json(self.expected)
 
 
 def ping(n_routes: int = 0) -> Scenario:
@@ -69,6 +100,31 @@ def post_json() -> Scenario:
         body=POST_BODY,
         status=201,
         expected={"id": 7, "name": "widget", "limit": 3},
+    )
+
+
+def item_list() -> Scenario:
+    """GET /list: 1,000 Structs encoded per request; the encoder's work dominates."""
+    return Scenario(
+        name="list 1000",
+        n_routes=0,
+        method="GET",
+        path="/list",
+        expected=[list_item(i) for i in range(LIST_LENGTH)],
+    )
+
+
+def bulk_post() -> Scenario:
+    """POST /bulk: a ~1 MB JSON body decoded and validated, answered 201 with a summary."""
+    body, count, id_sum = bulk_body()
+    return Scenario(
+        name="post 1MB",
+        n_routes=0,
+        method="POST",
+        path="/bulk",
+        body=body,
+        status=201,
+        expected={"count": count, "id_sum": id_sum},
     )
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The apps of benchmarks/apps/__init__.py, in their column order.
+# The apps of benchmarks/apps/__init__.py, in their column order, then the servers outside
+# Python (benchmarks/servers.py), which are skipped with a message where go / bun are absent.
 APP_NAMES = ("raw", "jero", "blacksheep", "litestar", "fastapi")
+HTTP_APP_NAMES = (*APP_NAMES, "go", "bun")
 
 
 def run_module(module: str, *args: str, timeout: float = 240.0) -> str:
@@ -35,9 +37,9 @@ def run_module(module: str, *args: str, timeout: float = 240.0) -> str:
     return done.stdout
 
 
-def expected_apps(output: str) -> list[str]:
+def expected_apps(output: str, candidates: tuple[str, ...] = APP_NAMES) -> list[str]:
     skipped = set(re.findall(r"^skipping (\w+): ", output, re.MULTILINE))
-    names = [name for name in APP_NAMES if name not in skipped]
+    names = [name for name in candidates if name not in skipped]
     assert "raw" in names, "the raw ASGI app must always run"
     return names
 
@@ -61,10 +63,57 @@ def test_inproc_other_modes_run(mode: str) -> None:
     assert "raw" in output
 
 
-@pytest.mark.skipif(
+def http_tables(output: str) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """benchmarks.http's tables: scenario -> (header cells, rows of cells)."""
+    tables: dict[str, tuple[list[str], list[list[str]]]] = {}
+    for block in re.findall(r"^scenario: (.+?) \(.*?\)\n(.*?)(?:\n\n|\Z)", output, re.M | re.S):
+        name, grid = block
+        header, *rows = [re.split(r"\s{2,}", line.strip()) for line in grid.splitlines()]
+        tables[name] = (header, rows)
+    assert tables, f"no table in the output:\n{output}"
+    return tables
+
+
+def columns(workers: str) -> list[str]:
+    return [f"req/s {workers}", "p50", "p99", "x raw"]
+
+
+needs_wrk = pytest.mark.skipif(
     shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
 )
+
+
+@needs_wrk
 def test_http_quick_prints_every_importable_app() -> None:
     output = run_module("benchmarks.http", "--quick")
-    header = table_header(output)
-    assert header == expected_apps(output)
+    tables = http_tables(output)
+    assert list(tables) == ["ping"]
+    header, rows = tables["ping"]
+    assert header == ["app", *columns("1w")]
+    assert [row[0] for row in rows] == expected_apps(output, HTTP_APP_NAMES)
+    for row in rows:
+        assert float(row[1].replace(",", "")) > 0, row
+        assert all(cell != "-" for cell in row), row
+
+
+@needs_wrk
+def test_http_bigger_scenarios_with_two_workers() -> None:
+    """The 1,000-item list and the 1 MB POST with 2 workers (the test above runs 1), Go and
+    Bun if present."""
+    output = run_module(
+        "benchmarks.http", "--quick", "--apps", "raw,jero,go,bun",
+        "--scenarios", "list,bulk", "--workers", "2",
+    )  # fmt: skip
+    tables = http_tables(output)
+    assert list(tables) == ["list 1000", "post 1MB"]
+    names = expected_apps(output, ("raw", "jero", "go", "bun"))
+    for header, rows in tables.values():
+        assert header == ["app", *columns("2w")]
+        assert [row[0] for row in rows] == names
+        assert all("-" not in row for row in rows), rows
+
+
+def test_static_memory_runs_both_send_paths() -> None:
+    output = run_module("benchmarks.static_memory", "--size-mib", "8")
+    for row in ("in-process GET", "granian GET whole file (pathsend)", "granian GET Range"):
+        assert any(line.startswith(row) for line in output.splitlines()), (row, output)

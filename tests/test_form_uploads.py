@@ -127,7 +127,9 @@ def test_a_client_that_vanishes_mid_upload_leaves_nothing_behind() -> None:
     assert messages[-1]["more_body"]
     before = open_fds()
     exchange = play(upload_app(), "/upload", messages)
-    assert exchange.messages == []  # nobody to answer
+    # The server's http.disconnect may also mean broken framing with the client still
+    # there, so jero answers; a client really gone never sees it (tests/test_body_end.py).
+    assert exchange.status == 400
     assert exchange.receive_calls == 7
     assert open_fds() == before
     assert KEPT == []

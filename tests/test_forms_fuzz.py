@@ -82,6 +82,15 @@ VALUES = st.one_of(
     st.sampled_from([b"7", b"-1", b"nope", b'{"title": "t"}', b'{"size": "x"}', b"x" * 3000]),
     st.binary(max_size=300),
 )
+# JSON nested past msgspec's recursion limit (about 10,000 levels): under an unknown key,
+# which the decoder skips recursively, or where `title` expects a string.
+DEEP_JSON = st.builds(
+    lambda prefix, opener, depth: prefix + opener * depth,
+    st.sampled_from([b'{"x":', b'{"title":', b'{"title": "t", "y":']),
+    st.sampled_from([b"[", b'{"a":', b"[{}, "]),
+    st.integers(10_000, 30_000),
+)
+DEEP_APP = app_of(FuzzEndpoint(), limits=Limits(max_part_size=1024 * 1024))
 
 
 @st.composite
@@ -137,6 +146,18 @@ def test_malformed_multipart_never_breaks_the_app_or_leaks_files(
     assert exchange.status in (200, 400, 413, 422), exchange.body
     if exchange.status != 200:
         exchange.problem()
+
+
+@settings(max_examples=50, deadline=None)
+@given(document=DEEP_JSON, chunk_size=st.integers(1024, 65_536))
+def test_a_json_part_nested_too_deep_is_a_400_or_422_problem(
+    document: bytes, chunk_size: int
+) -> None:
+    exchange = play(DEEP_APP, "/fuzz", chunked(body(part("meta", document)), chunk_size))
+    exchange.assert_well_formed()
+    event(f"status {exchange.status}")
+    assert exchange.status in (400, 422), exchange.body
+    exchange.problem()
 
 
 def test_the_valid_seed_body_binds() -> None:

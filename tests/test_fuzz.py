@@ -151,6 +151,18 @@ item_like = st.fixed_dictionaries(
 json_bodies = st.one_of(item_like, st.lists(item_like, max_size=3), json_values).map(
     lambda value: json.dumps(value).encode()
 )
+# Documents nested past the recursion limit: under an unknown key (which the decoder
+# skips recursively), inside a known field, or at the top, for an object or a list body.
+deep_json_bodies = st.builds(
+    lambda prefix, opener, depth, closed: (
+        prefix + opener * depth + (b"]" * depth if closed else b"")
+    ),
+    st.sampled_from([b"", b"[", b'{"x":', b'[{"x":', b'{"itemName": "n", "tags":']),
+    st.sampled_from([b"[", b'{"a":', b'[{"a":']),
+    st.integers(9_000, 30_000),
+    st.booleans(),
+)
+json_bodies = st.one_of(json_bodies, deep_json_bodies)
 bodies = st.one_of(json_bodies, st.binary(max_size=200))
 
 

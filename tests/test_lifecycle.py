@@ -178,6 +178,30 @@ def test_factory_open_in_a_script_closes_in_reverse_order() -> None:
     assert events.log == ["aenter client", "enter cache", "work", "exit cache", "aexit client"]
 
 
+class NotAFactory:
+    """A stand-in that does not subclass the app's factory (duck-typed)."""
+
+    async def client(self, events: Events) -> str:
+        return "fake"
+
+
+def test_a_stand_in_that_is_not_the_apps_factory_is_a_type_error_at_construction() -> None:
+    class App(BaseApp[Services]):
+        pass
+
+    with pytest.raises(TypeError) as raised:
+        App(factory=NotAFactory())  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert "App(factory=NotAFactory())" in message
+    assert "BaseFactory" in message
+    assert "subclass Services" in message
+    with pytest.raises(TypeError, match=r"pass an instance: App\(factory=Services\(\)\)"):
+        App(factory=Services)  # type: ignore[arg-type]
+    other = BaseFactory()  # a BaseFactory, but not the app's: it lacks `client`
+    with pytest.raises(TypeError, match="subclass Services"):
+        App(factory=other)  # type: ignore[arg-type]
+
+
 def test_factory_outside_startup_is_an_error() -> None:
     with pytest.raises(RuntimeError, match="only once startup began"):
         BaseApp()._factory  # noqa: B018

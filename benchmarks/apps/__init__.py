@@ -5,6 +5,8 @@ Every module here exposes ``build(n_routes: int = 0)`` returning an ASGI 3 app t
 - ``GET /ping`` -> ``{"message": "pong"}``
 - ``GET /items/{item_id}?limit=N`` -> ``{"id": item_id, "name": "item", "limit": N}``
 - ``POST /items`` with ``{"id", "name", "limit"}`` -> 201, echo of the decoded body
+- ``GET /list`` -> the 1,000 items of ``scenarios.list_item``
+- ``POST /bulk`` with ``{"items": [...]}`` (about 1 MB) -> 201, ``{"count", "id_sum"}``
 - ``n_routes`` filler routes ``GET /r{i}/items/{item_id}`` with the same handler shape.
 """
 

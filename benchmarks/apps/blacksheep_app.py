@@ -14,7 +14,7 @@ from blacksheep.server.bindings.converters import TypeConverter, class_converter
 from blacksheep.server.routing import Router
 from blacksheep.settings.json import json_settings
 
-from benchmarks.apps.models import Item, Pong
+from benchmarks.apps.models import ITEMS, Batch, Item, Pong, summarize
 
 _encode = msgspec.json.Encoder().encode
 
@@ -53,12 +53,22 @@ async def create_item(item: FromJSON[Item]) -> Response:
     return json(item.value, status=201)
 
 
+async def list_items() -> list[Item]:
+    return ITEMS
+
+
+async def create_batch(batch: FromJSON[Batch]) -> Response:
+    return json(summarize(batch.value), status=201)
+
+
 def build(n_routes: int = 0) -> Application:
     # An explicit Router per app: the default one is module-global and shared.
     app = Application(router=Router())
     app.router.add_get("/ping", ping)
     app.router.add_get("/items/{item_id}", read_item)
     app.router.add_post("/items", create_item)
+    app.router.add_get("/list", list_items)
+    app.router.add_post("/bulk", create_batch)
     for i in range(n_routes):
         app.router.add_get(f"/r{i}/items/{{item_id}}", read_item)
     return app

@@ -11,8 +11,8 @@ from typing import Any
 
 from msgspec import Struct
 
-from benchmarks.apps.models import Item, Pong
-from jero import BaseApp, Endpoint, Resource
+from benchmarks.apps.models import ITEMS, Batch, BatchSummary, Item, Pong, summarize
+from jero import BaseApp, Created, Endpoint, Resource
 
 
 class ItemPath(Struct):
@@ -36,6 +36,16 @@ class ItemResource(Resource, path="/items"):
         return json
 
 
+class ListEndpoint(Endpoint, path="/list"):
+    async def get(self) -> list[Item]:
+        return ITEMS
+
+
+class BulkEndpoint(Endpoint, path="/bulk"):
+    async def post(self, json: Batch) -> Created[BatchSummary]:
+        return Created(json=summarize(json))
+
+
 async def _filler_read_one(self, path: ItemPath, params: ItemParams) -> Item:
     return Item(id=path.item_id, name="item", limit=params.limit)
 
@@ -56,6 +66,8 @@ def build(n_routes: int = 0) -> BaseApp:
         async def _wire(self) -> None:
             self._include_endpoint(PingEndpoint())
             self._include_resource(ItemResource())
+            self._include_endpoint(ListEndpoint())
+            self._include_endpoint(BulkEndpoint())
             for resource_class in fillers:
                 self._include_resource(resource_class())
 

@@ -7,7 +7,7 @@ parameters (``{item_id:int}``), a defaulted ``limit: int`` query parameter and a
 
 from litestar import Litestar, get, post
 
-from benchmarks.apps.models import Item, Pong
+from benchmarks.apps.models import ITEMS, Batch, BatchSummary, Item, Pong, summarize
 
 
 @get("/ping")
@@ -27,7 +27,17 @@ async def create_item(data: Item) -> Item:
     return data
 
 
+@get("/list")
+async def list_items() -> list[Item]:
+    return ITEMS
+
+
+@post("/bulk")
+async def create_batch(data: Batch) -> BatchSummary:
+    return summarize(data)
+
+
 def build(n_routes: int = 0) -> Litestar:
-    handlers = [ping, read_item, create_item]
+    handlers = [ping, read_item, create_item, list_items, create_batch]
     handlers += [get(f"/r{i}/items/{{item_id:int}}")(_read_item) for i in range(n_routes)]
     return Litestar(route_handlers=handlers)

@@ -6,6 +6,8 @@ response bodies with these; FastAPI declares its own pydantic models, as FastAPI
 
 import msgspec
 
+from benchmarks.scenarios import LIST_LENGTH, list_item
+
 
 class Pong(msgspec.Struct):
     message: str
@@ -15,3 +17,22 @@ class Item(msgspec.Struct):
     id: int
     name: str
     limit: int
+
+
+class Batch(msgspec.Struct):
+    """The POST /bulk body: many items, decoded and validated as a whole."""
+
+    items: list[Item]
+
+
+class BatchSummary(msgspec.Struct):
+    count: int
+    id_sum: int
+
+
+def summarize(batch: Batch) -> BatchSummary:
+    return BatchSummary(count=len(batch.items), id_sum=sum(item.id for item in batch.items))
+
+
+# The GET /list answer, built once: the benchmark measures encoding it, per request.
+ITEMS = [Item(**fields) for fields in map(list_item, range(LIST_LENGTH))]

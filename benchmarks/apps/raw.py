@@ -14,7 +14,7 @@ from urllib.parse import unquote_plus
 
 import msgspec
 
-from benchmarks.apps.models import Item, Pong
+from benchmarks.apps.models import ITEMS, Batch, Item, Pong, summarize
 
 type Scope = dict[str, Any]
 type Message = dict[str, Any]
@@ -26,6 +26,7 @@ type ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _encode = msgspec.json.Encoder().encode
 _decode_item = msgspec.json.Decoder(Item).decode
+_decode_batch = msgspec.json.Decoder(Batch).decode
 _PONG = Pong(message="pong")
 
 
@@ -95,20 +96,37 @@ async def read_item(scope: Scope, receive: Receive, send: Send, slot: str) -> No
     await _send_json(send, 200, Item(id=item_id, name="item", limit=limit))
 
 
-async def create_item(scope: Scope, receive: Receive, send: Send, slot: str) -> None:
+async def _decode_json[T](
+    scope: Scope, receive: Receive, send: Send, decode: Callable[[bytes], T]
+) -> T | None:
+    """The typed JSON body, or None once an error answer was sent."""
     if not _declares_json(scope):
         await _send_error(send, 415, "expected application/json")
-        return
+        return None
     body = await _read_body(receive)
     try:
-        item = _decode_item(body)
+        return decode(body)
     except msgspec.ValidationError as exc:
         await _send_error(send, 422, str(exc))
-        return
     except msgspec.DecodeError as exc:
         await _send_error(send, 400, str(exc))
-        return
-    await _send_json(send, 201, item)
+    return None
+
+
+async def create_item(scope: Scope, receive: Receive, send: Send, slot: str) -> None:
+    item = await _decode_json(scope, receive, send, _decode_item)
+    if item is not None:
+        await _send_json(send, 201, item)
+
+
+async def list_items(scope: Scope, receive: Receive, send: Send, slot: str) -> None:
+    await _send_body(send, 200, b"application/json", _encode(ITEMS))
+
+
+async def create_batch(scope: Scope, receive: Receive, send: Send, slot: str) -> None:
+    batch = await _decode_json(scope, receive, send, _decode_batch)
+    if batch is not None:
+        await _send_json(send, 201, summarize(batch))
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -126,6 +144,8 @@ def build(n_routes: int = 0) -> ASGIApp:
     static: dict[tuple[str, str], Handler] = {
         ("GET", "/ping"): ping,
         ("POST", "/items"): create_item,
+        ("GET", "/list"): list_items,
+        ("POST", "/bulk"): create_batch,
     }
     # Templated routes are keyed by the path without its last (slot) segment.
     templated: dict[tuple[str, str], Handler] = {("GET", "/items"): read_item}

@@ -8,6 +8,9 @@ from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
 from ._binding.base import Limits
 from ._binding.forms import FormPart
 from ._binding.uploads import FilePart
+from ._conditional.errors import PreconditionFailedError
+from ._conditional.etags import make_etag
+from ._conditional.preconditions import Preconditions
 from ._errors import (
     AuthenticationRequiredError,
     ConflictError,
@@ -20,6 +23,7 @@ from ._errors import (
     NotFoundError,
     PayloadTooLargeError,
     Problem,
+    RequestTimeoutError,
     ServiceUnavailableError,
     TooManyRequestsError,
     UnsupportedMediaTypeError,
@@ -31,7 +35,9 @@ from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
 from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._rendering.cookies import SetCookie
+from ._rendering.links import Link
 from ._rendering.responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
+from ._routing.reverse import URLFor
 from ._routing.routes import Endpoint, Resource
 from ._streaming.responses import (
     NDJSONStreamingResponse,
@@ -64,6 +70,7 @@ __all__ = [
     "InternalServerError",
     "JSONResponse",
     "Limits",
+    "Link",
     "MalformedRequestError",
     "MethodNotAllowedError",
     "NDJSONStreamingResponse",
@@ -71,8 +78,11 @@ __all__ = [
     "NotFoundError",
     "OperationMeta",
     "PayloadTooLargeError",
+    "PreconditionFailedError",
+    "Preconditions",
     "Problem",
     "RawHeaders",
+    "RequestTimeoutError",
     "Resource",
     "ResourceMeta",
     "SSEResponse",
@@ -83,9 +93,11 @@ __all__ = [
     "StreamingResponse",
     "SwaggerUI",
     "TooManyRequestsError",
+    "URLFor",
     "UnsupportedMediaTypeError",
     "ValidationFailedError",
     "WiringError",
+    "make_etag",
 ]
 
 

@@ -13,17 +13,22 @@ import inspect
 import logging
 import types
 import typing
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, overload
+
+import msgspec
 
 from ._asgi import Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
-from ._binding.body import ClientDisconnectError
+from ._binding.body import BODY_ENDED, ClientDisconnectError
 from ._errors import (
     HTTPError,
+    InputProblem,
     InternalServerError,
+    InvalidInputError,
     MethodNotAllowedError,
     NotFoundError,
     ServiceUnavailableError,
@@ -32,8 +37,10 @@ from ._errors import (
 from ._lifecycle import BaseFactory, LifecycleOwner
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
 from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
+from ._routing.reverse import Handler, URLFor
 from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
+from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
 from ._wiring import HandlerPlan, plan_routes
@@ -76,6 +83,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         limits: Limits | None = None,
         msgpack: bool = False,
     ) -> None:
+        if factory is not None:
+            _check_factory(type(self), factory)
         self.__injected_factory = factory
         self.__msgpack = msgpack
         self.__problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
@@ -187,6 +196,50 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__include(route, Endpoint, None, (), None)
         self.__openapi = site
 
+    def _include_static(
+        self,
+        prefix: str,
+        *,
+        directory: Path | str,
+        cache_control: str | None = None,
+        precompressed: bool = False,
+        fallback: str | None = None,
+        media_types: Mapping[str, str] | None = None,
+    ) -> None:
+        """Serve the files below `directory` at `prefix` (GET and HEAD), with `ETag`,
+        `Last-Modified`, conditional requests, byte ranges and, with `precompressed=True`,
+        `.br`/`.gz` siblings chosen by `Accept-Encoding`. `fallback` is a file (such as
+        "index.html") answered for paths that name no file and no file extension. Routes
+        win over the mount; see docs/static.md.
+        """
+        if self.__wiring is None:
+            raise WiringError(f"{type(self).__name__}: _include_static belongs inside _wire")
+        mount = plan_static(
+            type(self).__qualname__,
+            prefix,
+            directory=directory,
+            cache_control=cache_control,
+            precompressed=precompressed,
+            fallback=fallback,
+            media_types=media_types,
+            problem=self.__problem,
+        )
+        self.__wiring.mount(mount)
+
+    @overload
+    def _url_for[P: msgspec.Struct](self, handler: Handler, path_type: type[P]) -> URLFor[P]: ...
+    @overload
+    def _url_for(self, handler: Handler) -> URLFor[None]: ...
+    def _url_for(self, handler: Handler, path_type: type[Any] | None = None) -> URLFor[Any]:
+        """A builder of `handler`'s URL from its `path` Struct: `url_for(WidgetPath(...))`.
+        Checked when `_wire` returns: the route must be included and `path_type` must be
+        its `path` annotation (leave it out for a route without slots)."""
+        if self.__wiring is None:
+            raise WiringError(f"{type(self).__name__}: _url_for belongs inside _wire")
+        name = getattr(handler, "__qualname__", repr(handler))
+        where = f"{type(self).__name__}._url_for({name})"
+        return self.__wiring.reverse(handler, path_type, where)
+
     def __include(
         self,
         route: object,
@@ -243,7 +296,14 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         method: str = scope["method"]
         head = method == "HEAD"
         if found is None:
-            await self.__problem(send, _NOT_FOUND, head, scope)
+            mounted = router.mount_for(path)
+            if mounted is None:
+                await self.__problem(send, _NOT_FOUND, head, scope)
+                return
+            try:
+                await mounted[0](scope, receive, send, mounted[1])
+            except Exception:
+                await _send_crash(send, head, scope, self.__problem)
             return
         table, values = found
         plan = table.methods.get(method)
@@ -262,7 +322,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         except HTTPError as error:
             await _send_error(send, error, head, scope, self.__problem)
         except ClientDisconnectError:
-            return
+            await _answer_ended_body(send, head, scope, self.__problem)
         except Exception:
             await _send_crash(send, head, scope, self.__problem)
 
@@ -348,6 +408,25 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await stack.aclose()
 
 
+def _check_factory(app: type[BaseApp[Any]], factory: object) -> None:
+    """`App(factory=...)` takes an instance of the app's factory class: jero attaches its
+    lifecycle to it, and `_wire` calls that class's methods."""
+    expected = app.factory_type
+    if isinstance(factory, expected):
+        return
+    given = f"{app.__name__}(factory={_describe(factory)})"
+    if isinstance(factory, type) and issubclass(factory, expected):
+        raise TypeError(f"{given}: pass an instance: {app.__name__}(factory={factory.__name__}())")
+    raise TypeError(
+        f"{given}: the factory must be an instance of {expected.__name__} (a BaseFactory); "
+        f"subclass {expected.__name__} and override the methods the stand-in replaces"
+    )
+
+
+def _describe(value: object) -> str:
+    return value.__name__ if isinstance(value, type) else f"{type(value).__name__}()"
+
+
 async def _answer_without_handler(
     table: MethodTable, method: str, head: bool, send: Send, scope: Scope, *, problem: ProblemSender
 ) -> None:
@@ -381,6 +460,14 @@ def _below_root(path: str, root_path: str) -> str:
         if not rest or rest[0] == "/":
             return rest or "/"
     return path
+
+
+async def _answer_ended_body(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
+    """The body ended early: a client still there (broken framing) gets a 400; when it
+    is gone, the server drops the answer or raises OSError (ASGI 2.4), and that is all."""
+    error = InvalidInputError(InputProblem("body", BODY_ENDED))
+    with contextlib.suppress(OSError):
+        await problem(send, error, head, scope)
 
 
 async def _send_error(

@@ -39,6 +39,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "Problem",
+    "RequestTimeoutError",
     "ServiceUnavailableError",
     "TooManyRequestsError",
     "UnsupportedMediaTypeError",
@@ -227,13 +228,13 @@ def _template_values(params: object) -> dict[str, Any]:
 
 
 class NotFoundError[P = None](HTTPError[P], type="not-found", title="Not found", status=404):
-    pass
+    """404 `not-found`: no such resource (also what an unknown path answers)."""
 
 
 class MalformedRequestError[P = None](
     HTTPError[P], type="malformed-request", title="Malformed request", status=400
 ):
-    pass
+    """400 `malformed-request`: a request jero or the handler cannot read."""
 
 
 class AuthenticationRequiredError[P = None](
@@ -242,61 +243,67 @@ class AuthenticationRequiredError[P = None](
     title="Authentication required",
     status=401,
 ):
-    pass
+    """401 `authentication-required`: credentials missing or rejected."""
 
 
 class ForbiddenError[P = None](HTTPError[P], type="forbidden", title="Forbidden", status=403):
-    pass
+    """403 `forbidden`: authenticated, but not allowed to do this."""
 
 
 class MethodNotAllowedError[P = None](
     HTTPError[P], type="method-not-allowed", title="Method not allowed", status=405
 ):
-    pass
+    """405 `method-not-allowed`: the path exists, the method does not."""
+
+
+class RequestTimeoutError[P = None](
+    HTTPError[P], type="request-timeout", title="Request timeout", status=408
+):
+    """408: the client did not send the request (its body) in time."""
 
 
 class ConflictError[P = None](HTTPError[P], type="conflict", title="Conflict", status=409):
-    pass
+    """409 `conflict`: the request conflicts with the resource's current state."""
 
 
 class GoneError[P = None](HTTPError[P], type="gone", title="Gone", status=410):
-    pass
+    """410 `gone`: the resource existed and was removed for good."""
 
 
 class PayloadTooLargeError[P = None](
     HTTPError[P], type="payload-too-large", title="Payload too large", status=413
 ):
-    pass
+    """413 `payload-too-large`: a body over one of the app's `Limits`."""
 
 
 class UnsupportedMediaTypeError[P = None](
     HTTPError[P], type="unsupported-media-type", title="Unsupported media type", status=415
 ):
-    pass
+    """415 `unsupported-media-type`: a body with the wrong Content-Type."""
 
 
 class ValidationFailedError[P = None](
     HTTPError[P], type="validation-failed", title="Validation failed", status=422
 ):
-    pass
+    """422 `validation-failed`: a well-formed body that fails its schema."""
 
 
 class TooManyRequestsError[P = None](
     HTTPError[P], type="too-many-requests", title="Too many requests", status=429
 ):
-    pass
+    """429 `too-many-requests`: the client is over a rate limit."""
 
 
 class InternalServerError[P = None](
     HTTPError[P], type="internal-server-error", title="Internal server error", status=500
 ):
-    pass
+    """500 `internal-server-error`: what any uncaught exception answers."""
 
 
 class ServiceUnavailableError[P = None](
     HTTPError[P], type="service-unavailable", title="Service unavailable", status=503
 ):
-    pass
+    """503 `service-unavailable`: the app cannot serve now (what requests before wiring get)."""
 
 
 # --- the framework's own parameterised problems -------------------------------------
@@ -326,6 +333,17 @@ class OverLimitError(
     PayloadTooLargeError[LimitProblem], detail="The {limit} exceeds {max_bytes} bytes"
 ):
     """413 with the limit that was crossed."""
+
+
+class TimeoutProblem(msgspec.Struct):
+    seconds: float
+
+
+class BodyTimeoutError(
+    RequestTimeoutError[TimeoutProblem],
+    detail="No part of the request body arrived for {seconds} seconds",
+):
+    """408: the client stopped sending its body (`Limits.body_timeout`)."""
 
 
 class MediaTypeProblem(msgspec.Struct):

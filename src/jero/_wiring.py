@@ -15,6 +15,7 @@ from typing import Any
 from ._asgi import Receive, Scope, Send
 from ._binding.base import BODY, BindContext, Binder, Limits, UserSource
 from ._binding.sources import SOURCES
+from ._conditional.plan import conditional_plan
 from ._errors import WiringError
 from ._rendering.encoders import MSGPACK_CODEC
 from ._rendering.negotiation import negotiated, negotiating
@@ -216,6 +217,9 @@ def plan_handler(
     if releases:
         invoke, respond = _releasing(invoke, respond, releases)
         encode = None  # the response goes through `respond`, which releases after sending
+    invoke, respond, encode = conditional_plan(
+        op.http_method, annotations, render, invoke=invoke, respond=respond, encode=encode
+    )
     return HandlerPlan(
         owner=cls,
         operation=op,

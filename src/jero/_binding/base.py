@@ -8,6 +8,8 @@ decoder or converter, so binding at request time is a lookup and one decode.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import typing
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -15,7 +17,7 @@ import msgspec
 
 from .._asgi import Receive, Scope
 from .._errors import InputProblem, InvalidInputError, WiringError, describe_decode_error
-from .._types import is_list_type, is_struct_type, struct_fields, struct_hints
+from .._types import is_list_type, is_struct_type, is_union, struct_fields, struct_hints
 
 type SyncBind = Callable[[Scope, Sequence[str]], Any]
 type AsyncBind = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
@@ -42,7 +44,7 @@ class Binder:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-app request limits; each breach is a 413 problem."""
+    """Per-app request limits; each size breach is a 413 problem, a stalled body a 408."""
 
     max_body_size: int = 1024 * 1024
     """Bytes of a `json` or `content` body."""
@@ -56,6 +58,9 @@ class Limits:
     spool_threshold: int = 1024 * 1024
     """File bytes one request keeps in memory; past it, file parts go to a temporary
     file that is removed when the request ends."""
+    body_timeout: float | None = 60.0
+    """Seconds a `json`, `content` or `form` body may go without a byte arriving (not
+    the whole body's time); then the answer is a 408 problem. None: wait forever."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -113,7 +118,12 @@ def require_struct(tp: Any, ctx: BindContext) -> type[msgspec.Struct]:
 
 
 def struct_converter(tp: type[msgspec.Struct], source: str) -> Callable[[dict[str, Any]], Any]:
-    """Convert text-valued fields (query, headers, cookies) to the Struct, or a 400."""
+    """Convert text-valued fields (query, headers, cookies) to the Struct, or a 400.
+
+    Lenient conversion would read the text `null` as None for an optional field; there
+    None means absent, so `null` is refused as the field's type refuses it.
+    """
+    nulls = text_null_reasons(tp)
 
     def convert(values: dict[str, Any]) -> Any:
         try:
@@ -121,7 +131,40 @@ def struct_converter(tp: type[msgspec.Struct], source: str) -> Callable[[dict[st
         except msgspec.ValidationError as error:
             raise InvalidInputError(InputProblem(source, describe_decode_error(error))) from None
 
-    return convert
+    if not nulls:
+        return convert
+
+    def convert_refusing_null(values: dict[str, Any]) -> Any:
+        for key, reason in nulls:
+            if values.get(key) == "null":
+                raise InvalidInputError(InputProblem(source, reason))
+        return convert(values)
+
+    return convert_refusing_null
+
+
+def _union(left: Any, right: Any) -> Any:
+    return left | right
+
+
+def text_null_reasons(tp: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
+    """(encoded name, the 400's reason) of each field that lenient conversion would set
+    to None from the text `null`, such as `int | None` (not `str | None`: "null" is text)."""
+    hints = struct_hints(tp)
+    reasons: list[tuple[str, str]] = []
+    for field in struct_fields(tp):
+        hint = hints[field.name]
+        if not is_union(hint) or type(None) not in typing.get_args(hint):
+            continue
+        try:
+            if msgspec.convert("null", hint, strict=False) is not None:
+                continue
+            members = [a for a in typing.get_args(hint) if a is not type(None)]
+            msgspec.convert("null", functools.reduce(_union, members), strict=False)
+        except msgspec.ValidationError as error:
+            reason = f"{describe_decode_error(error)} - at `$.{field.encode_name}`"
+            reasons.append((field.encode_name, reason))
+    return tuple(reasons)
 
 
 def list_fields(tp: type[msgspec.Struct]) -> frozenset[str]:

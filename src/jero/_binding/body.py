@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -23,10 +24,16 @@ from .._headers import find_header
 from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
 from .._types import is_json_body_type
 from .base import BODY, BindContext, Binder
+from .deadlines import receive_within
 
 
 class ClientDisconnectError(Exception):
-    """The client went away while the request body was being read."""
+    """`http.disconnect` while the request body was being read. Servers send it both
+    when the client went away and when the body's framing broke (granian does, for an
+    invalid chunk size), so the app answers a 400 that reaches a client still there."""
+
+
+BODY_ENDED = "the request body ended before it was complete"
 
 
 # --- body -------------------------------------------------------------------------
@@ -47,14 +54,20 @@ def check_content_length(
 
 
 async def read_body(
-    scope: Scope, receive: Receive, max_size: int, declared: bytes | None = None
+    scope: Scope,
+    receive: Receive,
+    max_size: int,
+    timeout: float | None,
+    declared: bytes | None = None,
 ) -> bytes:
-    """The whole request body, refused with a 413 as soon as it is known to be too big.
+    """The whole request body, refused with a 413 as soon as it is known to be too big,
+    a 408 when no chunk arrives for `timeout` seconds, and `ClientDisconnectError` when
+    the server reports the body ended (the client left, or sent broken framing).
 
     `declared` is the Content-Length header when the caller already found it.
     """
     check_content_length(scope, max_size, "request body", declared)
-    message = await receive()
+    message = await receive_within(receive, timeout)
     if message["type"] == "http.disconnect":
         raise ClientDisconnectError
     body: bytes = message.get("body", b"")
@@ -65,7 +78,7 @@ async def read_body(
     chunks = [body]
     size = len(body)
     while True:
-        message = await receive()
+        message = await receive_within(receive, timeout)
         if message["type"] == "http.disconnect":
             raise ClientDisconnectError
         chunk: bytes = message.get("body", b"")
@@ -85,6 +98,52 @@ def _media_type_of(raw: bytes | None) -> str:
 
 
 INVALID_UTF8 = "JSON is malformed: invalid UTF-8 in a string"
+TOO_DEEP = "JSON is malformed: nesting too deep"
+"""msgspec raises RecursionError for a document nested deeper than the interpreter's
+recursion limit allows; such a body is refused like any other unreadable JSON."""
+_INT_DIGITS = 20
+"""An integral float past this many digits stays a float: no int field holds it, and
+turning `1e100000` into an int would cost the server, not the client."""
+
+
+def _integral_float_as_int(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: an int when it is integral (exactly,
+    from its text, so 9007199254740993.0 stays exact), else a float."""
+    number = decimal.Decimal(text)
+    if number.is_finite() and number.adjusted() < _INT_DIGITS and number == number.to_integral():
+        return int(number)
+    return float(text)
+
+
+_lenient_decode = msgspec.json.Decoder(float_hook=_integral_float_as_int).decode
+
+
+def json_decoder(tp: Any) -> Callable[[bytes], Any]:
+    """`decode(body)` of a JSON document into `tp`, accepting integral floats (`3.0`) for
+    `int` fields as JSON Schema's `integer` does; `3.5` is still refused.
+
+    msgspec's typed decoder refuses `3.0` for an `int`, so only a body it refused for a
+    float is decoded a second time, with integral floats read as ints, and converted:
+    the happy path is one typed decode, as before. Raises msgspec's errors, and
+    RecursionError for nesting too deep.
+    """
+    decode = msgspec.json.Decoder(tp).decode
+
+    def decode_json(data: bytes) -> Any:
+        try:
+            return decode(data)
+        except msgspec.ValidationError as error:
+            if "got `float`" not in str(error):
+                raise
+            first = error
+        try:
+            return msgspec.convert(_lenient_decode(data), tp, str_keys=True)
+        except msgspec.ValidationError as error:
+            if "got `float`" in str(error):
+                raise first from None  # the typed decoder words it with the same path
+            raise
+
+    return decode_json
 
 
 def is_json_media_type(value: str) -> bool:
@@ -99,10 +158,11 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             f"{ctx.where} must be annotated with a msgspec Struct or list[Struct], "
             f"got {getattr(tp, '__name__', tp)!r}"
         )
-    decode = msgspec.json.Decoder(tp).decode
+    decode = json_decoder(tp)
     decode_msgpack = msgspec.msgpack.Decoder(tp).decode if ctx.msgpack else None
     expected = f"application/json or {MSGPACK}" if ctx.msgpack else "application/json"
     max_size = ctx.limits.max_body_size
+    timeout = ctx.limits.body_timeout
 
     async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
         raw = length = None
@@ -116,7 +176,7 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             if decode_msgpack is None or kind not in MSGPACK_MEDIA_TYPES:
                 raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))
             decoder = decode_msgpack
-        body = await read_body(scope, receive, max_size, length)
+        body = await read_body(scope, receive, max_size, timeout, length)
         try:
             return decoder(body)
         except msgspec.ValidationError as error:
@@ -125,6 +185,8 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             raise InvalidInputError(InputProblem("body", describe_decode_error(error))) from None
         except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
             raise InvalidInputError(InputProblem("body", INVALID_UTF8)) from None
+        except RecursionError:
+            raise InvalidInputError(InputProblem("body", TOO_DEEP)) from None
 
     return Binder(bind_json, awaits=True, phase=BODY)
 
@@ -133,8 +195,9 @@ def build_content(tp: Any, ctx: BindContext) -> Binder:
     if tp is not bytes:
         raise WiringError(f"{ctx.where} must be annotated `bytes`")
     max_size = ctx.limits.max_body_size
+    timeout = ctx.limits.body_timeout
 
     async def bind_content(scope: Scope, receive: Receive, values: Sequence[str]) -> bytes:
-        return await read_body(scope, receive, max_size)
+        return await read_body(scope, receive, max_size, timeout)
 
     return Binder(bind_content, awaits=True, phase=BODY)

@@ -94,23 +94,28 @@ def query_binder(struct: type[msgspec.Struct], slow: Bind) -> Bind:
         if field.default_factory is not msgspec.NODEFAULT:
             return slow  # a fresh value per request: leave it to msgspec
         defaults.append(_MISSING if field.default is msgspec.NODEFAULT else field.default)
-    by_key = {encoded: (index, is_int) for index, (_, encoded, is_int) in enumerate(fields)}
+    by_key = {
+        encoded: (index, is_int, 1 << index) for index, (_, encoded, is_int) in enumerate(fields)
+    }
     required = _MISSING in defaults
     # An unknown key is msgspec's to refuse (a 400 naming it) when the Struct forbids them.
     forbid = struct.__struct_config__.forbid_unknown_fields
 
     def bind_query(scope: Any, values: Sequence[str]) -> Any:
         args = defaults.copy()
+        seen = 0  # a bit per field: a repeated key is the slow path's 400
         try:
             text = scope["query_string"].decode("ascii")  # encoded bytes go to msgspec
             if "%" in text or "+" in text:  # (a str search: `in` on bytes is far slower)
                 return slow(scope, values)
-            # Backwards, so that the first value of a repeated key is the one kept.
-            for part in reversed(text.split("&")) if "&" in text else (text,):
+            for part in text.split("&") if "&" in text else (text,):
                 key, _, value = part.partition("=")
                 entry = by_key.get(key)
                 if entry is not None:
-                    index, is_int = entry
+                    index, is_int, bit = entry
+                    if seen & bit:
+                        raise NotFastError
+                    seen |= bit
                     if not is_int:
                         args[index] = value
                     elif value.isdigit() and len(value) <= 18 and value[0] != "0":  # ASCII here

@@ -28,6 +28,7 @@ from .._errors import (
 from .._headers import RawHeaders, find_header
 from .base import Limits
 from .body import ClientDisconnectError, check_content_length
+from .deadlines import receive_within
 from .uploads import FilePart, MemoryBudget, Spool
 
 PART_HEADER_MAX_SIZE = 8 * 1024
@@ -159,11 +160,12 @@ async def read_multipart(
     except ParserError as error:
         raise malformed(_reason(error)) from None
     reader = _MultipartReader(wanted, limits, MemoryBudget(limits.spool_threshold), on_disk)
+    timeout = limits.body_timeout
     received = 0
     try:
         with cast(Any, parser):
             while True:
-                message = await receive()
+                message = await receive_within(receive, timeout)
                 if message["type"] == "http.disconnect":
                     raise ClientDisconnectError
                 chunk: bytes = message.get("body", b"")

@@ -43,7 +43,7 @@ from .._types import (
     type_name,
 )
 from .base import BODY, BindContext, Binder, Limits, require_struct
-from .body import INVALID_UTF8, read_body
+from .body import INVALID_UTF8, TOO_DEEP, json_decoder, read_body
 from .form_reader import (
     Part,
     Parts,
@@ -100,11 +100,13 @@ class FormPart[T, H = None]:
 
 
 class PartError(Exception):
-    """A part that does not convert to its field's type; `reason` never holds its value."""
+    """A part that does not convert to its field's type; `reason` never holds its value.
+    `malformed`: the part cannot be read at all (a 400, not a 422)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, malformed: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.malformed = malformed
 
 
 type Convert = Callable[[Any], Any]
@@ -312,7 +314,7 @@ def _is_json_container(tp: Any) -> bool:
 def _converter(shape: FieldShape) -> Convert:
     """One part → the field's value (or one list item's)."""
     if shape.kind is PartKind.FILE:
-        return _identity
+        return _file_part
     convert = _value_converter(shape.value, shape.kind)
     if shape.form_part:
         return _form_part_converter(convert, _part_headers_converter(shape.part_headers))
@@ -344,7 +346,11 @@ def _list_check(metadata: tuple[Any, ...]) -> Callable[[list[Any]], list[Any]] |
     return check_list
 
 
-def _identity(part: Any) -> Any:
+def _file_part(part: FilePart) -> FilePart:
+    """A file is a part with a filename (RFC 7578 §4.2), even an empty one; a text part
+    or an urlencoded field for a `FilePart` field is refused, not passed on as a file."""
+    if part.filename is None:
+        raise PartError("Expected a file part (one with a filename), got a text part")
     return part
 
 
@@ -375,7 +381,7 @@ def _text_converter(tp: Any, accepts_on: bool) -> Convert:
 
 
 def _json_converter(tp: Any) -> Convert:
-    decode = msgspec.json.Decoder(tp).decode
+    decode = json_decoder(tp)
 
     def convert_json(part: TextPart) -> Any:
         try:
@@ -384,6 +390,8 @@ def _json_converter(tp: Any) -> Convert:
             raise PartError(describe_decode_error(error)) from None
         except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
             raise PartError(INVALID_UTF8) from None
+        except RecursionError:
+            raise PartError(TOO_DEEP, malformed=True) from None
 
     return convert_json
 
@@ -432,12 +440,16 @@ def _no_headers(headers: Sequence[tuple[str, str]]) -> None:
 # --- request time -----------------------------------------------------------------------
 
 
-def _invalid(reason: str, path: str) -> InvalidBodyError:
-    """422 naming the field; a nested path from a JSON part is kept under it."""
+def _invalid(error: PartError, path: str) -> InvalidBodyError | InvalidInputError:
+    """422 naming the field (400 for a part that cannot be read at all); a nested path
+    from a JSON part is kept under it."""
+    reason = error.reason
     if " - at `$" in reason:
         reason = reason.replace(" - at `$", f" - at `{path}", 1)
     else:
         reason = f"{reason} - at `{path}`"
+    if error.malformed:
+        return InvalidInputError(InputProblem("form", reason))
     return InvalidBodyError(InputProblem("form", reason))
 
 
@@ -460,7 +472,7 @@ def assemble(struct: type[msgspec.Struct], plans: tuple[FieldPlan, ...], parts: 
             try:
                 values[plan.attr] = plan.convert(found[0])
             except PartError as error:
-                raise _invalid(error.reason, f"$.{plan.key}") from None
+                raise _invalid(error, f"$.{plan.key}") from None
     try:
         return struct(**values)
     except (TypeError, ValueError) as error:  # raised by a __post_init__ check
@@ -473,12 +485,12 @@ def _convert_all(plan: FieldPlan, found: list[Part]) -> list[Any]:
         try:
             converted.append(plan.convert(part))
         except PartError as error:
-            raise _invalid(error.reason, f"$.{plan.key}[{index}]") from None
+            raise _invalid(error, f"$.{plan.key}[{index}]") from None
     if plan.check_list is not None:
         try:
             plan.check_list(converted)
         except PartError as error:
-            raise _invalid(error.reason, f"$.{plan.key}") from None
+            raise _invalid(error, f"$.{plan.key}") from None
     return converted
 
 
@@ -516,7 +528,7 @@ def build_form(tp: Any, ctx: BindContext) -> Binder:
                 scope, receive, boundary=boundary, wanted=wanted, limits=limits, on_disk=on_disk
             )
         elif kind == URLENCODED:
-            body = await read_body(scope, receive, limits.max_form_size)
+            body = await read_body(scope, receive, limits.max_form_size, limits.body_timeout)
             parts = parse_urlencoded(body, wanted, limits)
         else:
             raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._conditional.preconditions import build_conditions
 from .._errors import WiringError
 from .base import BindContext, Binder, Source
 from .body import build_content, build_json
@@ -35,4 +36,5 @@ SOURCES: dict[str, Source] = {
     "content": Source(build_content, reads_body=True),
     "form": Source(build_form, reads_body=True),
     "user": Source(build_user),
+    "conditions": Source(build_conditions),
 }

@@ -11,10 +11,10 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from .._asgi import HeaderList, Scope
-from .._errors import NotFoundError, WiringError
+from .._errors import InputProblem, InvalidInputError, NotFoundError, WiringError
 from .._headers import RawHeaders
 from .._types import header_wire_name, struct_fields
-from .base import BindContext, Binder, collect, list_fields, struct_converter
+from .base import BindContext, Binder, list_fields, struct_converter
 from .fastpath import path_binder, query_binder
 from .text_fields import require_text_struct
 
@@ -73,14 +73,39 @@ def parse_query(query: bytes) -> list[tuple[str, str]]:
     return pairs
 
 
+def _repeated(source: str, name: str) -> InvalidInputError:
+    """400: a single-valued query key or header sent more than once."""
+    return InvalidInputError(
+        InputProblem(source, f"`{name}` was sent more than once; it takes one value")
+    )
+
+
+def collect_query(
+    pairs: Sequence[tuple[str, str]], lists: frozenset[str], names: frozenset[str]
+) -> dict[str, Any]:
+    """Query pairs by key: list fields gather repeats, other fields take one value; a key
+    the Struct does not name is left to msgspec (ignored, or refused by
+    `forbid_unknown_fields`)."""
+    values: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in lists:
+            values.setdefault(key, []).append(value)
+        elif key not in values:
+            values[key] = value
+        elif key in names:
+            raise _repeated("query", key)
+    return values
+
+
 def build_params(tp: Any, ctx: BindContext) -> Binder:
     struct = require_text_struct(tp, ctx, "query")
     convert = struct_converter(struct, "query")
     lists = list_fields(struct)
+    names = frozenset(f.encode_name for f in struct_fields(struct))
 
     def convert_query(scope: Scope, values: Sequence[str]) -> Any:
         query: bytes = scope["query_string"]
-        return convert(collect(parse_query(query), lists) if query else {})
+        return convert(collect_query(parse_query(query), lists, names) if query else {})
 
     return Binder(query_binder(struct, convert_query))
 
@@ -111,8 +136,12 @@ def header_collector(struct: type[msgspec.Struct]) -> Callable[[HeaderList], dic
                     # comma-separated line; HTTP treats both the same (RFC 9110 §5.3).
                     items = (item.strip() for item in text.split(","))
                     found.setdefault(key, []).extend(item for item in items if item)
+                elif key in found:
+                    # RFC 9110 §5.3: only list-valued fields may repeat. Two Authorization
+                    # lines must not let the first silently win (or a proxy pick the other).
+                    raise _repeated("headers", name.decode("latin-1"))
                 else:
-                    found.setdefault(key, text)
+                    found[key] = text
         return found
 
     return collect_headers

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from .._binding.form_reader import OverCountError
+from .._conditional.errors import PreconditionFailedError
 from .._errors import (
     InvalidBodyError,
     InvalidInputError,
@@ -72,6 +73,15 @@ def _text_parameters(
     return parameters
 
 
+def condition_parameters(tp: Any, op: OperationContext) -> list[Schema]:
+    """The `If-*` headers a `conditions: Preconditions` handler evaluates (RFC 9110 §13)."""
+    names = ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"]
+    return [
+        {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+        for name in names
+    ]
+
+
 # --- request bodies ----------------------------------------------------------------
 
 
@@ -107,6 +117,7 @@ SOURCE_DOCS: dict[str, SourceDoc] = {
     "raw_headers": SourceDoc(),
     # The mount's authenticator documents itself (security, 401), with or without `user`.
     "user": SourceDoc(),
+    "conditions": SourceDoc(parameters=condition_parameters, errors=(PreconditionFailedError,)),
     "json": SourceDoc(
         body=json_body,
         errors=(InvalidInputError, WrongMediaTypeError, OverLimitError, InvalidBodyError),

@@ -1,0 +1,120 @@
+"""`Limits.body_timeout`: a deadline on each wait for the next chunk of a request body.
+
+A cancel scope per wait would do, but anyio's costs tens of microseconds and even
+`asyncio.timeout` arms a timer per call, while most bodies arrive in one message that is
+already there. So on asyncio one watchdog per event loop keeps the waiting tasks and
+their deadlines in a dict (an insert and a pop per wait) and sleeps on a single timer
+until the earliest deadline; a task still waiting then is cancelled, and its wait turns
+the cancellation into `BodyTimeoutError`. Elsewhere (trio), an anyio cancel scope bounds
+each wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from asyncio import current_task, get_running_loop
+from time import monotonic
+from typing import Any
+
+import anyio
+
+from .._asgi import Message, Receive
+from .._errors import BodyTimeoutError, TimeoutProblem
+
+
+def body_timeout(timeout: float) -> BodyTimeoutError:
+    """408; the connection closes, since the rest of the body may still come."""
+    return BodyTimeoutError(TimeoutProblem(timeout), headers={"connection": "close"})
+
+
+class _Watchdog:
+    """The body waits of one event loop, and the one timer that ends overdue ones.
+
+    Deadlines are `time.monotonic()` values, whatever clock the loop keeps."""
+
+    __slots__ = ("expired", "loop", "timer", "timer_at", "waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: dict[asyncio.Task[Any], float] = {}
+        self.expired: set[asyncio.Task[Any]] = set()
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0
+
+    def schedule(self, at: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer_at = at
+        self.timer = self.loop.call_later(max(0.0, at - monotonic()), self.__sweep)
+
+    def __sweep(self) -> None:
+        self.timer = None
+        now = monotonic()
+        earliest: float | None = None
+        for task, deadline in list(self.waiting.items()):
+            if deadline <= now:
+                del self.waiting[task]
+                self.expired.add(task)
+                task.cancel()
+            elif earliest is None or deadline < earliest:
+                earliest = deadline
+        if earliest is not None:
+            self.schedule(earliest)
+
+
+_watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = (
+    weakref.WeakKeyDictionary()
+)
+_last: _Watchdog | None = None
+"""The watchdog used last: almost always the one of the running loop (one per process)."""
+
+
+def _watchdog(loop: asyncio.AbstractEventLoop) -> _Watchdog:
+    global _last  # noqa: PLW0603 (a one-entry cache in front of the weak dict)
+    watchdog = _watchdogs.get(loop)
+    if watchdog is None:
+        watchdog = _watchdogs[loop] = _Watchdog(loop)
+    _last = watchdog
+    return watchdog
+
+
+async def receive_within(receive: Receive, timeout: float | None) -> Message:
+    """`await receive()`, or `BodyTimeoutError` when nothing came for `timeout` seconds."""
+    if timeout is None:
+        return await receive()
+    try:
+        loop = get_running_loop()
+    except RuntimeError:  # not asyncio
+        return await _receive_in_scope(receive, timeout)
+    task = current_task(loop)
+    if task is None:
+        return await _receive_in_scope(receive, timeout)
+    watchdog = _last
+    if watchdog is None or watchdog.loop is not loop:
+        watchdog = _watchdog(loop)
+    deadline = monotonic() + timeout
+    watchdog.waiting[task] = deadline
+    if watchdog.timer is None or deadline < watchdog.timer_at:
+        watchdog.schedule(deadline)
+    try:
+        return await receive()
+    except asyncio.CancelledError:
+        if task in watchdog.expired:
+            watchdog.expired.discard(task)
+            if task.uncancel() == 0:
+                raise body_timeout(timeout) from None
+        raise
+    finally:
+        watchdog.waiting.pop(task, None)  # (the sweep already removed what it cancelled)
+        if watchdog.expired and task in watchdog.expired:
+            # The message came just as the deadline passed: keep it, withdraw the
+            # cancellation (at zero, uncancel() also clears the pending one).
+            watchdog.expired.discard(task)
+            task.uncancel()
+
+
+async def _receive_in_scope(receive: Receive, timeout: float) -> Message:
+    with anyio.move_on_after(timeout):
+        return await receive()
+    raise body_timeout(timeout)

@@ -1,0 +1,2 @@
+"""Static files: a directory served under a URL prefix, with validators, conditional
+requests, byte ranges and precompressed siblings."""

@@ -1,0 +1,70 @@
+"""Request headers a file response negotiates: `Range` (RFC 9110 §14.2) and
+`Accept-Encoding` (§12.5.3)."""
+
+from __future__ import annotations
+
+UNSATISFIABLE = (-1, -1)
+
+
+def parse_range(value: str, size: int) -> tuple[int, int] | None:
+    """One byte range as (first, last) inclusive, `UNSATISFIABLE`, or None when the
+    header is to be ignored (not a `bytes` range, malformed, or several ranges: those
+    are answered with the whole file, which RFC 9110 §14.2 allows)."""
+    unit, equals, spec = value.partition("=")
+    if not equals or unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first_text, dash, last_text = spec.strip().partition("-")
+    if not dash:
+        return None
+    first_text, last_text = first_text.strip(), last_text.strip()
+    if not _digits(first_text):  # a suffix: the last N bytes
+        if first_text or not _digits(last_text):
+            return None
+        length = int(last_text)
+        if length == 0 or size == 0:
+            return UNSATISFIABLE
+        return max(0, size - length), size - 1
+    first = int(first_text)
+    if last_text:
+        if not _digits(last_text) or int(last_text) < first:
+            return None
+        last = min(int(last_text), size - 1)
+    else:
+        last = size - 1
+    if first >= size:
+        return UNSATISFIABLE
+    return first, last
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def accepted_codings(value: str) -> dict[str, float]:
+    """Content-coding → q-value of an `Accept-Encoding` value (names lower-cased)."""
+    codings: dict[str, float] = {}
+    for item in value.split(","):
+        name, _, parameters = item.partition(";")
+        name = name.strip().lower()
+        if not name:
+            continue
+        quality = 1.0
+        for parameter in parameters.split(";"):
+            key, _, number = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(number.strip())
+                except ValueError:
+                    quality = 0.0
+        codings[name] = quality
+    return codings
+
+
+def preferred_codings(value: str | None, offered: tuple[str, ...]) -> list[str]:
+    """The `offered` codings the client accepts, best first (ties keep `offered` order)."""
+    if value is None:
+        return []
+    codings = accepted_codings(value)
+    wildcard = codings.get("*", 0.0)
+    ranked = [(codings.get(name, wildcard), index, name) for index, name in enumerate(offered)]
+    return [name for quality, _, name in sorted(ranked, key=lambda r: (-r[0], r[1])) if quality > 0]
