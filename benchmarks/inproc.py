@@ -7,9 +7,12 @@ best round counts. The table gives us/request and the ratio to raw per scenario;
 then jero against its targets: ratio to raw, 1,000-route rows against its own 0-route
 run, and its speedup over BlackSheep and FastAPI.
 
-Modes: the default table; ``--wiring`` (time to build + start an app with 1,000 and
-10,000 routes, and its first request); ``--memory`` (RSS after 10,000 vs after
-1,000,000 requests). Every loop is bounded by a request count and a time budget.
+Modes: the default table; ``--middleware`` (ping and path+query on jero without
+middleware, with 3 app-wide middlewares, with jero's RequestId + CORS + Compression, and
+with 3 middlewares on another mount only, each against raw); ``--wiring`` (time to
+build + start an app with 1,000 and 10,000 routes, and its first request); ``--memory``
+(RSS after 10,000 vs after 1,000,000 requests). Every loop is bounded by a request
+count and a time budget.
 
 Run from the repository root: ``uv run python -m benchmarks.inproc --help``.
 """
@@ -166,6 +169,50 @@ async def harness_floor(args: argparse.Namespace) -> float:
         await target.lifespan.shutdown()
 
 
+async def run_middleware(args: argparse.Namespace) -> None:
+    """What middleware costs a route, and that a route without any pays nothing."""
+    from benchmarks.apps import jero_app, jero_middleware, raw
+
+    builders: dict[str, Any] = {
+        "raw": raw.build,
+        "jero": jero_app.build,
+        "jero 3mw": jero_middleware.build_app_wide,
+        "jero rid+cors+gz": jero_middleware.build_real,
+        "jero 3mw elsewhere": jero_middleware.build_other_mount,
+    }
+    scenarios = [ping(), path_query()]
+    results: dict[str, dict[str, Cell]] = {s.name: {} for s in scenarios}
+    targets: list[Target] = []
+    try:
+        for name, build in builders.items():
+            target, _, _ = await start(name, build, 0, args.build_timeout)
+            targets.append(target)
+            for s in scenarios:
+                await target.check(s)
+                await target.measure(s, args.warmup, args.budget)
+        for round_no in range(args.rounds):
+            shift = round_no % len(targets)
+            for target in targets[shift:] + targets[:shift]:
+                for s in scenarios:
+                    us = await target.measure(s, args.requests, args.budget)
+                    best = results[s.name].get(target.name)
+                    if not isinstance(best, float) or us < best:
+                        results[s.name][target.name] = us
+    finally:
+        for target in targets:
+            await target.lifespan.shutdown()
+    print(
+        f"middleware, in-process, us/request, best of {args.rounds} round(s) of up to "
+        f"{args.requests} requests; (x) = ratio to raw"
+    )
+    print_table(results, list(builders))
+    print(
+        "jero 3mw: three app-wide middlewares (each adds a header); jero rid+cors+gz: "
+        "RequestId, CORS, Compression app-wide;\njero 3mw elsewhere: the three on "
+        "another endpoint only, these routes have none"
+    )
+
+
 async def run_wiring(args: argparse.Namespace, builders: dict[str, Any]) -> None:
     print("wiring: build + lifespan startup, then the first request to the last route (ms)")
     print(f"{'app':<12}{'routes':>8}{'build':>11}{'startup':>11}{'total':>11}{'1st req':>11}")
@@ -254,6 +301,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--routes", type=int_list, help="filler route counts (10,100,1000,10000)")
     parser.add_argument("--build-timeout", type=float, default=60.0, help="max s to build+start")
     parser.add_argument("--quick", action="store_true", help="a handful of requests (smoke test)")
+    parser.add_argument(
+        "--middleware", action="store_true", help="jero with and without middleware"
+    )
     parser.add_argument("--wiring", action="store_true", help="measure build + startup time")
     parser.add_argument("--wiring-routes", type=int_list, help="route counts (1000,10000)")
     parser.add_argument("--memory", action="store_true", help="RSS growth over many requests")
@@ -286,6 +336,9 @@ async def amain(args: argparse.Namespace) -> int:
         print(f"skipping {name}: its module does not import ({reason})")
     if not builders:
         print("no app to measure")
+        return 0
+    if args.middleware:
+        await run_middleware(args)
         return 0
     if args.wiring:
         await run_wiring(args, builders)

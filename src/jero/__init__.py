@@ -4,6 +4,7 @@ import inspect
 import sys
 
 from ._app import BaseApp
+from ._asgi import ASGIApp, Message, Receive, Scope, Send
 from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
 from ._binding.base import Limits
 from ._binding.forms import FormPart
@@ -33,6 +34,10 @@ from ._errors import (
 from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
+from ._middleware.chain import ASGIMiddleware, Middleware, RouteInfo
+from ._middleware.compression import Compression
+from ._middleware.cors import CORS, CORSRefusedError
+from ._middleware.request_id import RequestId, current_request_id
 from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._rendering.cookies import SetCookie
 from ._rendering.links import Link
@@ -48,6 +53,9 @@ from ._streaming.responses import (
 from ._tasks import BackgroundTasks
 
 __all__ = [
+    "CORS",
+    "ASGIApp",
+    "ASGIMiddleware",
     "Accepted",
     "AuthenticationRequiredError",
     "AuthorizationHeader",
@@ -57,6 +65,8 @@ __all__ = [
     "BasicAuth",
     "BearerAuth",
     "BytesResponse",
+    "CORSRefusedError",
+    "Compression",
     "ConflictError",
     "Created",
     "DocsPage",
@@ -72,7 +82,9 @@ __all__ = [
     "Limits",
     "Link",
     "MalformedRequestError",
+    "Message",
     "MethodNotAllowedError",
+    "Middleware",
     "NDJSONStreamingResponse",
     "NoContent",
     "NotFoundError",
@@ -82,11 +94,16 @@ __all__ = [
     "Preconditions",
     "Problem",
     "RawHeaders",
+    "Receive",
+    "RequestId",
     "RequestTimeoutError",
     "Resource",
     "ResourceMeta",
+    "RouteInfo",
     "SSEResponse",
     "Scalar",
+    "Scope",
+    "Send",
     "ServerSentEvent",
     "ServiceUnavailableError",
     "SetCookie",
@@ -97,6 +114,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "ValidationFailedError",
     "WiringError",
+    "current_request_id",
     "make_etag",
 ]
 

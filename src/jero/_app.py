@@ -20,7 +20,7 @@ from typing import Any, ClassVar, overload
 
 import msgspec
 
-from ._asgi import Receive, Scope, Send
+from ._asgi import ASGIApp, Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
 from ._binding.body import BODY_ENDED, ClientDisconnectError
@@ -35,6 +35,8 @@ from ._errors import (
     WiringError,
 )
 from ._lifecycle import BaseFactory, LifecycleOwner
+from ._middleware.chain import Middleware
+from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
 from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
 from ._routing.reverse import Handler, URLFor
@@ -95,6 +97,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__openapi: OpenAPISite | None = None
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
+        self.__middleware: MiddlewareWiring | None = None
+        self.__not_found: ASGIApp = self.__answer_not_found
         self.startup_error: BaseException | None = None
         """What failed the last startup, for test clients that re-raise it."""
 
@@ -117,6 +121,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         auth: object | None = None,
         public: Collection[str] = (),
         limits: Limits | None = None,
+        middleware: Sequence[Middleware] = (),
     ) -> None:
         """Wire every operation `resource` defines; a bad one is a `WiringError`.
 
@@ -124,9 +129,12 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         every operation then authenticates before anything else is read, except those
         named in `public=` (e.g. `("read_many", "read_one")`), which need no credentials
         (one that takes `user` declares `user: U | None`). `limits=` replaces the app's
-        `Limits` for this mount's operations.
+        `Limits` for this mount's operations. `middleware=` wraps every operation of this
+        mount (first listed is outermost), inside the app-wide middleware.
         """
-        self.__include(resource, Resource, auth, public, limits)
+        self.__include(
+            resource, Resource, auth, public=public, limits=limits, middleware=middleware
+        )
 
     def _include_endpoint(
         self,
@@ -135,13 +143,25 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         auth: object | None = None,
         public: Collection[str] = (),
         limits: Limits | None = None,
+        middleware: Sequence[Middleware] = (),
     ) -> None:
         """Wire every verb `endpoint` defines; a bad one is a `WiringError`.
 
-        `auth=`, `public=` (verb names, e.g. `("get",)`) and `limits=` are as for
-        `_include_resource`.
+        `auth=`, `public=` (verb names, e.g. `("get",)`), `limits=` and `middleware=` are
+        as for `_include_resource`.
         """
-        self.__include(endpoint, Endpoint, auth, public, limits)
+        self.__include(
+            endpoint, Endpoint, auth, public=public, limits=limits, middleware=middleware
+        )
+
+    def _include_middleware(self, *middleware: Middleware) -> None:
+        """App-wide middleware (first listed is outermost): it wraps every route of the
+        app, wherever in `_wire` it is included, and the answers given without a handler
+        (404, 405, OPTIONS). Each route's chain is composed once, when `_wire` returns.
+        """
+        if self.__middleware is None:
+            raise WiringError(f"{type(self).__name__}: _include_middleware belongs inside _wire")
+        self.__middleware.include(middleware)
 
     async def _create_background_tasks(
         self,
@@ -193,7 +213,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         )
         site = OpenAPISite(info, path, docs_path, docs)
         for route in site.routes():
-            self.__include(route, Endpoint, None, (), None)
+            self.__include(route, Endpoint, None)
         self.__openapi = site
 
     def _include_static(
@@ -245,11 +265,14 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         route: object,
         kind: type,
         auth: object | None,
-        public: Collection[str],
-        limits: Limits | None,
+        *,
+        public: Collection[str] = (),
+        limits: Limits | None = None,
+        middleware: Sequence[object] = (),
     ) -> None:
         router = self.__wiring
-        if router is None:
+        chains = self.__middleware
+        if router is None or chains is None:
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
         if isinstance(route, type):
             raise WiringError(_class_not_instance(route, kind))
@@ -265,7 +288,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             name = type(route).__qualname__
             raise WiringError(f"{name}: limits= takes a jero.Limits, got {limits!r}")
         for handler in plan_routes(route, limits, plan, public=public, msgpack=self.__msgpack):
-            router.add(self.__track_streams(handler))
+            router.add(chains.attach(self.__track_streams(handler), middleware))
 
     def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
         """A streamed body outlives the handler call: shutdown must be able to end it."""
@@ -298,7 +321,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         if found is None:
             mounted = router.mount_for(path)
             if mounted is None:
-                await self.__problem(send, _NOT_FOUND, head, scope)
+                await self.__not_found(scope, receive, send)
                 return
             try:
                 await mounted[0](scope, receive, send, mounted[1])
@@ -308,7 +331,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         table, values = found
         plan = table.methods.get(method)
         if plan is None:
-            await _answer_without_handler(table, method, head, send, scope, problem=self.__problem)
+            await table.unhandled(scope, receive, send)
             return
         try:
             result = await plan.invoke(scope, receive, values)
@@ -325,6 +348,46 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await _answer_ended_body(send, head, scope, self.__problem)
         except Exception:
             await _send_crash(send, head, scope, self.__problem)
+
+    def __route_app(self, plan: HandlerPlan) -> ASGIApp:
+        """A handler as the innermost step of a middleware chain: the same steps and the
+        same error answers as `__call__`, the slot values read from the scope."""
+        invoke, respond, encode, problem = plan.invoke, plan.respond, plan.encode, self.__problem
+
+        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+            head = scope["method"] == "HEAD"
+            try:
+                result = await invoke(scope, receive, scope[PATH_VALUES])
+                if encode is None:
+                    await respond(send, result, head, receive)
+                    return
+                status, headers, body = encode(result)
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": b"" if head else body})
+            except HTTPError as error:
+                await _send_error(send, error, head, scope, problem)
+            except ClientDisconnectError:
+                await _answer_ended_body(send, head, scope, problem)
+            except Exception:
+                await _send_crash(send, head, scope, problem)
+
+        return handle
+
+    async def __answer_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """No route has this path: the 404 problem (app-wide middleware may wrap this)."""
+        await self.__problem(send, _NOT_FOUND, scope["method"] == "HEAD", scope)
+
+    def __unhandled(self, table: MethodTable) -> ASGIApp:
+        """The answer of `table`'s path to a method it has no handler for, as an ASGI app
+        (middleware may wrap it)."""
+        problem = self.__problem
+
+        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+            method: str = scope["method"]
+            head = method == "HEAD"
+            await _answer_without_handler(table, method, head, send, scope, problem=problem)
+
+        return answer
 
     async def __other_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -372,6 +435,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
             self.__wiring = Router()
+            self.__middleware = MiddlewareWiring(
+                type(self).__name__, self.__problem, self.__route_app
+            )
             self.__openapi = None
             if not inspect.iscoroutinefunction(self._wire):
                 raise WiringError(
@@ -380,12 +446,17 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await self._wire()
             if self.__openapi is not None:
                 self.__openapi.publish(self.__wiring.plans())
-            self.__router = self.__wiring.seal()
+            router = self.__wiring.seal()
+            self.__not_found = self.__middleware.compile(
+                router, self.__answer_not_found, self.__unhandled
+            )
+            self.__router = router
         except BaseException:
             await self.__shutdown()
             raise
         finally:
             self.__wiring = None
+            self.__middleware = None
 
     def __make_factory(self, stack: AsyncExitStack) -> F:
         factory = self.__injected_factory

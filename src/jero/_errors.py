@@ -259,7 +259,7 @@ class MethodNotAllowedError[P = None](
 class RequestTimeoutError[P = None](
     HTTPError[P], type="request-timeout", title="Request timeout", status=408
 ):
-    """408: the client did not send the request (its body) in time."""
+    """408: the request body stopped arriving before it was complete."""
 
 
 class ConflictError[P = None](HTTPError[P], type="conflict", title="Conflict", status=409):

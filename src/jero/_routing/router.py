@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._asgi import ASGIApp, Receive, Scope, Send
 from .._errors import WiringError
 from .._static.files import StaticFiles
 from .._static.mount import StaticMount
@@ -15,17 +16,24 @@ from .trie import RouteTrie
 class MethodTable:
     """The handlers of one path shape by HTTP method, with the prebuilt `Allow` value."""
 
-    __slots__ = ("allow", "methods")
+    __slots__ = ("allow", "methods", "unhandled")
 
     def __init__(self) -> None:
         self.methods: dict[str, HandlerPlan] = {}
         self.allow: bytes = b""
+        self.unhandled: ASGIApp = _unsealed
+        """The ASGI app answering a method the path has no handler for; the app sets it
+        when it seals its router (wrapped in middleware where there is some)."""
 
     def seal(self) -> None:
         """Synthesize HEAD from GET and compute `Allow` (always with OPTIONS)."""
         if "GET" in self.methods:
             self.methods.setdefault("HEAD", self.methods["GET"])
         self.allow = ", ".join(sorted({*self.methods, "OPTIONS"})).encode("latin-1")
+
+
+async def _unsealed(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("a method table answers only once its app has sealed the router")
 
 
 class Router:
@@ -101,6 +109,10 @@ class Router:
         for url_for in self._reversals:
             url_for.resolve(plans)
         return self
+
+    def tables(self) -> list[MethodTable]:
+        """Every path shape's method table, in wiring order."""
+        return list(self._tables)
 
     def _check_shadowed_files(self) -> None:
         """A route that matches a file below a mount always wins, so the file would be
