@@ -246,7 +246,7 @@ def test_an_error_mid_stream_is_logged_ends_the_response_and_tears_down(
     assert "in fail_after" in caplog.text  # the traceback reaches the failing generator
 
 
-def test_an_error_in_setup_is_logged_and_there_is_nothing_to_tear_down(
+def test_an_error_in_setup_is_a_logged_500_and_there_is_nothing_to_tear_down(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     journal = Journal()
@@ -259,8 +259,9 @@ def test_an_error_in_setup_is_logged_and_there_is_nothing_to_tear_down(
     app = app_for(lambda: NDJSONStreamingResponse(broken_setup()))
     with TestClient(app) as client:
         response = client.get("/stream")
-    assert response.status_code == 200
-    assert response.content == b""
+    # Nothing was sent yet, so the failure is the response, as for a failing handler.
+    assert response.status_code == 500
+    assert response.json()["type"] == "internal-server-error"
     assert journal.lines == ["setup"]
     [record] = jero_errors(caplog)
     assert "database unavailable" in str(record.exc_info and record.exc_info[1])

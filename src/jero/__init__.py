@@ -1,5 +1,8 @@
 """jero: a class-based, msgspec-first ASGI micro-framework for typed JSON/REST APIs."""
 
+import inspect
+import sys
+
 from ._app import BaseApp
 from ._asgi import ASGIApp, Message, Receive, Scope, Send
 from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
@@ -119,3 +122,32 @@ __all__ = [
     "current_request_id",
     "make_etag",
 ]
+
+
+def _present_as_public(cls: type) -> None:
+    """Show a public class as `jero.Name` (in tracebacks, reprs and pickles) rather than
+    as the private module defining it.
+
+    `typing.get_type_hints` and msgspec resolve a class's string annotations in the
+    module `__module__` names, so the class's own annotations are resolved first, in
+    the module that defines them (names only imported for type checking stay strings).
+    """
+    home = sys.modules[cls.__module__].__dict__
+    own = inspect.get_annotations(cls)
+    if own:
+        scope = {p.__name__: p for p in getattr(cls, "__type_params__", ())}
+        resolved: dict[str, object] = {}
+        for name, annotation in own.items():
+            try:
+                resolved[name] = (
+                    eval(annotation, home, scope) if isinstance(annotation, str) else annotation
+                )
+            except NameError:
+                resolved[name] = annotation
+        cls.__annotations__ = resolved
+    cls.__module__ = __name__
+
+
+for _public in [globals()[name] for name in __all__]:
+    if isinstance(_public, type):
+        _present_as_public(_public)

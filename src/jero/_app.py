@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 import logging
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, ClassVar, overload
@@ -123,29 +124,40 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         resource: Resource,
         *,
         auth: object | None = None,
+        public: Collection[str] = (),
+        limits: Limits | None = None,
         middleware: Sequence[Middleware] = (),
     ) -> None:
         """Wire every operation `resource` defines; a bad one is a `WiringError`.
 
         `auth=` is an authenticator (an object with `authenticate(self, headers: H) -> U`):
-        every operation then authenticates before anything else is read.
-        `middleware=` wraps every operation of this mount (first listed is outermost),
-        inside the app-wide middleware.
+        every operation then authenticates before anything else is read, except those
+        named in `public=` (e.g. `("read_many", "read_one")`), which need no credentials
+        (one that takes `user` declares `user: U | None`). `limits=` replaces the app's
+        `Limits` for this mount's operations. `middleware=` wraps every operation of this
+        mount (first listed is outermost), inside the app-wide middleware.
         """
-        self.__include(resource, Resource, auth, middleware)
+        self.__include(
+            resource, Resource, auth, public=public, limits=limits, middleware=middleware
+        )
 
     def _include_endpoint(
         self,
         endpoint: Endpoint,
         *,
         auth: object | None = None,
+        public: Collection[str] = (),
+        limits: Limits | None = None,
         middleware: Sequence[Middleware] = (),
     ) -> None:
         """Wire every verb `endpoint` defines; a bad one is a `WiringError`.
 
-        `auth=` and `middleware=` as for `_include_resource`.
+        `auth=`, `public=` (verb names, e.g. `("get",)`), `limits=` and `middleware=` are
+        as for `_include_resource`.
         """
-        self.__include(endpoint, Endpoint, auth, middleware)
+        self.__include(
+            endpoint, Endpoint, auth, public=public, limits=limits, middleware=middleware
+        )
 
     def _include_middleware(self, *middleware: Middleware) -> None:
         """App-wide middleware (first listed is outermost): it wraps every route of the
@@ -285,19 +297,33 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         return self.__wiring.reverse(handler, path_type, where)
 
     def __include(
-        self, route: object, kind: type, auth: object | None, middleware: Sequence[object] = ()
+        self,
+        route: object,
+        kind: type,
+        auth: object | None,
+        *,
+        public: Collection[str] = (),
+        limits: Limits | None = None,
+        middleware: Sequence[object] = (),
     ) -> None:
         router = self.__wiring
         chains = self.__middleware
         if router is None or chains is None:
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
+        if isinstance(route, type):
+            raise WiringError(_class_not_instance(route, kind))
         if not isinstance(route, kind):
             raise WiringError(
-                f"{type(route).__qualname__} is not a {kind.__name__}; pass it to "
+                f"{type(route).__qualname__} is not {_article(kind)} {kind.__name__}; pass it to "
                 f"_include_{'resource' if kind is Endpoint else 'endpoint'} instead"
             )
         plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
-        for handler in plan_routes(route, self.__limits, plan, msgpack=self.__msgpack):
+        if limits is None:
+            limits = self.__limits
+        elif not isinstance(typing.cast(object, limits), Limits):
+            name = type(route).__qualname__
+            raise WiringError(f"{name}: limits= takes a jero.Limits, got {limits!r}")
+        for handler in plan_routes(route, limits, plan, public=public, msgpack=self.__msgpack):
             router.add(chains.attach(self.__track_streams(handler), middleware))
 
     def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
@@ -448,6 +474,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 type(self).__name__, self.__problem, self.__route_app
             )
             self.__openapi = None
+            if not inspect.iscoroutinefunction(self._wire):
+                raise WiringError(
+                    f"{type(self).__qualname__}._wire must be `async def _wire(self) -> None`"
+                )
             await self._wire()
             if self.__openapi is not None:
                 self.__openapi.publish(self.__wiring.plans())
@@ -515,6 +545,18 @@ async def _answer_without_handler(
         return
     error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
     await problem(send, error, head, scope)
+
+
+def _article(kind: type) -> str:
+    return "an" if kind.__name__[0] in "AEIOU" else "a"
+
+
+def _class_not_instance(route: type, kind: type) -> str:
+    """The advice for `_include_resource(Books)`: the class where an instance belongs."""
+    name, method = route.__qualname__, f"_include_{kind.__name__.lower()}"
+    if issubclass(route, Resource | Endpoint) and not issubclass(route, kind):
+        method = f"_include_{'resource' if issubclass(route, Resource) else 'endpoint'}"
+    return f"{name} is a class; pass an instance: self.{method}({name}())"
 
 
 def _below_root(path: str, root_path: str) -> str:

@@ -77,6 +77,9 @@ class AuthPlan:
 
         return Binder(bind_user, awaits=True, phase=BEFORE_BODY)
 
+    def for_public(self) -> AuthPlan:
+        return optional_plan(self)
+
     def __mismatch(self, annotation: Any, where: str) -> str:
         returns, declared = type_name(self.user_type), type_name(annotation)
         if self.optional and annotation == _without_none(self.user_type):
@@ -85,9 +88,12 @@ class AuthPlan:
                 f"authentication is optional on this mount, so the user may be None; "
                 f"annotate `user: {returns}` and handle the anonymous caller"
             )
+        also = ""
+        if not self.optional and annotation == self.user_type | None:
+            also = " (or name the operation in public= to serve it without credentials)"
         return (
             f"{where} is annotated `{declared}`, but the mount's authenticator "
-            f"{self.where} returns `{returns}`; annotate `user: {returns}`"
+            f"{self.where} returns `{returns}`; annotate `user: {returns}`{also}"
         )
 
 
@@ -463,3 +469,21 @@ def _check_resolver(auth: object, owner: str) -> None:
         )
     if not inspect.iscoroutinefunction(resolver):
         raise WiringError(f"{owner}.{cls.resolver} must be `async def`: `{cls.resolver_signature}`")
+
+
+def optional_plan(plan: AuthPlan) -> AuthPlan:
+    """The plan of a public operation that still takes `user` (`public=` on an include):
+    absent credentials bind `None`, invalid ones are still a 401, and the handler must
+    declare `user: U | None`."""
+    if plan.optional:
+        return plan
+    method = typing.cast(Callable[..., Any], getattr(plan.authenticator, "authenticate"))  # noqa: B009
+    return dataclasses.replace(
+        plan,
+        where=f"{plan.where} (optional on public operations)",
+        user_type=plan.user_type | None,
+        optional=True,
+        authenticate=_build_authenticate(
+            method, inspect.iscoroutinefunction(method), plan.credentials, True, plan.challenge
+        ),
+    )

@@ -73,6 +73,9 @@ class HTTPError[P = None](Exception):
     Class options: `type` (stable machine-readable code), `title`, `status`, and for a
     parameterised error a `detail` template formatted from the params Struct's fields.
     Options not given are inherited, so a subclass may only refine the ones it changes.
+    A class must end up with its own `type` and `status` (declared on it or a base below
+    `HTTPError`), unless it is declared `abstract=True`: a base for other errors, which
+    is never raised itself.
     """
 
     type: ClassVar[str] = "about:blank"
@@ -81,6 +84,8 @@ class HTTPError[P = None](Exception):
     detail_template: ClassVar[str | None] = None
     params_type: ClassVar[builtins.type[msgspec.Struct] | None] = None
     static_body: ClassVar[bytes] = b""
+    abstract: ClassVar[bool] = True
+    """An error class that only serves as a base (`abstract=True`) cannot be raised."""
 
     params: P | None
     headers: Mapping[str, str]
@@ -92,9 +97,11 @@ class HTTPError[P = None](Exception):
         title: str | None = None,
         status: int | None = None,
         detail: str | None = None,
+        abstract: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
+        cls.abstract = abstract
         if type is not None:
             cls.type = type
         if title is not None:
@@ -109,10 +116,16 @@ class HTTPError[P = None](Exception):
         if detail is not None:
             cls.detail_template = detail
         _check_template(cls)
+        if not abstract:
+            _check_declared(cls)
         cls.static_body = _problem_encoder.encode(Problem(cls.type, cls.title, cls.status))
 
     def __init__(self, params: P | None = None, *, headers: Mapping[str, str] | None = None):
         cls = type(self)
+        if cls.abstract and cls is not HTTPError:
+            raise TypeError(
+                f"{cls.__qualname__} is declared abstract=True: raise one of its subclasses"
+            )
         if (params is None) != (cls.detail_template is None):
             need = "takes params" if cls.detail_template else "takes no params (no detail)"
             raise TypeError(f"{cls.__qualname__} {need}: detail and params come together")
@@ -163,6 +176,31 @@ def _declared_params_type(cls: type) -> type[msgspec.Struct] | None:
                     f"got {arg!r}"
                 )
     return None
+
+
+def _check_declared(cls: type[HTTPError[Any]]) -> None:
+    """`type` and `status` must come from the class or a base below `HTTPError`: the
+    root's `about:blank` / 500 are what an error that forgot them would silently get."""
+    below_root = cls.__mro__[: cls.__mro__.index(HTTPError)]
+    missing = [
+        option
+        for option in ("type", "status")
+        if not any(option in vars(klass) for klass in below_root)
+    ]
+    if missing:
+        name = cls.__name__
+        raise WiringError(
+            f"{cls.__qualname__} declares no {' and no '.join(missing)}; declare them, e.g. "
+            f'class {name}(HTTPError, type="{_kebab(name)}", title="...", status=409), derive it '
+            f"from a built-in such as ConflictError, or declare it abstract=True if it is "
+            f"only a base for other errors"
+        )
+
+
+def _kebab(name: str) -> str:
+    """`OutOfStockError` → `out-of-stock`: a suggestion for the `type` code."""
+    stem = name.rsplit(".", 1)[-1].removesuffix("Error") or name
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", stem).lower()
 
 
 def _check_template(cls: type[HTTPError[Any]]) -> None:

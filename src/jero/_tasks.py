@@ -68,6 +68,10 @@ class BackgroundTasks:
         self.__group: anyio.abc.TaskGroup | None = None
         self.__drained = anyio.Event()
         self.__in_flight = 0
+        self.__unfinished = 0
+        """Items added and not yet handled (queued, being sent, or in a handler)."""
+        self.__idle: anyio.Event | None = None
+        """Set when `__unfinished` drops to 0; created by the first `join` that waits."""
 
     # --- wiring ----------------------------------------------------------------------
 
@@ -90,14 +94,35 @@ class BackgroundTasks:
         send = self.__send
         if send is None:
             raise RuntimeError(_closed_message(item))
+        self.__unfinished += 1
         try:
             await send.send(item)
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-            raise RuntimeError(_closed_message(item)) from None
+        except BaseException as error:
+            self.__finished()
+            if isinstance(error, anyio.ClosedResourceError | anyio.BrokenResourceError):
+                raise RuntimeError(_closed_message(item)) from None
+            raise
+
+    async def join(self) -> None:
+        """Wait until every item added so far has been handled: the queue is empty and no
+        handler is running. Returns at once when there is nothing to wait for; a test
+        awaits it instead of polling (`TestClient.call(tasks.join)` from a sync test)."""
+        if self.__unfinished == 0:
+            return
+        if self.__idle is None:
+            self.__idle = anyio.Event()
+        await self.__idle.wait()
+
+    def __finished(self, count: int = 1) -> None:
+        self.__unfinished -= count
+        if self.__unfinished == 0 and self.__idle is not None:
+            self.__idle.set()
+            self.__idle = None
 
     @property
     def pending(self) -> int:
-        """Items queued and not yet taken by the worker."""
+        """Items queued and not yet taken by the worker (the one being handled is not
+        counted): a gauge for metrics. To wait for the work to be done, `await join()`."""
         receive = self.__receive
         return 0 if receive is None else receive.statistics().current_buffer_used
 
@@ -142,6 +167,8 @@ class BackgroundTasks:
                 self.__group = None
                 self.__receive = None
                 receive.close()
+                if self.__unfinished:  # dropped work is never handled: release joiners
+                    self.__finished(self.__unfinished)
                 if dropped:
                     logger.warning(
                         "Background tasks: dropped %d unfinished item(s) at shutdown (%s)",
@@ -155,8 +182,11 @@ class BackgroundTasks:
         """The one worker: take each item in order and run its handlers to completion."""
         async for item in receive:
             self.__in_flight = 1
-            await self.__dispatch(item)
-            self.__in_flight = 0
+            try:
+                await self.__dispatch(item)
+            finally:
+                self.__in_flight = 0
+                self.__finished()
         self.__drained.set()
 
     async def __dispatch(self, item: msgspec.Struct) -> None:

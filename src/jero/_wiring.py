@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from ._asgi import Receive, Scope, Send
@@ -63,9 +63,17 @@ class HandlerPlan:
 
 
 def plan_routes(
-    route: object, limits: Limits, auth: UserSource | None = None, *, msgpack: bool = False
+    route: object,
+    limits: Limits,
+    auth: UserSource | None = None,
+    *,
+    public: Collection[str] = (),
+    msgpack: bool = False,
 ) -> list[HandlerPlan]:
-    """Every operation a route object defines, each checked and compiled."""
+    """Every operation a route object defines, each checked and compiled.
+
+    Operations named in `public` are served without `auth`; one that takes `user`
+    authenticates optionally (`auth.for_public()`: absent credentials bind None)."""
     if not isinstance(route, Resource | Endpoint):
         name = type(route).__qualname__
         raise WiringError(f"{name} is not a Resource or Endpoint; subclass one of them")
@@ -76,14 +84,54 @@ def plan_routes(
             f'({"Resource" if isinstance(route, Resource) else "Endpoint"}, path="/...")'
         )
     mount = parse_template(cls.mount_path, cls.__qualname__)
+    names = _handler_names(cls)
+    _check_public(cls, names, public, auth)
     plans = [
-        plan_handler(route, cls.operations[name], mount, limits, auth, msgpack=msgpack)
-        for name in _handler_names(cls)
+        plan_handler(
+            route,
+            cls.operations[name],
+            mount,
+            limits,
+            _auth_of(cls, name, auth, public),
+            msgpack=msgpack,
+        )
+        for name in names
     ]
     if not plans:
         ops = ", ".join(cls.operations)
         raise WiringError(f"{cls.__qualname__} defines no operation; define one of: {ops}")
     return plans
+
+
+def _check_public(
+    cls: type, names: list[str], public: Collection[str], auth: UserSource | None
+) -> None:
+    where = cls.__qualname__
+    if isinstance(public, str):
+        raise WiringError(f"{where}: public= takes operation names, e.g. public=({public!r},)")
+    if public and auth is None:
+        raise WiringError(
+            f"{where}: public={tuple(public)!r} without auth=; public operations are the "
+            f"ones an authenticated mount serves without credentials: pass auth=YourAuth() "
+            f"too, or drop public="
+        )
+    for name in public:
+        if name not in names:
+            raise WiringError(
+                f"{where}: public= names {name!r}, which is not an operation it defines "
+                f"(it defines: {', '.join(names)})"
+            )
+
+
+def _auth_of(
+    cls: type, name: str, auth: UserSource | None, public: Collection[str]
+) -> UserSource | None:
+    """A public operation authenticates only if it takes `user`, and then optionally."""
+    if auth is None or name not in public:
+        return auth
+    if "user" not in inspect.signature(getattr(cls, name)).parameters:
+        return None
+    return auth.for_public()
 
 
 def _handler_names(cls: type) -> list[str]:

@@ -18,9 +18,10 @@ and httpx's cookie jar, like a browser, only sends those back over https.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Self, overload
@@ -85,6 +86,8 @@ class _AppRunner:
         if not self.lifespan:
             return self
         group.start_soon(self._run_lifespan)
+        unlogged = _ReraisedStartupError(self.app)
+        logging.getLogger("jero").addFilter(unlogged)
         try:
             await self._lifespan_step("lifespan.startup")
         except BaseException:
@@ -96,6 +99,8 @@ class _AppRunner:
             finally:
                 self._close_channels()
             raise
+        finally:
+            logging.getLogger("jero").removeFilter(unlogged)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -386,6 +391,12 @@ class TestClient(httpx.Client):
         self._runner_cm: AbstractContextManager[_AppRunner] | None = None
         super().__init__(base_url=base_url, transport=_SyncTransport(self), **kwargs)
 
+    def call[T](self, func: Callable[[], Awaitable[T]]) -> T:
+        """Run `await func()` on the app's event loop and return its result, e.g.
+        `client.call(tasks.join)` to wait until the background work is done."""
+        portal, _ = self.open_runner()
+        return portal.call(func)
+
     def open_runner(self) -> tuple[anyio.from_thread.BlockingPortal, _AppRunner]:
         if self._portal is None:
             raise RuntimeError("use the test client as a context manager: `with TestClient(app)`")
@@ -439,7 +450,10 @@ class TestClient(httpx.Client):
         portal_cm, self._portal_cm, self._portal = self._portal_cm, None, None
         self._runner_cm = None
         if portal_cm is not None:
-            portal_cm.__exit__(type(error) if error else None, error, None)
+            # The exception's own traceback: contextlib would otherwise reset it to the
+            # one passed here, and the test would lose where the app raised.
+            trace = error.__traceback__ if error else None
+            portal_cm.__exit__(type(error) if error else None, error, trace)
 
 
 # --- reading streamed responses ----------------------------------------------------
@@ -586,3 +600,16 @@ async def aiter_sse(
         for line in lines.feed(chunk):
             if (event := events.line(line)) is not None:
                 yield event
+
+
+class _ReraisedStartupError(logging.Filter):
+    """Drop the app's "Startup failed" record of the exception the client re-raises:
+    the test would otherwise print the same traceback twice."""
+
+    def __init__(self, app: object) -> None:
+        super().__init__()
+        self.app = app
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        own = getattr(self.app, "startup_error", None)
+        return own is None or record.exc_info is None or record.exc_info[1] is not own

@@ -91,6 +91,10 @@ class UserSource(Protocol):
         not take `user` still runs it, before anything else is bound."""
         ...
 
+    def for_public(self) -> UserSource:
+        """The same authenticator for a public operation: no credentials bind None."""
+        ...
+
 
 type BinderBuilder = Callable[[Any, BindContext], Binder]
 

@@ -14,7 +14,8 @@ import msgspec
 
 from .._asgi import HeaderList, Scope
 from .._types import struct_fields
-from .base import BindContext, Binder, collect, list_fields, require_struct, struct_converter
+from .base import BindContext, Binder, collect, list_fields, struct_converter
+from .text_fields import require_text_struct
 
 _COOKIE = b"cookie"
 
@@ -65,7 +66,7 @@ def cookie_collector(struct: type[msgspec.Struct]) -> Callable[[HeaderList], dic
 
 def build_cookies(tp: Any, ctx: BindContext) -> Binder:
     """`cookies: S`: fields are cookie names verbatim (msgspec `rename` applies)."""
-    struct = require_struct(tp, ctx)
+    struct = require_text_struct(tp, ctx, "cookies")
     convert = struct_converter(struct, "cookies")
     collect_cookies = cookie_collector(struct)
 

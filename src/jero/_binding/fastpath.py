@@ -98,6 +98,8 @@ def query_binder(struct: type[msgspec.Struct], slow: Bind) -> Bind:
         encoded: (index, is_int, 1 << index) for index, (_, encoded, is_int) in enumerate(fields)
     }
     required = _MISSING in defaults
+    # An unknown key is msgspec's to refuse (a 400 naming it) when the Struct forbids them.
+    forbid = struct.__struct_config__.forbid_unknown_fields
 
     def bind_query(scope: Any, values: Sequence[str]) -> Any:
         args = defaults.copy()
@@ -120,6 +122,8 @@ def query_binder(struct: type[msgspec.Struct], slow: Bind) -> Bind:
                         args[index] = int(value)
                     else:
                         args[index] = int_text(value)
+                elif forbid:
+                    return slow(scope, values)
             if required and _MISSING in args:  # msgspec words the missing-field error
                 return slow(scope, values)
             return struct(*args)

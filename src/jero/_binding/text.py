@@ -14,14 +14,15 @@ from .._asgi import HeaderList, Scope
 from .._errors import InputProblem, InvalidInputError, NotFoundError, WiringError
 from .._headers import RawHeaders
 from .._types import header_wire_name, struct_fields
-from .base import BindContext, Binder, list_fields, require_struct, struct_converter
+from .base import BindContext, Binder, list_fields, struct_converter
 from .fastpath import path_binder, query_binder
+from .text_fields import require_text_struct
 
 # --- path -------------------------------------------------------------------------
 
 
 def build_path(tp: Any, ctx: BindContext) -> Binder:
-    struct = require_struct(tp, ctx)
+    struct = require_text_struct(tp, ctx, "path")
     fields = {f.name: f for f in struct_fields(struct)}
     for name, field in fields.items():
         if field.default is not msgspec.NODEFAULT or field.default_factory is not msgspec.NODEFAULT:
@@ -97,7 +98,7 @@ def collect_query(
 
 
 def build_params(tp: Any, ctx: BindContext) -> Binder:
-    struct = require_struct(tp, ctx)
+    struct = require_text_struct(tp, ctx, "query")
     convert = struct_converter(struct, "query")
     lists = list_fields(struct)
     names = frozenset(f.encode_name for f in struct_fields(struct))
@@ -147,7 +148,7 @@ def header_collector(struct: type[msgspec.Struct]) -> Callable[[HeaderList], dic
 
 
 def build_headers(tp: Any, ctx: BindContext) -> Binder:
-    struct = require_struct(tp, ctx)
+    struct = require_text_struct(tp, ctx, "headers")
     convert = struct_converter(struct, "headers")
     collect_headers = header_collector(struct)
 

@@ -78,6 +78,9 @@ class _AnyUser:
     def authenticate(self) -> Callable[[Scope], Awaitable[Any]]:
         return _authenticate_nobody
 
+    def for_public(self) -> _AnyUser:
+        return self
+
 
 def _no_user(scope: Scope, values: Sequence[str]) -> None:
     return None

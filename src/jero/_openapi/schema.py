@@ -18,27 +18,13 @@ from typing import Any
 
 import msgspec
 
+from .._binding.text_fields import is_scalar_info, members_of
 from .._errors import HTTPError, WiringError
 
 type Schema = dict[str, Any]
 type SchemaHook = Callable[[type], Schema]
 
 REF_PREFIX = "#/components/schemas/"
-
-_SCALAR_TYPES = (
-    msgspec.inspect.IntType,
-    msgspec.inspect.FloatType,
-    msgspec.inspect.StrType,
-    msgspec.inspect.BoolType,
-    msgspec.inspect.EnumType,
-    msgspec.inspect.LiteralType,
-    msgspec.inspect.DateTimeType,
-    msgspec.inspect.DateType,
-    msgspec.inspect.TimeType,
-    msgspec.inspect.TimeDeltaType,
-    msgspec.inspect.UUIDType,
-    msgspec.inspect.DecimalType,
-)
 
 
 @dataclasses.dataclass(slots=True)
@@ -212,24 +198,6 @@ def union_of(types: Iterable[Any]) -> Any:
     for member in distinct[1:]:
         union = union | member
     return union
-
-
-def unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
-    """Through `Annotated[T, Meta(description=...)]` to `T`'s node."""
-    while isinstance(info, msgspec.inspect.Metadata):
-        info = info.type
-    return info
-
-
-def members_of(tp: Any) -> tuple[msgspec.inspect.Type, ...]:
-    """The type-info nodes of `tp`, one per union member."""
-    info = unwrap(msgspec.inspect.type_info(tp))
-    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
-    return tuple(unwrap(member) for member in members)
-
-
-def is_scalar_info(info: msgspec.inspect.Type) -> bool:
-    return isinstance(unwrap(info), _SCALAR_TYPES)
 
 
 def is_scalar_type(tp: Any) -> bool:

@@ -27,7 +27,7 @@ from .._media import MSGPACK
 from .._types import header_wire_name, struct_fields
 from .context import ErrorClass, OperationContext
 from .forms import form_body
-from .schema import Schema, is_scalar_info, members_of, sent_or_absent, type_name, unwrap
+from .schema import Schema, sent_or_absent
 
 
 def path_parameters(tp: Any, op: OperationContext) -> list[Schema]:
@@ -63,37 +63,14 @@ def _text_parameters(
 ) -> list[Schema]:
     """Fields whose values arrive as text: scalars, or lists of them from repeated keys."""
     parameters: list[Schema] = []
+    # Binding already refused fields no text converts to (`_binding.text_fields`).
     for field in struct_fields(tp):
         where = f"{op.where} {location} field `{field.name}` of {tp.__name__}"
-        if not _is_text_type(field.type):
-            raise WiringError(
-                f"{where} is {type_name(field.type)}, which a {location} value (text) cannot "
-                f"carry; use a scalar (str, int, float, bool, enum, Literal, datetime, uuid) "
-                f"or a list of them"
-            )
         schema = op.book.schema(field.type, where, adapt=sent_or_absent(field))
         parameters.append(
             {"name": wire_name(field), "in": location, "required": field.required, "schema": schema}
         )
     return parameters
-
-
-def _is_text_type(tp: Any) -> bool:
-    return all(_is_text_info(member) for member in members_of(tp))
-
-
-def _is_text_info(info: msgspec.inspect.Type) -> bool:
-    if isinstance(info, _REPEATED):
-        return is_scalar_info(unwrap(info.item_type))
-    return isinstance(info, msgspec.inspect.NoneType) or is_scalar_info(info)
-
-
-_REPEATED = (
-    msgspec.inspect.ListType,
-    msgspec.inspect.SetType,
-    msgspec.inspect.FrozenSetType,
-    msgspec.inspect.VarTupleType,
-)
 
 
 def condition_parameters(tp: Any, op: OperationContext) -> list[Schema]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -19,6 +19,7 @@ from .._errors import PROBLEM_CONTENT_TYPE, HTTPError
 from .._headers import RawHeaders
 from .._types import header_wire_name, struct_fields
 from .responses import BytesResponse, ExtraHeaders, HeadFields, JSONResponse, NoContent
+from .returns import Expected
 from .shapes import Encoder, HeaderEncoder, Rendered, Responder
 
 JSON = b"application/json"
@@ -134,8 +135,18 @@ def responder_for(encode: Encoder) -> Responder:
     return respond
 
 
-def plain_encoder(status: int, content_type: bytes, encode: Callable[[Any], bytes]) -> Encoder:
+def plain_encoder(
+    status: int, content_type: bytes, encode: Callable[[Any], bytes], expect: Expected
+) -> Encoder:
+    """A bare Struct, list, str or bytes body; the value's class is checked first (see
+    `returns`: an identity test on the hot path)."""
+    cls, item = expect.cls, expect.item
+    if item is not None:
+        return _list_encoder(status, content_type, encode, expect)
+
     def render(value: Any) -> Rendered:
+        if type(value) is not cls and not isinstance(value, cls):
+            raise expect.error(value)
         body = encode(value)
         return (
             status,
@@ -144,6 +155,35 @@ def plain_encoder(status: int, content_type: bytes, encode: Callable[[Any], byte
         )
 
     return render
+
+
+def _list_encoder(
+    status: int, content_type: bytes, encode: Callable[[Any], bytes], expect: Expected
+) -> Encoder:
+    item = expect.item
+    assert item is not None
+
+    def render(value: Any) -> Rendered:
+        if type(value) is not list and not isinstance(value, list):
+            raise expect.error(value)
+        if value and not isinstance(value[0], item):
+            raise expect.error(cast(object, value))
+        body = encode(value)
+        return (
+            status,
+            [(CONTENT_TYPE, content_type), (CONTENT_LENGTH, content_length(len(body)))],
+            body,
+        )
+
+    return render
+
+
+def _body_matches(body: Any, expect: Expected) -> bool:
+    """A wrapper's `json`: its class, and for a list, its first element's."""
+    if not isinstance(body, expect.cls):
+        return False
+    item = expect.item
+    return item is None or not body or isinstance(body[0], item)
 
 
 def extra_headers(encode_headers: HeaderEncoder, value: HeadFields[Any]) -> HeaderList:
@@ -155,20 +195,36 @@ def extra_headers(encode_headers: HeaderEncoder, value: HeadFields[Any]) -> Head
 
 
 def json_wrapper_encoder(
-    default_status: int, encode_headers: HeaderEncoder, codec: BodyCodec = JSON_CODEC
+    default_status: int,
+    encode_headers: HeaderEncoder,
+    expect: Expected,
+    body: Expected,
+    codec: BodyCodec = JSON_CODEC,
 ) -> Encoder:
     media_type, encode = codec.media_type, codec.encode
+    cls, body_cls = expect.cls, body.cls
 
     def render(value: JSONResponse[Any, Any]) -> Rendered:
-        body = encode(value.json)
-        headers = finish_headers(media_type, extra_headers(encode_headers, value), len(body))
-        return value.status_code or default_status, headers, body
+        if type(value) is not cls and not isinstance(value, cls):
+            raise expect.error(value)
+        json = value.json
+        if type(json) is not body_cls and not _body_matches(json, body):
+            raise body.error(json)
+        body_bytes = encode(json)
+        headers = finish_headers(media_type, extra_headers(encode_headers, value), len(body_bytes))
+        return value.status_code or default_status, headers, body_bytes
 
     return render
 
 
-def bytes_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) -> Encoder:
+def bytes_wrapper_encoder(
+    default_status: int, encode_headers: HeaderEncoder, expect: Expected
+) -> Encoder:
+    cls = expect.cls
+
     def render(value: BytesResponse[Any]) -> Rendered:
+        if type(value) is not cls and not isinstance(value, cls):
+            raise expect.error(value)
         media_type = value.media_type.encode("latin-1")
         extra = extra_headers(encode_headers, value)
         headers = finish_headers(media_type, extra, len(value.content))
@@ -177,8 +233,12 @@ def bytes_wrapper_encoder(default_status: int, encode_headers: HeaderEncoder) ->
     return render
 
 
-def no_content_encoder(encode_headers: HeaderEncoder) -> Encoder:
+def no_content_encoder(encode_headers: HeaderEncoder, expect: Expected) -> Encoder:
+    cls = expect.cls
+
     def render(value: NoContent[Any]) -> Rendered:
+        if type(value) is not cls and not isinstance(value, cls):
+            raise expect.error(value)
         extra = extra_headers(encode_headers, value)
         return 204, [(k, v) for k, v in extra if k != CONTENT_TYPE], b""
 

@@ -1,6 +1,9 @@
 """Sending a stream: pull items, send chunks, stop at once on disconnect, tear down once.
 
-The response head is already sent when `stream_body` starts. It runs the pump (pull →
+The response head goes out with the first chunk (or the first keepalive ping, or the end
+of an empty stream): a stream that fails before sending anything — an `HTTPError` raised
+in a one-yield generator's setup, or by the first item — is the error's own response, a
+problem document rather than an empty 200. `stream_body` runs the pump (pull →
 encode → send) in a task group next to a watcher that waits on `receive()` for
 `http.disconnect` and cancels the group the moment it arrives, so a stream blocked
 waiting for its next item stops immediately too. Whatever ends the stream — the last
@@ -40,11 +43,14 @@ class _ClientGone(Exception):
 class _Link:
     """What the pump and its helper tasks share about one response."""
 
-    __slots__ = ("disconnected", "last_sent")
+    __slots__ = ("disconnected", "last_sent", "start", "started")
 
-    def __init__(self) -> None:
+    def __init__(self, start: Message) -> None:
         self.disconnected = False
         self.last_sent = anyio.current_time()
+        self.start = start
+        """The `http.response.start` message, sent before the first chunk."""
+        self.started = False
 
 
 class _Source:
@@ -132,9 +138,13 @@ async def stream_body(
     *,
     keepalive: float | None,
     where: str,
+    start: Message,
 ) -> None:
-    """Send every item of `stream` as a body chunk, then end the response."""
-    link = _Link()
+    """Send `start`, every item of `stream` as a body chunk, then end the response.
+
+    A failure before anything was sent is raised (after the stream's teardown), for the
+    app to answer as it answers a handler's failure."""
+    link = _Link(start)
     source = _Source(stream, where)
     error: Exception | None = None
     try:
@@ -155,18 +165,25 @@ async def stream_body(
         with anyio.CancelScope(shield=True):
             await source.close(None, cancelled=True)
         raise
-    if error is not None:
+    if error is not None and link.started:
         logger.error("The stream of %s failed; ending the response", where, exc_info=error)
     with anyio.CancelScope(shield=True):
         await source.close(error, cancelled=False)
+    if error is not None and not link.started:
+        raise error
     if not link.disconnected:
         with contextlib.suppress(OSError):
+            if not link.started:
+                await send(start)
             await send(END)
 
 
 def _emitter(send: Send, link: _Link, locked: bool) -> Emit:
     async def emit(body: bytes) -> None:
         try:
+            if not link.started:
+                link.started = True
+                await send(link.start)
             await send({"type": "http.response.body", "body": body, "more_body": True})
         except OSError as error:
             raise _ClientGone from error

@@ -17,6 +17,7 @@ import msgspec
 from .._asgi import HeaderList, Receive, Send
 from .._errors import WiringError
 from .._rendering.encoders import CONTENT_TYPE, build_header_encoder, extra_headers, merge_headers
+from .._rendering.returns import Expected
 from .._rendering.shapes import HeaderEncoder, Responder, ResponseShape, headers_arg
 from .._types import is_json_body_type, is_struct_type, is_subclass, type_name, union_members
 from .drive import Encode, discard, stream_body
@@ -37,7 +38,7 @@ type StreamMember = tuple[type[Any], Responder, ResponseShape]
 
 
 def compile_stream_member(
-    origin: Any, args: tuple[Any, ...], default_status: int, where: str
+    origin: Any, args: tuple[Any, ...], default_status: int, where: str, expect: Expected
 ) -> StreamMember | None:
     """The responder for a streaming wrapper annotation, or None for anything else."""
     header_args = args[1:]  # after the item type
@@ -57,7 +58,7 @@ def compile_stream_member(
     headers_type = headers_arg(header_args, where)
     encode_headers = build_header_encoder(headers_type)
     responder = _responder(
-        default_status, defaults, encode_headers, encode, where, keepalive=keepalive
+        default_status, defaults, encode_headers, encode, expect, keepalive=keepalive
     )
     shape = ResponseShape(default_status, media_type, item_type, headers_type, streaming=True)
     return origin, responder, shape
@@ -107,13 +108,16 @@ def _responder(
     defaults: HeaderList | None,
     encode_headers: HeaderEncoder,
     encode: Encode,
-    where: str,
+    expect: Expected,
     *,
     keepalive: bool = False,
 ) -> Responder:
     """`defaults` None means the content type is the value's own `media_type`."""
+    where, cls = expect.where, expect.cls
 
     async def respond(send: Send, value: Any, head: bool, receive: Receive) -> None:
+        if not isinstance(value, cls):
+            raise expect.error(value)
         stream = value.stream
         try:
             extra = extra_headers(encode_headers, value)
@@ -123,16 +127,17 @@ def _responder(
                 base = defaults
             headers = merge_headers(base, extra)
             status = value.status_code or default_status
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            start = {"type": "http.response.start", "status": status, "headers": headers}
         except BaseException:
             await discard(stream, where)
             raise
         if head:
             await discard(stream, where)
+            await send(start)
             await send({"type": "http.response.body", "body": b""})
             return
         every = value.keepalive if keepalive else None
-        await stream_body(send, receive, stream, encode, keepalive=every, where=where)
+        await stream_body(send, receive, stream, encode, keepalive=every, where=where, start=start)
 
     return respond
 
