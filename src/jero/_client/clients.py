@@ -28,13 +28,13 @@ import msgspec
 
 from .._binding.uploads import FilePart
 from .._routing.routes import Endpoint, Resource
+from .._streaming.reading import aiter_ndjson, aiter_sse, iter_ndjson, iter_sse
 from .._streaming.responses import (
     NDJSONStreamingResponse,
     ServerSentEvent,
     SSEResponse,
     StreamingResponse,
 )
-from ..testing import aiter_ndjson, aiter_sse, iter_ndjson, iter_sse
 from .operations import ClientOperation, read_operations
 from .requests import RequestParts
 from .responses import Outcome, ResponseError
