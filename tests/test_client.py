@@ -222,8 +222,10 @@ def test_path_values_are_percent_encoded_segments() -> None:
 
     http = httpx.Client(base_url="http://api", transport=httpx.MockTransport(record))
     with Client(Named, http=http) as typed:
-        typed.call(Named.get, path=Odd("a/b c"))
-    assert seen == ["/named/a%2Fb%20c"]
+        typed.call(Named.get, path=Odd("a b%c"))
+        with pytest.raises(ValueError, match=r"slot \{name\} = 'a/b' would not route back"):
+            typed.call(Named.get, path=Odd("a/b"))
+    assert seen == ["/named/a%20b%25c"]
 
 
 def test_a_non_route_is_a_wiring_error() -> None:

@@ -133,7 +133,7 @@ def _operation(
     return ClientOperation(
         http_method=plan.http_method,
         names=names,
-        url=url_builder(plan.template),
+        url=url_builder(plan.template, where),
         appliers=appliers,
         outcomes=Outcomes(outcomes, docs.errors),
         where=where,

@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 
 from .._binding.forms import FieldShape, PartKind, field_shapes
 from .._binding.uploads import FilePart
 from .._media import MSGPACK
+from .._routing.reverse import slot_segment
 from .._routing.routes import Template
 from .._types import header_wire_name, struct_fields
 
@@ -70,7 +70,7 @@ def text_pairs(struct_value: msgspec.Struct) -> TextPairs:
     return pairs
 
 
-def url_builder(template: Template) -> Callable[[Any], str]:
+def url_builder(template: Template, where: str) -> Callable[[Any], str]:
     """The request path of a template, given the call's `path` Struct (or None)."""
     if not template.slots:
         path = template.render()
@@ -79,12 +79,13 @@ def url_builder(template: Template) -> Callable[[Any], str]:
 
     def build(value: Any) -> str:
         slots = iter(template.slots)
-        parts = [
-            quote(text_of(msgspec.to_builtins(getattr(value, next(slots)))), safe="")
-            if segment is None
-            else segment
-            for segment in segments
-        ]
+        parts: list[str] = []
+        for segment in segments:
+            if segment is None:
+                slot = next(slots)
+                parts.append(slot_segment(getattr(value, slot), slot, where))
+            else:
+                parts.append(segment)
         return "/" + "/".join(parts)
 
     return build

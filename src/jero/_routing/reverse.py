@@ -67,14 +67,7 @@ class URLFor[P]:
         return root_path + "/" + "/".join(out)
 
     def _encode(self, slot: str, path: Any) -> str:
-        value = msgspec.to_builtins(getattr(path, slot))
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        if text in _UNROUTABLE or "/" in text:
-            raise ValueError(
-                f"{self._where}: slot {{{slot}}} = {text!r} would not route back to the "
-                f"handler (a slot is one non-empty segment other than '.' or '..', with no '/')"
-            )
-        return quote(text, safe="")
+        return slot_segment(getattr(path, slot), slot, self._where)
 
     def _resolved(self) -> tuple[str | None, ...]:
         if self._parts is None:
@@ -117,3 +110,19 @@ class URLFor[P]:
                 f"routes; pass the bound method of the one you mean (e.g. widgets.read_one)"
             )
         return matches[0]
+
+
+def slot_segment(value: Any, slot: str, where: str) -> str:
+    """A path Struct field's value as the URL segment that routes back to its slot.
+
+    The server matches the decoded path, so a value is one percent-encoded segment that is
+    not empty, `.` or `..`, and holds no `/` (encoded or not, it would split in two).
+    """
+    plain = msgspec.to_builtins(value)
+    text = ("true" if plain else "false") if isinstance(plain, bool) else str(plain)
+    if text in _UNROUTABLE or "/" in text:
+        raise ValueError(
+            f"{where}: slot {{{slot}}} = {text!r} would not route back to the handler (a "
+            f"slot is one non-empty segment other than '.' or '..', with no '/')"
+        )
+    return quote(text, safe="")
