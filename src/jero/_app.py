@@ -337,6 +337,12 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         """The sealed router once wiring completed (for tooling such as OpenAPI)."""
         return self.__router
 
+    @property
+    def openapi(self) -> OpenAPISite | None:
+        """What `_include_openapi` set up, once wiring completed (tooling reads its `path`
+        and `docs_path`); None for an app without it."""
+        return self.__openapi if self.__router is not None else None
+
     # --- ASGI ----------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

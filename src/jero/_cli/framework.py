@@ -14,7 +14,6 @@ from .._app import BaseApp
 from .._asgi import ASGIApp, Message, Receive, Scope, Send
 from .._auth import AuthPlan
 from .._errors import WiringError
-from .._openapi import OpenAPISite
 
 type AnyApp = BaseApp[Any]
 """Any jero app, whatever its factory type."""
@@ -83,8 +82,7 @@ def _auth_label(auth: object) -> str:
 
 def openapi_paths(app: AnyApp) -> OpenAPIPaths | None:
     """The document and docs page paths of a started app that included OpenAPI."""
-    # BaseApp keeps its OpenAPISite private; tooling reads it through the mangled name.
-    site = getattr(app, "_BaseApp__openapi", None)
-    if not isinstance(site, OpenAPISite):
+    site = app.openapi
+    if site is None:
         return None
     return OpenAPIPaths(document=site.path, docs_page=site.docs_path)
