@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from msgspec import Struct
 
 from examples.chat import App, Event, Joined, Left, Post, Posted
@@ -117,3 +118,16 @@ def test_headers_raw_frames_and_auth_are_described_too() -> None:
     }
     security = [{"$ref": "#/components/securitySchemes/Token"}]
     assert document["operations"]["Raw.receive"]["security"] == security
+
+
+def test_the_document_is_built_at_startup_so_a_failure_refuses_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jero._websockets import asyncapi
+
+    def cannot_describe(*args: object) -> dict[str, object]:
+        raise ValueError("no schema for this message type")
+
+    monkeypatch.setattr(asyncapi, "build_asyncapi", cannot_describe)
+    with pytest.raises(ValueError, match="no schema for this message type"), TestClient(App()):
+        pass

@@ -45,7 +45,12 @@ from ._routing.routes import Endpoint, Resource
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
-from ._websockets.asyncapi import AsyncAPIInfo, asyncapi_endpoint
+from ._websockets.asyncapi import (
+    AsyncAPIDocument,
+    AsyncAPIInfo,
+    asyncapi_endpoint,
+    publish_asyncapi,
+)
 from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.routes import WebSocketRoutes
 from ._websockets.wiring import plan_socket
@@ -99,6 +104,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__wiring: Router | None = None
         self.__router: Router | None = None
         self.__openapi: OpenAPISite | None = None
+        self.__asyncapi: AsyncAPIDocument | None = None
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
         self.__websockets = WebSocketRoutes()
@@ -197,7 +203,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         """Serve the AsyncAPI 3.0 document of every included WebSocket at `path`
         (OpenAPI cannot describe message exchanges; see docs/websockets.md)."""
         info = AsyncAPIInfo(title, version, description)
-        self.__include(asyncapi_endpoint(path, self.__websockets.plans, info), Endpoint, None)
+        document = asyncapi_endpoint(path, self.__websockets.plans, info)
+        self.__include(document, Endpoint, None)
+        self.__asyncapi = document
 
     async def _create_background_tasks(
         self,
@@ -479,7 +487,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             self.__middleware = MiddlewareWiring(
                 type(self).__name__, self.__problem, self.__route_app
             )
-            self.__openapi = None
+            self.__openapi = self.__asyncapi = None
             if not inspect.iscoroutinefunction(self._wire):
                 raise WiringError(
                     f"{type(self).__qualname__}._wire must be `async def _wire(self) -> None`"
@@ -487,6 +495,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await self._wire()
             if self.__openapi is not None:
                 self.__openapi.publish(self.__wiring.plans())
+            if self.__asyncapi is not None:
+                publish_asyncapi(self.__asyncapi)
             router = self.__wiring.seal()
             self.__not_found = self.__middleware.compile(
                 router, self.__answer_not_found, self.__unhandled

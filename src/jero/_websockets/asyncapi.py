@@ -176,26 +176,30 @@ def _security(plan: SocketPlan, schemes: dict[str, Any]) -> list[dict[str, Any]]
     return [{"$ref": f"#/components/securitySchemes/{name}"}]
 
 
-class _AsyncAPIDocument(Endpoint, meta=EndpointMeta(hidden=True)):
-    """Serves the document, built once at its first request."""
+class AsyncAPIDocument(Endpoint, meta=EndpointMeta(hidden=True)):
+    """Serves the document, built and encoded once when `_wire` returns
+    (`publish_asyncapi`), so a socket it cannot describe fails the startup, not a request."""
 
     def __init__(self, plans: Callable[[], list[SocketPlan]], info: AsyncAPIInfo) -> None:
         self.plans = plans
         self.info = info
-        self.response: BytesResponse | None = None
+        self.response = BytesResponse(b"", media_type="application/json")
 
     async def get(self) -> BytesResponse:
-        if self.response is None:
-            encoded = msgspec.json.encode(build_asyncapi(self.plans(), self.info))
-            self.response = BytesResponse(encoded, media_type="application/json")
         return self.response
+
+
+def publish_asyncapi(document: AsyncAPIDocument) -> None:
+    """Build and encode the document of every socket included by now."""
+    encoded = msgspec.json.encode(build_asyncapi(document.plans(), document.info))
+    document.response = BytesResponse(encoded, media_type="application/json")
 
 
 def asyncapi_endpoint(
     path: str, plans: Callable[[], list[SocketPlan]], info: AsyncAPIInfo
-) -> Endpoint:
+) -> AsyncAPIDocument:
     """The hidden endpoint serving the document at `path`."""
-    cls: type[_AsyncAPIDocument] = types.new_class(
-        "AsyncAPIDocument", (_AsyncAPIDocument,), {"path": path}
+    cls: type[AsyncAPIDocument] = types.new_class(
+        "AsyncAPIDocument", (AsyncAPIDocument,), {"path": path}
     )
     return cls(plans, info)
