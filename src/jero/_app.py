@@ -346,7 +346,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         return self.__router
 
     @property
-    def openapi(self) -> OpenAPISite | None:
+    def openapi_site(self) -> OpenAPISite | None:
         """What `_include_openapi` set up, once wiring completed (tooling reads its `path`
         and `docs_path`); None for an app without it."""
         return self.__openapi if self.__router is not None else None

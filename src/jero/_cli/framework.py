@@ -82,7 +82,7 @@ def _auth_label(auth: object) -> str:
 
 def openapi_paths(app: AnyApp) -> OpenAPIPaths | None:
     """The document and docs page paths of a started app that included OpenAPI."""
-    site = app.openapi
+    site = app.openapi_site
     if site is None:
         return None
     return OpenAPIPaths(document=site.path, docs_page=site.docs_path)
