@@ -7,7 +7,6 @@ and every failure along it becomes a problem-details response.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import inspect
 import logging
@@ -23,13 +22,9 @@ import msgspec
 from ._asgi import ASGIApp, Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
-from ._binding.body import BODY_ENDED, ClientDisconnectError
+from ._binding.body import ClientDisconnectError
 from ._errors import (
     HTTPError,
-    InputProblem,
-    InternalServerError,
-    InvalidInputError,
-    MethodNotAllowedError,
     NotFoundError,
     ServiceUnavailableError,
     WiringError,
@@ -38,6 +33,12 @@ from ._lifecycle import BaseFactory, LifecycleOwner
 from ._middleware.chain import Middleware
 from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
+from ._rendering.failures import (
+    answer_ended_body,
+    answer_without_handler,
+    send_crash,
+    send_error,
+)
 from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
 from ._routing.reverse import Handler, URLFor
 from ._routing.router import MethodTable, Router
@@ -62,7 +63,6 @@ logger = logging.getLogger("jero")
 
 _NOT_FOUND = NotFoundError()
 _NOT_READY = ServiceUnavailableError()
-_INTERNAL = InternalServerError()
 
 
 class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
@@ -376,7 +376,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             try:
                 await mounted[0](scope, receive, send, mounted[1])
             except Exception:
-                await _send_crash(send, head, scope, self.__problem)
+                await send_crash(send, head, scope, self.__problem)
             return
         table, values = found
         plan = table.methods.get(method)
@@ -393,11 +393,11 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if head else body})
         except HTTPError as error:
-            await _send_error(send, error, head, scope, self.__problem)
+            await send_error(send, error, head, scope, self.__problem)
         except ClientDisconnectError:
-            await _answer_ended_body(send, head, scope, self.__problem)
+            await answer_ended_body(send, head, scope, self.__problem)
         except Exception:
-            await _send_crash(send, head, scope, self.__problem)
+            await send_crash(send, head, scope, self.__problem)
 
     def __route_app(self, plan: HandlerPlan) -> ASGIApp:
         """A handler as the innermost step of a middleware chain: the same steps and the
@@ -415,11 +415,11 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": b"" if head else body})
             except HTTPError as error:
-                await _send_error(send, error, head, scope, problem)
+                await send_error(send, error, head, scope, problem)
             except ClientDisconnectError:
-                await _answer_ended_body(send, head, scope, problem)
+                await answer_ended_body(send, head, scope, problem)
             except Exception:
-                await _send_crash(send, head, scope, problem)
+                await send_crash(send, head, scope, problem)
 
         return handle
 
@@ -435,7 +435,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         async def answer(scope: Scope, receive: Receive, send: Send) -> None:
             method: str = scope["method"]
             head = method == "HEAD"
-            await _answer_without_handler(table, method, head, send, scope, problem=problem)
+            await answer_without_handler(table.allow, method, head, send, scope, problem=problem)
 
         return answer
 
@@ -550,19 +550,6 @@ def _describe(value: object) -> str:
     return value.__name__ if isinstance(value, type) else f"{type(value).__name__}()"
 
 
-async def _answer_without_handler(
-    table: MethodTable, method: str, head: bool, send: Send, scope: Scope, *, problem: ProblemSender
-) -> None:
-    """OPTIONS is answered for every known path; any other method is a 405."""
-    if method == "OPTIONS":
-        headers = [(b"allow", table.allow)]
-        await send({"type": "http.response.start", "status": 204, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    error = MethodNotAllowedError(headers={"allow": table.allow.decode("latin-1")})
-    await problem(send, error, head, scope)
-
-
 def _article(kind: type) -> str:
     return "an" if kind.__name__[0] in "AEIOU" else "a"
 
@@ -583,31 +570,3 @@ def _below_root(path: str, root_path: str) -> str:
         if not rest or rest[0] == "/":
             return rest or "/"
     return path
-
-
-async def _answer_ended_body(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
-    """The body ended early: a client still there (broken framing) gets a 400; when it
-    is gone, the server drops the answer or raises OSError (ASGI 2.4), and that is all."""
-    error = InvalidInputError(InputProblem("body", BODY_ENDED))
-    with contextlib.suppress(OSError):
-        await problem(send, error, head, scope)
-
-
-async def _send_error(
-    send: Send, error: HTTPError[Any], head: bool, scope: Scope, problem: ProblemSender
-) -> None:
-    """An `HTTPError` as its problem document. Rendering it runs user data (params,
-    headers); when that fails too, it is answered like any other uncaught exception."""
-    try:
-        await problem(send, error, head, scope)
-    except Exception:
-        await _send_crash(send, head, scope, problem)
-
-
-async def _send_crash(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:
-    """Log the exception being handled and answer the static 500 problem."""
-    logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
-    # When the response had already started (the client went away mid-send), the
-    # server refuses a second start; nothing more can be told to the client.
-    with contextlib.suppress(Exception):
-        await problem(send, _INTERNAL, head, scope)
