@@ -85,3 +85,37 @@ def wait_until_serving(process: subprocess.Popen[bytes], url: str, log: IO[bytes
 def read_log(log: IO[bytes]) -> str:
     log.seek(0)
     return log.read().decode(errors="replace")
+
+
+WAIT_SECONDS = 15.0  # hang guards only; every wait ends as soon as its condition holds
+
+
+@dataclass
+class MarkedServer(GranianProcess):
+    """A granian process whose app writes lines to a marker file (teardowns, hooks run)."""
+
+    marker: Path
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+    def marks(self) -> list[str]:
+        return self.marker.read_text().splitlines() if self.marker.exists() else []
+
+    def wait_for_mark(self, line: str) -> list[str]:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if line in (marks := self.marks()):
+                return marks
+            time.sleep(0.02)
+        pytest.fail(f"no {line!r} in {self.marks()}; server log: {self.output()}")
+
+
+@contextmanager
+def granian_marked(target: str, marker_variable: str) -> Iterator[MarkedServer]:
+    """Serve `target`, telling its app the marker file's path in `marker_variable`."""
+    with tempfile.TemporaryDirectory() as folder:
+        marker = Path(folder) / "marks.txt"
+        with granian(target, {marker_variable: str(marker)}) as running:
+            yield MarkedServer(running.url, running.process, running.log, marker)

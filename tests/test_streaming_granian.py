@@ -4,56 +4,27 @@ server is observed through the marker file tests/streaming_server_app.py writes.
 
 from __future__ import annotations
 
+import contextlib
 import signal
-import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.granian_server import GranianProcess, granian
-
-WAIT_SECONDS = 15.0  # hang guards only; every wait ends as soon as its condition holds
+from tests.granian_server import WAIT_SECONDS, MarkedServer, granian_marked
 
 
-@dataclass
-class Server(GranianProcess):
-    """The granian process, and the marker file its app writes."""
-
-    marker: Path
-
-    def marks(self) -> list[str]:
-        return self.marker.read_text().splitlines() if self.marker.exists() else []
-
-    def wait_for_mark(self, line: str) -> list[str]:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            if line in (marks := self.marks()):
-                return marks
-            time.sleep(0.02)
-        pytest.fail(f"no {line!r} in {self.marks()}; server log: {self.output()}")
-
-
-@contextmanager
-def serve_streams() -> Iterator[Server]:
-    with tempfile.TemporaryDirectory() as folder:
-        marker = Path(folder) / "marks.txt"
-        env = {"JERO_STREAM_MARKER": str(marker)}
-        with granian("tests.streaming_server_app:app", env) as running:
-            yield Server(running.url, running.process, running.log, marker)
+def serve_streams() -> contextlib.AbstractContextManager[MarkedServer]:
+    return granian_marked("tests.streaming_server_app:app", "JERO_STREAM_MARKER")
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
+def server() -> Iterator[MarkedServer]:
     with serve_streams() as running:
         yield running
 
 
-def test_client_dropping_mid_stream_runs_the_teardown_once(server: Server) -> None:
+def test_client_dropping_mid_stream_runs_the_teardown_once(server: MarkedServer) -> None:
     with httpx.stream("GET", f"{server.url}/ticks", timeout=WAIT_SECONDS) as response:
         assert response.headers["content-type"] == "application/x-ndjson"
         received: list[str] = []
@@ -69,7 +40,7 @@ def test_client_dropping_mid_stream_runs_the_teardown_once(server: Server) -> No
     assert httpx.get(f"{server.url}/health").json() == {"ok": True}
 
 
-def test_dropping_an_sse_stream_blocked_on_its_next_event(server: Server) -> None:
+def test_dropping_an_sse_stream_blocked_on_its_next_event(server: MarkedServer) -> None:
     with httpx.stream("GET", f"{server.url}/waiting", timeout=WAIT_SECONDS) as response:
         assert response.headers["content-type"] == "text/event-stream"
         lines = response.iter_lines()
@@ -81,7 +52,7 @@ def test_dropping_an_sse_stream_blocked_on_its_next_event(server: Server) -> Non
     assert httpx.get(f"{server.url}/health").status_code == 200
 
 
-def test_a_stream_that_fails_is_logged_ended_and_the_worker_survives(server: Server) -> None:
+def test_a_stream_that_fails_is_logged_ended_and_the_worker_survives(server: MarkedServer) -> None:
     response = httpx.get(f"{server.url}/broken", timeout=WAIT_SECONDS)
     assert response.status_code == 200
     assert response.content == b'{"n":0}\n{"n":1}\n'

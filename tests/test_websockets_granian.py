@@ -4,59 +4,28 @@ through the marker file tests/websocket_server_app.py writes."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import anyio
 import msgspec
 import pytest
 
-from tests.granian_server import GranianProcess, granian
+from tests.granian_server import WAIT_SECONDS, MarkedServer, granian_marked
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed, InvalidStatus  # noqa: E402
 
-WAIT_SECONDS = 15.0  # hang guards only; every wait ends as soon as its condition holds
 
-
-@dataclass
-class Server(GranianProcess):
-    marker: Path
-
-    @property
-    def ws_url(self) -> str:
-        return self.url.replace("http://", "ws://")
-
-    def marks(self) -> list[str]:
-        return self.marker.read_text().splitlines() if self.marker.exists() else []
-
-    def wait_for_mark(self, line: str) -> list[str]:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            if line in (marks := self.marks()):
-                return marks
-            time.sleep(0.02)
-        pytest.fail(f"no {line!r} in {self.marks()}; server log: {self.output()}")
-
-
-@contextmanager
-def serve_sockets() -> Iterator[Server]:
-    with tempfile.TemporaryDirectory() as folder:
-        marker = Path(folder) / "marks.txt"
-        env = {"JERO_WS_MARKER": str(marker)}
-        with granian("tests.websocket_server_app:app", env) as running:
-            yield Server(running.url, running.process, running.log, marker)
+def serve_sockets() -> contextlib.AbstractContextManager[MarkedServer]:
+    return granian_marked("tests.websocket_server_app:app", "JERO_WS_MARKER")
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
+def server() -> Iterator[MarkedServer]:
     with serve_sockets() as running:
         yield running
 
@@ -65,7 +34,7 @@ def run[T](main: object) -> T:
     return anyio.run(main)  # type: ignore[arg-type, return-value]
 
 
-def test_typed_echo_over_json_and_messagepack(server: Server) -> None:
+def test_typed_echo_over_json_and_messagepack(server: MarkedServer) -> None:
     async def main() -> list[object]:
         async with connect(f"{server.ws_url}/echo", open_timeout=WAIT_SECONDS) as ws:
             await ws.send('{"text": "hello"}')
@@ -77,7 +46,7 @@ def test_typed_echo_over_json_and_messagepack(server: Server) -> None:
     assert run(main) == ['{"text":"hello","n":5}', '{"text":"packed","n":6}']
 
 
-def test_a_bad_message_and_an_oversized_one_close_with_their_codes(server: Server) -> None:
+def test_a_bad_message_and_an_oversized_one_close_with_their_codes(server: MarkedServer) -> None:
     async def closed_by(payload: str) -> tuple[int | None, str | None]:
         async with connect(f"{server.ws_url}/echo", open_timeout=WAIT_SECONDS) as ws:
             await ws.send(payload)
@@ -95,7 +64,7 @@ def test_a_bad_message_and_an_oversized_one_close_with_their_codes(server: Serve
     ]
 
 
-def test_a_refused_handshake_is_answered_with_the_problem_response(server: Server) -> None:
+def test_a_refused_handshake_is_answered_with_the_problem_response(server: MarkedServer) -> None:
     async def main() -> tuple[InvalidStatus, object]:
         with pytest.raises(InvalidStatus) as refused:
             async with connect(f"{server.ws_url}/me", open_timeout=WAIT_SECONDS):
@@ -113,7 +82,7 @@ def test_a_refused_handshake_is_answered_with_the_problem_response(server: Serve
     assert user == '{"name":"ana"}'
 
 
-def test_the_client_closing_runs_the_disconnect_hook_once(server: Server) -> None:
+def test_the_client_closing_runs_the_disconnect_hook_once(server: MarkedServer) -> None:
     before = server.marks().count("disconnect echo 4000")
 
     async def main() -> None:
