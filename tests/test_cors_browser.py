@@ -9,8 +9,6 @@ from __future__ import annotations
 import http.server
 import json
 import re
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.chromium import CHROMIUM, dump_dom
 from tests.granian_server import granian
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium on PATH")
 
@@ -78,31 +75,9 @@ def pages() -> Iterator[list[tuple[http.server.ThreadingHTTPServer, str]]]:
 
 
 def _result_in_browser(url: str, profile: Path) -> dict[str, Any]:
-    assert CHROMIUM is not None
-    done = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = re.search(r'<pre id="result">(.*?)</pre>', done.stdout, re.DOTALL)
-    assert found is not None, done.stdout[-2000:]
+    dom = dump_dom(url, profile, budget_ms=10000)
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.DOTALL)
+    assert found is not None, dom[-2000:]
     text = found.group(1).replace("&quot;", '"').replace("&amp;", "&")
     assert text != "pending", "the page's fetch did not finish"
     return json.loads(text)

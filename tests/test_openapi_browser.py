@@ -23,8 +23,8 @@ import pytest
 from examples import catalog
 from jero import Scalar, SwaggerUI
 from jero.testing import TestClient
+from tests.chromium import CHROMIUM, dump_dom
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NPM = shutil.which("npm")
 SWAGGER_UI_DIST = "swagger-ui-dist@5"
 SCALAR = "@scalar/api-reference@1"
@@ -131,30 +131,7 @@ def serve_app(assets: Path) -> Iterator[Any]:
 
 
 def _rendered_dom(url: str, tmp_path: Path) -> str:
-    assert CHROMIUM is not None
-    result = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}",
-            "--virtual-time-budget=20000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+    return dump_dom(url, tmp_path / "chromium-profile", budget_ms=20000)
 
 
 def test_swagger_ui_renders_every_operation(serve_app: Any, tmp_path: Path) -> None:
