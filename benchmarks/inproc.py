@@ -145,20 +145,30 @@ async def run_table(
                 for s in group:
                     await target.check(s)
                     await target.measure(s, args.warmup, args.budget)
-            for round_no in range(args.rounds):
-                shift = round_no % max(len(targets), 1)
-                for target in targets[shift:] + targets[:shift]:
-                    for s in group:
-                        us = await target.measure(s, args.requests, args.budget)
-                        best = results[s.name].get(target.name)
-                        if not isinstance(best, float) or us < best:
-                            results[s.name][target.name] = us
+            await best_rounds(targets, group, results, args)
         finally:
             for target in targets:
                 await target.lifespan.shutdown()
             targets.clear()
             gc.collect()
     return results
+
+
+async def best_rounds(
+    targets: list[Target],
+    scenarios: list[Scenario],
+    results: dict[str, dict[str, Cell]],
+    args: argparse.Namespace,
+) -> None:
+    """Rounds that rotate the app order; each cell keeps its best round."""
+    for round_no in range(args.rounds):
+        shift = round_no % max(len(targets), 1)
+        for target in targets[shift:] + targets[:shift]:
+            for s in scenarios:
+                us = await target.measure(s, args.requests, args.budget)
+                best = results[s.name].get(target.name)
+                if not isinstance(best, float) or us < best:
+                    results[s.name][target.name] = us
 
 
 async def harness_floor(args: argparse.Namespace) -> float:
@@ -190,14 +200,7 @@ async def run_middleware(args: argparse.Namespace) -> None:
             for s in scenarios:
                 await target.check(s)
                 await target.measure(s, args.warmup, args.budget)
-        for round_no in range(args.rounds):
-            shift = round_no % len(targets)
-            for target in targets[shift:] + targets[:shift]:
-                for s in scenarios:
-                    us = await target.measure(s, args.requests, args.budget)
-                    best = results[s.name].get(target.name)
-                    if not isinstance(best, float) or us < best:
-                        results[s.name][target.name] = us
+        await best_rounds(targets, scenarios, results, args)
     finally:
         for target in targets:
             await target.lifespan.shutdown()
