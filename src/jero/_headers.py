@@ -73,3 +73,25 @@ def find_header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | 
         if key == name:
             return value
     return None
+
+
+def quality_values(value: str) -> dict[str, float]:
+    """Token → q-value of an `Accept-*` header value (RFC 9110 §12.4.2), tokens lower-cased,
+    other parameters dropped; a q that is not a number counts as 0, the last listing of a
+    token wins."""
+    weights: dict[str, float] = {}
+    for item in value.split(","):
+        token, _, parameters = item.partition(";")
+        token = token.strip().lower()
+        if not token:
+            continue
+        quality = 1.0
+        for parameter in parameters.split(";"):
+            key, _, number = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(number.strip())
+                except ValueError:
+                    quality = 0.0
+        weights[token] = quality
+    return weights

@@ -18,6 +18,7 @@ from typing import Any
 
 from .._asgi import ASGIApp, HeaderList, Message, Receive, Scope, Send
 from .._errors import WiringError
+from .._headers import quality_values
 from .._rendering.encoders import content_length
 from .chain import RouteInfo, self_guarded
 
@@ -224,7 +225,7 @@ class Compression:
         choices = self._choices
         if accept in choices:
             return choices[accept]
-        weights = _parse_accept(accept)
+        weights = quality_values(accept.decode("latin-1"))
         best: _Codec | None = None
         best_q = 0.0
         for codec in self.codecs:
@@ -241,25 +242,6 @@ def _accept_encoding(scope: Scope) -> bytes | None:
         if key == b"accept-encoding":
             return value
     return None
-
-
-def _parse_accept(accept: bytes) -> dict[str, float]:
-    weights: dict[str, float] = {}
-    for item in accept.decode("latin-1").split(","):
-        token, _, params = item.partition(";")
-        token = token.strip().lower()
-        if not token:
-            continue
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value.strip())
-                except ValueError:
-                    q = 0.0
-        weights[token] = q
-    return weights
 
 
 class _Compressing:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from .._headers import quality_values
+
 UNSATISFIABLE = (-1, -1)
 
 
@@ -40,31 +42,11 @@ def _digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def accepted_codings(value: str) -> dict[str, float]:
-    """Content-coding → q-value of an `Accept-Encoding` value (names lower-cased)."""
-    codings: dict[str, float] = {}
-    for item in value.split(","):
-        name, _, parameters = item.partition(";")
-        name = name.strip().lower()
-        if not name:
-            continue
-        quality = 1.0
-        for parameter in parameters.split(";"):
-            key, _, number = parameter.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(number.strip())
-                except ValueError:
-                    quality = 0.0
-        codings[name] = quality
-    return codings
-
-
 def preferred_codings(value: str | None, offered: tuple[str, ...]) -> list[str]:
     """The `offered` codings the client accepts, best first (ties keep `offered` order)."""
     if value is None:
         return []
-    codings = accepted_codings(value)
+    codings = quality_values(value)
     wildcard = codings.get("*", 0.0)
     ranked = [(codings.get(name, wildcard), index, name) for index, name in enumerate(offered)]
     return [name for quality, _, name in sorted(ranked, key=lambda r: (-r[0], r[1])) if quality > 0]
