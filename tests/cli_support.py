@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.granian_server import ROOT, STARTUP_SECONDS, read_log
+from tests.processes import spawn, stop
 
 COMMAND_SECONDS = 30.0
 
@@ -50,27 +51,23 @@ class Served:
     def stop(self, signum: int = signal.SIGINT) -> int:
         """Send `signum` and wait (bounded) for the exit status."""
         self.process.send_signal(signum)
-        return self.process.wait(timeout=COMMAND_SECONDS)
+        status = self.process.wait(timeout=COMMAND_SECONDS)
+        stop(self.process)  # whatever the server left of its group
+        return status
 
 
 @contextmanager
 def serving(args: Sequence[str], ready: Callable[[], bool], cwd: Path = ROOT) -> Iterator[Served]:
     """Start `jero ARGS`; yield once `ready()` is true; kill it on the way out if alive."""
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jero", *args],
-            cwd=cwd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = spawn([sys.executable, "-m", "jero", *args], cwd=cwd, stdout=log)
         served = Served(process, log)
         try:
             wait_for(ready, served)
             yield served
         finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=COMMAND_SECONDS)
+            # The whole group: SIGKILL of `jero run` alone would orphan granian's workers.
+            stop(process, signal.SIGKILL)
 
 
 def wait_for(ready: Callable[[], bool], served: Served, seconds: float = STARTUP_SECONDS) -> None:

@@ -17,6 +17,8 @@ from typing import IO
 import httpx
 import pytest
 
+from tests.processes import spawn, stop
+
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 15.0
 
@@ -47,25 +49,13 @@ def granian(
     command = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", str(workers)]
     command += ["--host", "127.0.0.1", "--port", str(port), target]
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **(env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = spawn(command, cwd=ROOT, env=env or {}, stdout=log)
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_serving(process, url, log)
             yield GranianProcess(url, process, log)
         finally:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def wait_until_serving(process: subprocess.Popen[bytes], url: str, log: IO[bytes]) -> None:
