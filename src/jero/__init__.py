@@ -42,8 +42,8 @@ from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._rendering.cookies import SetCookie
 from ._rendering.links import Link
 from ._rendering.responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
+from ._routes import Endpoint, Resource
 from ._routing.reverse import URLFor
-from ._routing.routes import Endpoint, Resource
 from ._streaming.responses import (
     NDJSONStreamingResponse,
     ServerSentEvent,

@@ -22,8 +22,8 @@ import msgspec
 from ._asgi import ASGIApp, Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
-from ._binding.body import ClientDisconnectError
 from ._errors import (
+    ClientDisconnectError,
     HTTPError,
     NotFoundError,
     ServiceUnavailableError,
@@ -40,9 +40,9 @@ from ._rendering.failures import (
     send_error,
 )
 from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
+from ._routes import Endpoint, Resource
 from ._routing.reverse import Handler, URLFor
 from ._routing.router import MethodTable, Router
-from ._routing.routes import Endpoint, Resource
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks

@@ -367,3 +367,9 @@ _SUBMITTED_VALUE = re.compile(r"^(Invalid (?:enum )?value) .*?(?= - at `[^`]*`\Z
 def describe_decode_error(error: msgspec.DecodeError) -> str:
     """msgspec's message with the field path, scrubbed of any submitted value."""
     return _SUBMITTED_VALUE.sub(r"\1", str(error))
+
+
+class ClientDisconnectError(Exception):
+    """`http.disconnect` while the request body was being read. Servers send it both
+    when the client went away and when the body's framing broke (granian does, for an
+    invalid chunk size), so the app answers a 400 that reaches a client still there."""

@@ -21,7 +21,7 @@ from ._rendering.encoders import MSGPACK_CODEC
 from ._rendering.negotiation import negotiated, negotiating
 from ._rendering.plan import RenderPlan, build_render_plan
 from ._rendering.shapes import Encoder, Responder
-from ._routing.routes import Endpoint, Operation, Resource, Template, parse_template
+from ._routes import Endpoint, Operation, Resource, Template, parse_template
 from ._streaming.render import check_stream_method
 from ._types import is_struct_type, struct_fields
 

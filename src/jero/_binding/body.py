@@ -10,6 +10,7 @@ import msgspec
 
 from .._asgi import Receive, Scope
 from .._errors import (
+    ClientDisconnectError,
     InputProblem,
     InvalidBodyError,
     InvalidInputError,
@@ -25,13 +26,6 @@ from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
 from .._types import is_json_body_type
 from .base import BODY, BindContext, Binder
 from .deadlines import receive_within
-
-
-class ClientDisconnectError(Exception):
-    """`http.disconnect` while the request body was being read. Servers send it both
-    when the client went away and when the body's framing broke (granian does, for an
-    invalid chunk size), so the app answers a 400 that reaches a client still there."""
-
 
 BODY_ENDED = "the request body ended before it was complete"
 

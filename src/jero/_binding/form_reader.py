@@ -19,6 +19,7 @@ import msgspec
 
 from .._asgi import Receive, Scope
 from .._errors import (
+    ClientDisconnectError,
     InputProblem,
     InvalidInputError,
     LimitProblem,
@@ -27,7 +28,7 @@ from .._errors import (
 )
 from .._headers import RawHeaders, find_header
 from .base import Limits
-from .body import ClientDisconnectError, check_content_length
+from .body import check_content_length
 from .deadlines import receive_within
 from .uploads import FilePart, MemoryBudget, Spool
 

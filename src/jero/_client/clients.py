@@ -27,7 +27,7 @@ import httpx
 import msgspec
 
 from .._binding.uploads import FilePart
-from .._routing.routes import Endpoint, Resource
+from .._routes import Endpoint, Resource
 from .._streaming.reading import aiter_ndjson, aiter_sse, iter_ndjson, iter_sse
 from .._streaming.responses import (
     NDJSONStreamingResponse,

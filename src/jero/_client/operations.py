@@ -18,7 +18,7 @@ from .._binding.base import BindContext, Binder, Limits
 from .._errors import WiringError
 from .._media import MSGPACK
 from .._meta import merge_meta
-from .._routing.routes import Endpoint, Resource
+from .._routes import Endpoint, Resource
 from .._types import union_members
 from .._wiring import HandlerPlan, plan_routes
 from .requests import (

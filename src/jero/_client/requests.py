@@ -17,8 +17,8 @@ import msgspec
 from .._binding.forms import FieldShape, PartKind, field_shapes
 from .._binding.uploads import FilePart
 from .._media import MSGPACK
+from .._routes import Template
 from .._routing.reverse import slot_segment
-from .._routing.routes import Template
 from .._types import header_wire_name, struct_fields
 
 type TextPairs = list[tuple[str, str]]

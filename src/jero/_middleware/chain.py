@@ -25,8 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from .._asgi import ASGIApp, Message, Receive, Scope, Send
-from .._binding.body import ClientDisconnectError
-from .._errors import HTTPError, InternalServerError, WiringError
+from .._errors import ClientDisconnectError, HTTPError, InternalServerError, WiringError
 from .._rendering.negotiation import ProblemSender
 
 __all__ = ["ASGIMiddleware", "Middleware", "RouteInfo"]

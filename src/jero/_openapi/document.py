@@ -12,7 +12,7 @@ from typing import Any
 
 from .._errors import WiringError
 from .._meta import EndpointMeta, merge_meta
-from .._routing.routes import Endpoint, Resource
+from .._routes import Endpoint, Resource
 from .._wiring import HandlerPlan
 from .context import OperationContext
 from .forms import file_part_schema

@@ -15,7 +15,7 @@ import msgspec
 
 from .._meta import EndpointMeta
 from .._rendering.responses import BytesResponse
-from .._routing.routes import Endpoint
+from .._routes import Endpoint
 from .._wiring import HandlerPlan
 from .document import DocumentInfo, build_document
 from .pages import DocsPage

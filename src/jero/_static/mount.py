@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .._errors import WiringError
 from .._rendering.negotiation import ProblemSender
-from .._routing.routes import parse_template
+from .._routes import parse_template
 from .files import StaticFiles
 from .paths import find_file
 

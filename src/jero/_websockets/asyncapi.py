@@ -22,7 +22,7 @@ import msgspec
 
 from .._meta import EndpointMeta
 from .._rendering.responses import BytesResponse
-from .._routing.routes import Endpoint
+from .._routes import Endpoint
 from .._types import header_wire_name, is_struct_type, struct_fields, union_members
 from .wiring import SocketPlan
 

@@ -18,7 +18,7 @@ from .._asgi import Receive, Scope
 from .._binding.base import BindContext, Binder, Limits, UserSource
 from .._binding.sources import SOURCES
 from .._errors import WiringError
-from .._routing.routes import Template, parse_template
+from .._routes import Template, parse_template
 from .codecs import (
     Decode,
     build_decoder,

@@ -6,8 +6,8 @@ import dataclasses
 import re
 from typing import Any, ClassVar
 
-from .._errors import WiringError
-from .._meta import EndpointMeta, OperationMeta, ResourceMeta, RouteMeta, check_route_meta
+from ._errors import WiringError
+from ._meta import EndpointMeta, OperationMeta, ResourceMeta, RouteMeta, check_route_meta
 
 __all__ = ["Endpoint", "Resource"]
 
