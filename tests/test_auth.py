@@ -221,7 +221,7 @@ def test_routes_included_without_auth_stay_open() -> None:
 def test_router_plans_expose_the_mount_authenticator() -> None:
     app = make_app((MeEndpoint(), AsyncKeyAuth()), (PingEndpoint(), None))
     with TestClient(app):
-        router = app.router
+        router = app.jero.router
         assert router is not None
         plans = {plan.path: plan for plan in router.plans()}
     auth = plans["/me"].auth

@@ -213,12 +213,18 @@ def test_routes_without_conditions_keep_their_plain_path(store: Store) -> None:
 
     app = App()
     with TestClient(app):
-        assert app.router is not None
-        by_path = {(p.http_method, p.path): p for p in app.router.plans()}
-    # The app encodes and sends these itself: no conditional wrapper in between.
-    assert by_path[("GET", "/plain")].encode is not None
-    assert by_path[("GET", "/docs/{doc_id}")].encode is None
-    assert by_path[("PUT", "/docs/{doc_id}")].encode is not None
+        router = app.jero.router
+        assert router is not None
+
+        def answer_step(path: str, method: str) -> str:
+            found = router.lookup(path)
+            assert found is not None
+            return found[0].serves[method].__name__
+
+        # Encoded and sent by the answer step itself: no conditional wrapper in between.
+        assert answer_step("/plain", "GET") == "answer_encoded"
+        assert answer_step("/docs/a", "GET") == "answer_responding"
+        assert answer_step("/docs/a", "PUT") == "answer_encoded"
 
 
 def test_wrong_annotation_is_a_wiring_error() -> None:

@@ -34,5 +34,5 @@ def test_example_app_starts_and_answers(
     app = module.app
     assert isinstance(app, BaseApp)
     with TestClient(app) as client:
-        assert app.router is not None
+        assert app.jero.router is not None
         assert client.get("/no-such-path-in-any-example").status_code == 404

@@ -212,11 +212,11 @@ def test_factory_outside_startup_is_an_error() -> None:
 
 def test_include_outside_wire_is_an_error() -> None:
     app = app_of(Ping())
-    with pytest.raises(WiringError, match="only be included inside _wire"):
+    with pytest.raises(WiringError, match="_include_[a-z]+ belongs inside _wire"):
         app._include_endpoint(Ping())
     with TestClient(app):
         pass
-    with pytest.raises(WiringError, match="only be included inside _wire"):
+    with pytest.raises(WiringError, match="_include_[a-z]+ belongs inside _wire"):
         app._include_resource(Ping())  # type: ignore[arg-type]
 
 
@@ -285,4 +285,4 @@ def test_app_can_be_started_twice_in_a_row() -> None:
     with TestClient(app) as client:
         assert client.get("/ping").json() == {"wired": 2}
     assert events.log == ["enter run 1", "exit run 1", "enter run 2", "exit run 2"]
-    assert app.router is None
+    assert app.jero.router is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,15 +181,15 @@ def test_routes_without_middleware_keep_their_plan_untouched() -> None:
     app = app_with(widgets=[Tag("w")])
     with TestClient(app) as client:
         assert client.get("/ping").text == "pong"
-        router = app.router
+        router = app.jero.router
         assert router is not None
         ping_table, _ = router.lookup("/ping") or (None, ())
         widget_table, _ = router.lookup("/widgets/1") or (None, ())
         assert ping_table is not None
         assert widget_table is not None
-        # The unwrapped route is served by the app itself: its encoder is still there.
-        assert ping_table.methods["GET"].encode is not None
-        assert widget_table.methods["GET"].encode is None
+        # The unwrapped route is served by the answer step itself; the other enters its chain.
+        assert ping_table.serves["GET"].__name__ == "answer_encoded"
+        assert widget_table.serves["GET"].__name__ == "enter"
 
 
 def test_head_and_streams_through_middleware() -> None:
@@ -454,3 +455,25 @@ def test_a_body_that_ends_early_is_the_same_400_inside_a_chain() -> None:
     assert exchange.problem()["detail"] == (
         "Invalid body: the request body ended before it was complete"
     )
+
+
+def test_app_wide_middleware_wraps_static_mounts(tmp_path: Path) -> None:
+    (tmp_path / "hello.txt").write_text("hello")
+    outer = Tag("outer")
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_middleware(outer)
+            self._include_static("/files", directory=tmp_path)
+
+    with TestClient(App()) as client:
+        served = client.get("/files/hello.txt")
+        assert served.status_code == 200
+        assert served.text == "hello"
+        assert trail(served) == ["outer"]
+        missing = client.get("/files/nope.txt")
+        assert missing.status_code == 404
+        assert trail(missing) == ["outer"]
+    assert [(r.method, r.path) for r in outer.routes if r.path == "/files/{path}"] == [
+        ("GET", "/files/{path}")
+    ]

@@ -426,8 +426,8 @@ def test_render_plan_marks_streaming_shapes() -> None:
 
     app = app_of(TicksEndpoint())
     with TestClient(app):
-        assert app.router is not None
-        [plan] = app.router.plans()
+        assert app.jero.router is not None
+        [plan] = app.jero.router.plans()
     json_shape, sse_shape = plan.render.shapes
     assert plan.render.streams
     assert not json_shape.streaming

@@ -1,18 +1,16 @@
-"""`BaseApp`: the ASGI 3 application. The whole request path reads top to bottom here:
-
-    scope → router lookup → method table → bind + call the handler → encode → send
-
-and every failure along it becomes a problem-details response.
+"""`BaseApp`: what users subclass. Its constructor takes the app's options; `_wire` and
+the `_include_*` delegates fill an `Assembly` during startup, which seals into the
+`Server` that answers requests (`_serve.py` has the request path); the rest is ASGI
+dispatch, the lifespan protocol and the lifecycle of entered services.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import logging
 import types
 import typing
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, ClassVar, overload
@@ -20,49 +18,49 @@ from typing import Any, ClassVar, overload
 import msgspec
 
 from ._asgi import ASGIApp, Receive, Scope, Send
-from ._auth import inspect_auth
+from ._assembly import AppOptions, Assembly, Sealed
 from ._binding.base import Limits
-from ._errors import (
-    ClientDisconnectError,
-    HTTPError,
-    NotFoundError,
-    ServiceUnavailableError,
-    WiringError,
-)
+from ._errors import ServiceUnavailableError, WiringError
 from ._lifecycle import BaseFactory, LifecycleOwner
 from ._middleware.chain import Middleware
-from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
-from ._rendering.failures import (
-    answer_ended_body,
-    answer_without_handler,
-    send_crash,
-    send_error,
-)
 from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
 from ._routes import Endpoint, Resource
 from ._routing.reverse import Handler, URLFor
-from ._routing.router import MethodTable, Router
-from ._static.mount import plan_static
+from ._routing.router import Router
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
-from ._websockets.asyncapi import (
-    AsyncAPIDocument,
-    AsyncAPIInfo,
-    asyncapi_endpoint,
-    publish_asyncapi,
-)
+from ._websockets.asyncapi import AsyncAPIInfo
 from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.routes import WebSocketRoutes
-from ._websockets.wiring import plan_socket
-from ._wiring import HandlerPlan, plan_routes
 
-__all__ = ["BaseApp"]
+__all__ = ["BaseApp", "JeroState"]
 
 logger = logging.getLogger("jero")
 
-_NOT_FOUND = NotFoundError()
 _NOT_READY = ServiceUnavailableError()
+
+
+class JeroState:
+    """What tooling may read of a running app (`app.jero`): its routes once wiring
+    completed, its OpenAPI site, and what failed the last startup."""
+
+    __slots__ = ("sealed", "startup_error")
+
+    def __init__(self) -> None:
+        self.sealed: Sealed | None = None
+        self.startup_error: BaseException | None = None
+        """What failed the last startup, for test clients that re-raise it."""
+
+    @property
+    def router(self) -> Router | None:
+        """The sealed router once wiring completed (for tooling such as `jero routes`)."""
+        return None if self.sealed is None else self.sealed.server.router
+
+    @property
+    def openapi(self) -> OpenAPISite | None:
+        """What `_include_openapi` set up, once wiring completed; None without it."""
+        return None if self.sealed is None else self.sealed.openapi
 
 
 class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
@@ -77,7 +75,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     bodies and `application/problem+msgpack` errors. JSON stays the default.
     """
 
-    factory_type: ClassVar[type[BaseFactory]] = BaseFactory
+    __factory_type: ClassVar[type[BaseFactory]] = BaseFactory
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -85,7 +83,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             if typing.get_origin(base) is BaseApp:
                 (arg,) = typing.get_args(base)
                 if isinstance(arg, type) and issubclass(arg, BaseFactory):
-                    cls.factory_type = arg
+                    cls.__factory_type = arg
 
     def __init__(
         self,
@@ -95,23 +93,37 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         msgpack: bool = False,
     ) -> None:
         if factory is not None:
-            _check_factory(type(self), factory)
+            type(self).__check_factory(factory)
+        problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
+        self.__options = AppOptions(
+            type(self).__name__, problem, limits if limits is not None else Limits(), msgpack
+        )
         self.__injected_factory = factory
-        self.__msgpack = msgpack
-        self.__problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
         self.__factory: F | None = None
-        self.__limits = limits if limits is not None else Limits()
-        self.__wiring: Router | None = None
-        self.__router: Router | None = None
-        self.__openapi: OpenAPISite | None = None
-        self.__asyncapi: AsyncAPIDocument | None = None
+        self.__assembly: Assembly | None = None
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
         self.__websockets = WebSocketRoutes()
-        self.__middleware: MiddlewareWiring | None = None
-        self.__not_found: ASGIApp = self.__answer_not_found
-        self.startup_error: BaseException | None = None
-        """What failed the last startup, for test clients that re-raise it."""
+        self.__serve_http: ASGIApp = self.__answer_not_ready
+        self.jero = JeroState()
+        """Read-only facts for tooling (`jero routes`, the test client): see `JeroState`."""
+
+    @classmethod
+    def __check_factory(cls, factory: object) -> None:
+        """`App(factory=...)` takes an instance of the app's factory class: jero attaches
+        its lifecycle to it, and `_wire` calls that class's methods."""
+        expected = cls.__factory_type
+        if isinstance(factory, expected):
+            return
+        given = f"{cls.__name__}(factory={_describe(factory)})"
+        if isinstance(factory, type) and issubclass(factory, expected):
+            raise TypeError(
+                f"{given}: pass an instance: {cls.__name__}(factory={factory.__name__}())"
+            )
+        raise TypeError(
+            f"{given}: the factory must be an instance of {expected.__name__} (a BaseFactory); "
+            f"subclass {expected.__name__} and override the methods the stand-in replaces"
+        )
 
     # --- what a subclass calls on itself -----------------------------------------
 
@@ -143,7 +155,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         `Limits` for this mount's operations. `middleware=` wraps every operation of this
         mount (first listed is outermost), inside the app-wide middleware.
         """
-        self.__include(
+        self.__assembling("_include_resource").include_route(
             resource, Resource, auth, public=public, limits=limits, middleware=middleware
         )
 
@@ -161,18 +173,17 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         `auth=`, `public=` (verb names, e.g. `("get",)`), `limits=` and `middleware=` are
         as for `_include_resource`.
         """
-        self.__include(
+        self.__assembling("_include_endpoint").include_route(
             endpoint, Endpoint, auth, public=public, limits=limits, middleware=middleware
         )
 
     def _include_middleware(self, *middleware: Middleware) -> None:
         """App-wide middleware (first listed is outermost): it wraps every route of the
-        app, wherever in `_wire` it is included, and the answers given without a handler
-        (404, 405, OPTIONS). Each route's chain is composed once, when `_wire` returns.
+        app, wherever in `_wire` it is included, its static mounts, and the answers given
+        without a handler (404, 405, OPTIONS). Each chain is composed once, when `_wire`
+        returns.
         """
-        if self.__middleware is None:
-            raise WiringError(f"{type(self).__name__}: _include_middleware belongs inside _wire")
-        self.__middleware.include(middleware)
+        self.__assembling("_include_middleware").include_middleware(middleware)
 
     def _include_websocket(
         self,
@@ -186,11 +197,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         `auth=` is an authenticator, as for `_include_resource`: it runs before the socket
         is accepted. `limits=` bounds what each client may send (see `WebSocketLimits`).
         """
-        if self.__wiring is None:
-            raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
-        plan = None if auth is None else inspect_auth(auth, type(endpoint).__qualname__)
-        socket = plan_socket(endpoint, limits or WebSocketLimits(), plan)
-        self.__websockets.add(socket)
+        self.__assembling("_include_websocket").include_websocket(endpoint, auth, limits)
 
     def _include_asyncapi(
         self,
@@ -203,9 +210,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         """Serve the AsyncAPI 3.0 document of every included WebSocket at `path`
         (OpenAPI cannot describe message exchanges; see docs/websockets.md)."""
         info = AsyncAPIInfo(title, version, description)
-        document = asyncapi_endpoint(path, self.__websockets.plans, info)
-        self.__include(document, Endpoint, None)
-        self.__asyncapi = document
+        self.__assembling("_include_asyncapi").include_asyncapi(info, path)
 
     async def _create_background_tasks(
         self,
@@ -243,10 +248,6 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         encoded once, when `_wire` returns; a route it cannot describe fails the startup
         with a `WiringError`.
         """
-        if self.__wiring is None:
-            raise WiringError(f"{type(self).__name__}: _include_openapi belongs inside _wire")
-        if self.__openapi is not None:
-            raise WiringError(f"{type(self).__name__}: _include_openapi was already called")
         info = DocumentInfo(
             title=title,
             version=version,
@@ -255,10 +256,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             docstrings=docstrings,
             schema_hook=schema_hook,
         )
-        site = OpenAPISite(info, path, docs_path, docs)
-        for route in site.routes():
-            self.__include(route, Endpoint, None)
-        self.__openapi = site
+        self.__assembling("_include_openapi").include_openapi(info, path, docs_path, docs)
 
     def _include_static(
         self,
@@ -276,19 +274,14 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         "index.html") answered for paths that name no file and no file extension. Routes
         win over the mount; see docs/static.md.
         """
-        if self.__wiring is None:
-            raise WiringError(f"{type(self).__name__}: _include_static belongs inside _wire")
-        mount = plan_static(
-            type(self).__qualname__,
+        self.__assembling("_include_static").include_static(
             prefix,
             directory=directory,
             cache_control=cache_control,
             precompressed=precompressed,
             fallback=fallback,
             media_types=media_types,
-            problem=self.__problem,
         )
-        self.__wiring.mount(mount)
 
     @overload
     def _url_for[P: msgspec.Struct](self, handler: Handler, path_type: type[P]) -> URLFor[P]: ...
@@ -298,153 +291,37 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         """A builder of `handler`'s URL from its `path` Struct: `url_for(WidgetPath(...))`.
         Checked when `_wire` returns: the route must be included and `path_type` must be
         its `path` annotation (leave it out for a route without slots)."""
-        if self.__wiring is None:
-            raise WiringError(f"{type(self).__name__}: _url_for belongs inside _wire")
+        assembly = self.__assembling("_url_for")
         name = getattr(handler, "__qualname__", repr(handler))
-        where = f"{type(self).__name__}._url_for({name})"
-        return self.__wiring.reverse(handler, path_type, where)
+        return assembly.url_for(handler, path_type, f"{type(self).__name__}._url_for({name})")
 
-    def __include(
-        self,
-        route: object,
-        kind: type,
-        auth: object | None,
-        *,
-        public: Collection[str] = (),
-        limits: Limits | None = None,
-        middleware: Sequence[object] = (),
-    ) -> None:
-        router = self.__wiring
-        chains = self.__middleware
-        if router is None or chains is None:
-            raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
-        if isinstance(route, type):
-            raise WiringError(_class_not_instance(route, kind))
-        if not isinstance(route, kind):
-            raise WiringError(
-                f"{type(route).__qualname__} is not {_article(kind)} {kind.__name__}; pass it to "
-                f"_include_{'resource' if kind is Endpoint else 'endpoint'} instead"
-            )
-        plan = None if auth is None else inspect_auth(auth, type(route).__qualname__)
-        if limits is None:
-            limits = self.__limits
-        elif not isinstance(typing.cast(object, limits), Limits):
-            name = type(route).__qualname__
-            raise WiringError(f"{name}: limits= takes a jero.Limits, got {limits!r}")
-        for handler in plan_routes(route, limits, plan, public=public, msgpack=self.__msgpack):
-            router.add(chains.attach(self.__track_streams(handler), middleware))
-
-    def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:
-        """A streamed body outlives the handler call: shutdown must be able to end it."""
-        if not handler.render.streams:
-            return handler
-        return dataclasses.replace(handler, respond=self.__streams.guard(handler.respond))
-
-    @property
-    def router(self) -> Router | None:
-        """The sealed router once wiring completed (for tooling such as OpenAPI)."""
-        return self.__router
-
-    @property
-    def openapi_site(self) -> OpenAPISite | None:
-        """What `_include_openapi` set up, once wiring completed (tooling reads its `path`
-        and `docs_path`); None for an app without it."""
-        return self.__openapi if self.__router is not None else None
+    def __assembling(self, method: str) -> Assembly:
+        """The running `_wire`'s assembly; outside `_wire` there is none to include into."""
+        if self.__assembly is None:
+            raise WiringError(f"{type(self).__name__}: {method} belongs inside _wire")
+        return self.__assembly
 
     # --- ASGI ----------------------------------------------------------------------
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The request path, top to bottom: route, bind and call, encode, send."""
-        if scope["type"] != "http":
-            await self.__other_scope(scope, receive, send)
-            return
-        router = self.__router
-        if router is None:
-            await self.__problem(send, _NOT_READY, False, scope)
-            return
-        path: str = scope["path"]
-        if root_path := scope.get("root_path"):
-            path = _below_root(path, root_path)
-        found = router.lookup(path)
-        method: str = scope["method"]
-        head = method == "HEAD"
-        if found is None:
-            mounted = router.mount_for(path)
-            if mounted is None:
-                await self.__not_found(scope, receive, send)
-                return
-            try:
-                await mounted[0](scope, receive, send, mounted[1])
-            except Exception:
-                await send_crash(send, head, scope, self.__problem)
-            return
-        table, values = found
-        plan = table.methods.get(method)
-        if plan is None:
-            await table.unhandled(scope, receive, send)
-            return
-        try:
-            result = await plan.invoke(scope, receive, values)
-            encode = plan.encode
-            if encode is None:  # a stream, or uploads held until the response is sent
-                await plan.respond(send, result, head, receive)
-                return
-            status, headers, body = encode(result)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": b"" if head else body})
-        except HTTPError as error:
-            await send_error(send, error, head, scope, self.__problem)
-        except ClientDisconnectError:
-            await answer_ended_body(send, head, scope, self.__problem)
-        except Exception:
-            await send_crash(send, head, scope, self.__problem)
+    # A plain function returning the route's own coroutine: no frame of its own per
+    # request. Marked, so servers and tools that ask still see an ASGI 3 coroutine.
+    @inspect.markcoroutinefunction
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """ASGI 3: an HTTP request goes straight to the sealed `Server` (see `_serve`);
+        before wiring completed it is a 503 problem."""
+        if scope["type"] == "http":
+            return self.__serve_http(scope, receive, send)
+        return self.__other_scope(scope, receive, send)
 
-    def __route_app(self, plan: HandlerPlan) -> ASGIApp:
-        """A handler as the innermost step of a middleware chain: the same steps and the
-        same error answers as `__call__`, the slot values read from the scope."""
-        invoke, respond, encode, problem = plan.invoke, plan.respond, plan.encode, self.__problem
-
-        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
-            head = scope["method"] == "HEAD"
-            try:
-                result = await invoke(scope, receive, scope[PATH_VALUES])
-                if encode is None:
-                    await respond(send, result, head, receive)
-                    return
-                status, headers, body = encode(result)
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": b"" if head else body})
-            except HTTPError as error:
-                await send_error(send, error, head, scope, problem)
-            except ClientDisconnectError:
-                await answer_ended_body(send, head, scope, problem)
-            except Exception:
-                await send_crash(send, head, scope, problem)
-
-        return handle
-
-    async def __answer_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """No route has this path: the 404 problem (app-wide middleware may wrap this)."""
-        await self.__problem(send, _NOT_FOUND, scope["method"] == "HEAD", scope)
-
-    def __unhandled(self, table: MethodTable) -> ASGIApp:
-        """The answer of `table`'s path to a method it has no handler for, as an ASGI app
-        (middleware may wrap it)."""
-        problem = self.__problem
-
-        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
-            method: str = scope["method"]
-            head = method == "HEAD"
-            await answer_without_handler(table.allow, method, head, send, scope, problem=problem)
-
-        return answer
+    async def __answer_not_ready(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.__options.problem(send, _NOT_READY, False, scope)
 
     async def __other_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "lifespan":
             await self.__lifespan(receive, send)
         elif kind == "websocket":
-            await self.__websockets.serve(scope, receive, send, self.__router is not None)
+            await self.__websockets.serve(scope, receive, send, self.jero.sealed is not None)
         else:
             raise RuntimeError(f"jero does not serve {kind!r} scopes")
 
@@ -455,7 +332,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 try:
                     await self.__startup()
                 except BaseException as error:
-                    self.startup_error = error
+                    self.jero.startup_error = error
                     logger.exception("Startup failed")
                     text = f"{type(error).__name__}: {error}"
                     await send({"type": "lifespan.startup.failed", "message": text})
@@ -475,7 +352,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     # --- lifecycle -----------------------------------------------------------------
 
     async def __startup(self) -> None:
-        self.startup_error = None
+        self.jero.startup_error = None
         stack = AsyncExitStack()
         await stack.__aenter__()
         self.__stack = stack
@@ -483,36 +360,25 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         try:
             self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
-            self.__wiring = Router()
-            self.__middleware = MiddlewareWiring(
-                type(self).__name__, self.__problem, self.__route_app
-            )
-            self.__openapi = self.__asyncapi = None
+            self.__assembly = Assembly(self.__options, self.__streams, self.__websockets)
             if not inspect.iscoroutinefunction(self._wire):
                 raise WiringError(
                     f"{type(self).__qualname__}._wire must be `async def _wire(self) -> None`"
                 )
             await self._wire()
-            if self.__openapi is not None:
-                self.__openapi.publish(self.__wiring.plans())
-            if self.__asyncapi is not None:
-                publish_asyncapi(self.__asyncapi)
-            router = self.__wiring.seal()
-            self.__not_found = self.__middleware.compile(
-                router, self.__answer_not_found, self.__unhandled
-            )
-            self.__router = router
+            sealed = self.__assembly.seal()
+            self.jero.sealed = sealed
+            self.__serve_http = sealed.server
         except BaseException:
             await self.__shutdown()
             raise
         finally:
-            self.__wiring = None
-            self.__middleware = None
+            self.__assembly = None
 
     def __make_factory(self, stack: AsyncExitStack) -> F:
         factory = self.__injected_factory
         if factory is None:
-            factory = typing.cast(F, type(self).factory_type())
+            factory = typing.cast(F, type(self).__factory_type())
         if not LifecycleOwner.is_attached(factory):
             # An injected factory that is not already open shares the app's lifecycle.
             LifecycleOwner.attach(factory, stack)
@@ -520,7 +386,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         return factory
 
     async def __shutdown(self) -> None:
-        self.__router = None
+        self.jero.sealed = None
+        self.__serve_http = self.__answer_not_ready
         self.__factory = None
         stack, self.__stack = self.__stack, None
         # Open streams end (and run their teardown) while the services they use still exist.
@@ -531,42 +398,5 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await stack.aclose()
 
 
-def _check_factory(app: type[BaseApp[Any]], factory: object) -> None:
-    """`App(factory=...)` takes an instance of the app's factory class: jero attaches its
-    lifecycle to it, and `_wire` calls that class's methods."""
-    expected = app.factory_type
-    if isinstance(factory, expected):
-        return
-    given = f"{app.__name__}(factory={_describe(factory)})"
-    if isinstance(factory, type) and issubclass(factory, expected):
-        raise TypeError(f"{given}: pass an instance: {app.__name__}(factory={factory.__name__}())")
-    raise TypeError(
-        f"{given}: the factory must be an instance of {expected.__name__} (a BaseFactory); "
-        f"subclass {expected.__name__} and override the methods the stand-in replaces"
-    )
-
-
 def _describe(value: object) -> str:
     return value.__name__ if isinstance(value, type) else f"{type(value).__name__}()"
-
-
-def _article(kind: type) -> str:
-    return "an" if kind.__name__[0] in "AEIOU" else "a"
-
-
-def _class_not_instance(route: type, kind: type) -> str:
-    """The advice for `_include_resource(Books)`: the class where an instance belongs."""
-    name, method = route.__qualname__, f"_include_{kind.__name__.lower()}"
-    if issubclass(route, Resource | Endpoint) and not issubclass(route, kind):
-        method = f"_include_{'resource' if issubclass(route, Resource) else 'endpoint'}"
-    return f"{name} is a class; pass an instance: self.{method}({name}())"
-
-
-def _below_root(path: str, root_path: str) -> str:
-    """`path` seen from the app's mount point: "/api" is the root of "/api/x", not of
-    "/apiary"."""
-    if path.startswith(root_path):
-        rest = path[len(root_path) :]
-        if not rest or rest[0] == "/":
-            return rest or "/"
-    return path

@@ -15,6 +15,8 @@ from typing import Any
 
 import msgspec
 
+from ._errors import WiringError
+
 
 @functools.cache
 def struct_fields(struct: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
@@ -79,3 +81,14 @@ _CASE_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 def header_wire_name(encode_name: str) -> str:
     """`x_rate_limit`, `xRateLimit` and `XRateLimit` all travel as `x-rate-limit`."""
     return _CASE_HUMP.sub("-", encode_name).lower().replace("_", "-")
+
+
+def headers_arg(args: tuple[Any, ...], where: str) -> type[msgspec.Struct] | None:
+    """The typed-headers argument of a response wrapper (`JSONResponse[T, H]`), if any."""
+    if not args or args[0] is None or args[0] is type(None):
+        return None
+    if not is_struct_type(args[0]):
+        raise WiringError(
+            f"{where}: response headers type {type_name(args[0])} must be a msgspec Struct"
+        )
+    return args[0]

@@ -32,6 +32,7 @@ import anyio.from_thread
 import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ._app import JeroState
 from ._asgi import ASGIApp, Message
 from ._streaming.reading import aiter_ndjson, aiter_sse, iter_ndjson, iter_sse
 from ._websockets.testing import (
@@ -136,7 +137,7 @@ class _AppRunner:
         except anyio.EndOfStream:
             raise self._lifespan_error or RuntimeError(f"the app ended during {kind}") from None
         if reply["type"] == f"{kind}.failed":
-            own: BaseException | None = getattr(self.app, "startup_error", None)
+            own = _startup_error(self.app)
             if kind == "lifespan.startup" and own is not None:
                 raise own
             raise RuntimeError(f"{kind} failed: {reply.get('message', '')}")
@@ -466,5 +467,11 @@ class _ReraisedStartupError(logging.Filter):
         self.app = app
 
     def filter(self, record: logging.LogRecord) -> bool:
-        own = getattr(self.app, "startup_error", None)
+        own = _startup_error(self.app)
         return own is None or record.exc_info is None or record.exc_info[1] is not own
+
+
+def _startup_error(app: object) -> BaseException | None:
+    """What failed a jero app's last startup (None for another ASGI app)."""
+    state = getattr(app, "jero", None)
+    return state.startup_error if isinstance(state, JeroState) else None

@@ -40,7 +40,7 @@ async def check_app(app: AnyApp) -> CheckResult:
             async with started(app):
                 result.routes = len(route_rows(app))
         except LifespanFailed as failure:
-            error = app.startup_error
+            error = app.jero.startup_error
             if isinstance(error, WiringError):
                 result.wiring_errors.append(error)
             elif error is not None:

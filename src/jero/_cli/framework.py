@@ -55,7 +55,7 @@ class OpenAPIPaths:
 
 def route_rows(app: AnyApp) -> list[RouteRow]:
     """Every handler of a started app, in wiring order (HEAD, served from GET, omitted)."""
-    router = app.router
+    router = app.jero.router
     if router is None:
         raise RuntimeError(f"{type(app).__name__} has not completed its startup")
     rows: list[RouteRow] = []
@@ -82,7 +82,7 @@ def _auth_label(auth: object) -> str:
 
 def openapi_paths(app: AnyApp) -> OpenAPIPaths | None:
     """The document and docs page paths of a started app that included OpenAPI."""
-    site = app.openapi_site
+    site = app.jero.openapi
     if site is None:
         return None
     return OpenAPIPaths(document=site.path, docs_page=site.docs_path)

@@ -15,12 +15,13 @@ from typing import Any
 
 from .._asgi import Scope
 from .._binding.base import BindContext, Binder, Limits
+from .._compile.handlers import plan_routes
 from .._errors import WiringError
 from .._media import MSGPACK
 from .._meta import merge_meta
+from .._plan import HandlerPlan
 from .._routes import Endpoint, Resource
 from .._types import union_members
-from .._wiring import HandlerPlan, plan_routes
 from .requests import (
     Apply,
     ReadFile,

@@ -21,8 +21,8 @@ from .._binding.base import struct_converter
 from .._binding.text import header_collector
 from .._errors import HTTPError, Problem
 from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
+from .._plan import ResponseShape
 from .._rendering.responses import BytesResponse, JSONResponse, NoContent
-from .._rendering.shapes import ResponseShape
 from .._streaming.responses import (
     NDJSONStreamingResponse,
     SSEResponse,

@@ -9,19 +9,16 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._asgi import HeaderList, Receive, Scope, Send
 from .._headers import find_header
+from .._plan import Encoder, Invoker, RenderPlan, Responder
 from .._rendering.encoders import send_body
-from .._rendering.plan import RenderPlan
-from .._rendering.shapes import Encoder, Responder
 from .._types import header_wire_name, struct_fields
 from .errors import NotModified
 from .etags import parse_tag_list, weak_match
-
-type Invoker = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
 
 # RFC 9110 §15.4.5: the fields a 304 carries (those that guide cache updates).
 _KEPT_ON_304 = frozenset(

@@ -8,8 +8,8 @@ from typing import Any
 from .._auth import AuthPlan
 from .._errors import HTTPError
 from .._meta import OperationDocs
+from .._plan import HandlerPlan
 from .._routes import Template
-from .._wiring import HandlerPlan
 from .schema import SchemaBook
 from .security import SecuritySchemes
 

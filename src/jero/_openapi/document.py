@@ -12,8 +12,8 @@ from typing import Any
 
 from .._errors import WiringError
 from .._meta import EndpointMeta, merge_meta
+from .._plan import HandlerPlan
 from .._routes import Endpoint, Resource
-from .._wiring import HandlerPlan
 from .context import OperationContext
 from .forms import file_part_schema
 from .operations import build_operation

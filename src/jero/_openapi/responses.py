@@ -13,10 +13,10 @@ from typing import Any
 
 import msgspec
 
+from .._compile.render import build_render_plan
 from .._errors import HTTPError, InternalServerError, WiringError
 from .._media import MSGPACK
-from .._rendering.plan import build_render_plan
-from .._rendering.shapes import ResponseShape
+from .._plan import ResponseShape
 from .._types import header_wire_name, struct_fields
 from .context import PROBLEM_MEDIA_TYPE, ErrorClass, OperationContext
 from .schema import Schema, drop_null, is_scalar_type, may_be_none, union_of

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 import msgspec
 
 from .._meta import EndpointMeta
+from .._plan import HandlerPlan
 from .._rendering.responses import BytesResponse
 from .._routes import Endpoint
-from .._wiring import HandlerPlan
 from .document import DocumentInfo, build_document
 from .pages import DocsPage
 

@@ -17,10 +17,10 @@ import msgspec
 from .._asgi import HeaderList, Receive, Send
 from .._errors import PROBLEM_CONTENT_TYPE, HTTPError
 from .._headers import RawHeaders
+from .._plan import Encoder, HeaderEncoder, Rendered, Responder
 from .._types import header_wire_name, struct_fields
 from .responses import BytesResponse, ExtraHeaders, HeadFields, JSONResponse, NoContent
 from .returns import Expected
-from .shapes import Encoder, HeaderEncoder, Rendered, Responder
 
 JSON = b"application/json"
 TEXT = b"text/plain; charset=utf-8"

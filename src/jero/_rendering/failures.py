@@ -1,21 +1,22 @@
-"""The app's answers when no handler result is sent: OPTIONS and 405 for a path without
-the method, a body that ended early, an `HTTPError`, and the 500 of an uncaught exception.
-Each answers through the app's `ProblemSender`, so problems follow its codecs."""
+"""The app's answers when a request fails: an `HTTPError`, a body that ended early, and
+the 500 of an uncaught exception. Each answers through the app's `ProblemSender`, so
+problems follow its codecs."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import typing
 from typing import Any
 
 from .._asgi import Scope, Send
 from .._binding.body import BODY_ENDED
 from .._errors import (
+    ClientDisconnectError,
     HTTPError,
     InputProblem,
     InternalServerError,
     InvalidInputError,
-    MethodNotAllowedError,
 )
 from .negotiation import ProblemSender
 
@@ -24,18 +25,18 @@ logger = logging.getLogger("jero")
 INTERNAL = InternalServerError()
 
 
-async def answer_without_handler(
-    allow: bytes, method: str, head: bool, send: Send, scope: Scope, *, problem: ProblemSender
+async def answer_failure(
+    error: Exception, send: Send, head: bool, scope: Scope, problem: ProblemSender
 ) -> None:
-    """OPTIONS is answered for every known path; any other method is a 405. `allow` is
-    the path's prebuilt `Allow` value."""
-    if method == "OPTIONS":
-        headers = [(b"allow", allow)]
-        await send({"type": "http.response.start", "status": 204, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    error = MethodNotAllowedError(headers={"allow": allow.decode("latin-1")})
-    await problem(send, error, head, scope)
+    """The app's answer to an exception raised while serving a request (call it from the
+    `except` clause, so a crash is logged with its traceback): an `HTTPError` is its
+    problem, a body that ended early a 400, anything else the static 500."""
+    if isinstance(error, HTTPError):
+        await send_error(send, typing.cast(HTTPError[Any], error), head, scope, problem)
+    elif isinstance(error, ClientDisconnectError):
+        await answer_ended_body(send, head, scope, problem)
+    else:
+        await send_crash(send, head, scope, problem)
 
 
 async def answer_ended_body(send: Send, head: bool, scope: Scope, problem: ProblemSender) -> None:

@@ -16,9 +16,8 @@ import msgspec
 from .._asgi import HeaderList, Receive, Scope, Send
 from .._errors import HTTPError
 from .._media import MSGPACK_MEDIA_TYPES
+from .._plan import Encoder, Invoker, Rendered, RenderPlan
 from .encoders import problem_headers, responder_for, send_body, send_problem
-from .plan import RenderPlan
-from .shapes import Encoder, Rendered
 
 PROBLEM_MSGPACK = b"application/problem+msgpack"
 
@@ -83,10 +82,7 @@ def negotiated(json_plan: RenderPlan, msgpack_plan: RenderPlan) -> RenderPlan:
     return RenderPlan(responder_for(chosen), json_plan.shapes, chosen)
 
 
-type Invoke = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
-
-
-def negotiating(invoke: Invoke) -> Invoke:
+def negotiating(invoke: Invoker) -> Invoker:
     """`invoke`, its result marked for MessagePack when the request prefers it."""
 
     async def invoke_negotiating(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import msgspec
 
 from .._errors import WiringError
-from .._wiring import HandlerPlan
+from .._plan import HandlerPlan
 
 type Handler = Callable[..., Awaitable[object]]
 

@@ -25,7 +25,7 @@ from typing import Any, cast
 import anyio
 
 from .._asgi import Message, Receive, Send
-from .._rendering.shapes import Responder
+from .._plan import Responder
 
 logger = logging.getLogger("jero")
 

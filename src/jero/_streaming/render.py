@@ -1,6 +1,6 @@
 """Wiring for streaming returns: check the item type, build the encoders and responders.
 
-`_rendering.plan._compile_member` hands any streaming wrapper here. Everything a streamed
+`_compile.render` hands any streaming wrapper here. Everything a streamed
 response needs except the items themselves is decided now: the item encoder, the
 default header block and where the typed headers go.
 """
@@ -16,10 +16,17 @@ import msgspec
 
 from .._asgi import HeaderList, Receive, Send
 from .._errors import WiringError
+from .._plan import HeaderEncoder, Responder, ResponseShape
 from .._rendering.encoders import CONTENT_TYPE, build_header_encoder, extra_headers, merge_headers
 from .._rendering.returns import Expected
-from .._rendering.shapes import HeaderEncoder, Responder, ResponseShape, headers_arg
-from .._types import is_json_body_type, is_struct_type, is_subclass, type_name, union_members
+from .._types import (
+    headers_arg,
+    is_json_body_type,
+    is_struct_type,
+    is_subclass,
+    type_name,
+    union_members,
+)
 from .drive import Encode, discard, stream_body
 from .responses import NDJSONStreamingResponse, ServerSentEvent, SSEResponse, StreamingResponse
 

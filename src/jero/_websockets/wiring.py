@@ -16,7 +16,7 @@ from typing import Any
 
 from .._asgi import Receive, Scope
 from .._binding.base import BindContext, Binder, Limits, UserSource
-from .._binding.sources import SOURCES
+from .._compile.sources import SOURCES
 from .._errors import WiringError
 from .._routes import Template, parse_template
 from .codecs import (

@@ -1,65 +1,30 @@
-"""Wiring: turn a `Resource` / `Endpoint` instance into `HandlerPlan`s, or fail the boot.
+"""Reading a `Resource` / `Endpoint` instance into `HandlerPlan`s, or failing the boot.
 
 Everything here runs once, at startup. It reads signatures and annotations, enforces
-the route rules of SPEC §3, and leaves behind closures that do only request-time work.
+the route rules, and leaves behind closures that only bind and call: the plan of the
+handler as written. What wraps it per request (auth, negotiation, conditional answers,
+middleware...) is stacked on top by `layers.py`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
-from ._asgi import Receive, Scope, Send
-from ._binding.base import BODY, BindContext, Binder, Limits, UserSource
-from ._binding.sources import SOURCES
-from ._conditional.plan import conditional_plan
-from ._errors import WiringError
-from ._rendering.encoders import MSGPACK_CODEC
-from ._rendering.negotiation import negotiated, negotiating
-from ._rendering.plan import RenderPlan, build_render_plan
-from ._rendering.shapes import Encoder, Responder
-from ._routes import Endpoint, Operation, Resource, Template, parse_template
-from ._streaming.render import check_stream_method
-from ._types import is_struct_type, struct_fields
-
-type Invoker = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
-"""`await invoke(scope, receive, slot_values)`: bind every parameter, call the handler."""
+from .._asgi import Receive, Scope
+from .._binding.base import BODY, BindContext, Binder, Limits, UserSource
+from .._errors import WiringError
+from .._plan import HandlerPlan, Invoker
+from .._rendering.encoders import MSGPACK_CODEC
+from .._routes import Endpoint, Operation, Resource, Template, parse_template
+from .._streaming.render import check_stream_method
+from .._types import is_struct_type, struct_fields
+from .render import build_render_plan
+from .sources import SOURCES
 
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE"})
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class HandlerPlan:
-    """One wired route: how to call the handler and how to answer with its result."""
-
-    owner: type
-    operation: Operation
-    template: Template
-    invoke: Invoker
-    respond: Responder
-    encode: Encoder | None
-    """For buffered bodies: `encode(result)` → (status, headers, body), sent by the app
-    without a responder call. None when `respond` must run (streams, held uploads)."""
-    render: RenderPlan
-    parameters: Mapping[str, Any]
-    """Parameter name → resolved annotation, in signature order (for OpenAPI)."""
-    mount: object
-    """The included route object; later features (auth, OpenAPI) read their options here."""
-    auth: UserSource | None = None
-    """The authenticator the route was included with (an `_auth.AuthPlan`), if any."""
-    msgpack: bool = False
-    """The app speaks MessagePack too: bodies in, and buffered responses when asked."""
-
-    @property
-    def http_method(self) -> str:
-        return self.operation.http_method
-
-    @property
-    def path(self) -> str:
-        return self.template.render()
 
 
 def plan_routes(
@@ -203,74 +168,24 @@ def plan_handler(
         )
     render = build_render_plan(hints["return"], op.default_status, where)
     check_stream_method(render.shapes, op.http_method, where)
-    method = _positional(getattr(route, op.name), parameters)
-    invoke = build_invoker(method, binders)
+    msgpack_render = None
     if msgpack and not render.streams:
         msgpack_render = build_render_plan(hints["return"], op.default_status, where, MSGPACK_CODEC)
-        render, invoke = negotiated(render, msgpack_render), negotiating(invoke)
-    respond, encode = render.responder, render.encode
-    if auth is not None and "user" not in annotations:
-        # Every handler of an authenticated mount authenticates, whether or not it takes
-        # the user (a `user` binder runs first by its phase, BEFORE_BODY).
-        invoke = _guarded(auth.authenticate, invoke)
-    releases = [b.release for b in binders if b.release is not None]
-    if releases:
-        invoke, respond = _releasing(invoke, respond, releases)
-        encode = None  # the response goes through `respond`, which releases after sending
-    invoke, respond, encode = conditional_plan(
-        op.http_method, annotations, render, invoke=invoke, respond=respond, encode=encode
-    )
     return HandlerPlan(
         owner=cls,
         operation=op,
         template=template,
-        invoke=invoke,
-        respond=respond,
-        encode=encode,
+        invoke=build_invoker(getattr(route, op.name), parameters, binders),
+        respond=render.responder,
+        encode=render.encode,
         render=render,
         parameters=annotations,
         mount=route,
         auth=auth,
         msgpack=msgpack,
+        msgpack_render=msgpack_render,
+        releases=tuple(b.release for b in binders if b.release is not None),
     )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Held:
-    """A handler's result travelling from `invoke` to `respond` with its request."""
-
-    value: Any
-    scope: Scope
-
-
-def _releasing(
-    invoke: Invoker, respond: Responder, releases: list[Callable[[Scope], None]]
-) -> tuple[Invoker, Responder]:
-    """Pair `invoke` and `respond` so what binding held (spooled uploads) is released
-    once the response is sent, or as soon as binding or the handler fails.
-
-    The result reaches `respond` wrapped with its scope, so handlers that hold nothing
-    keep the app's request path exactly as it is.
-    """
-
-    def release(scope: Scope) -> None:
-        for each in releases:
-            each(scope)
-
-    async def invoke_holding(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
-        try:
-            return _Held(await invoke(scope, receive, values), scope)
-        except BaseException:
-            release(scope)
-            raise
-
-    async def respond_releasing(send: Send, held: _Held, head: bool, receive: Receive) -> None:
-        try:
-            await respond(send, held.value, head, receive)
-        finally:
-            release(held.scope)
-
-    return invoke_holding, respond_releasing
 
 
 def _resolve_hints(function: Callable[..., Any], where: str) -> dict[str, Any]:
@@ -361,37 +276,32 @@ def _route_template(mount: Template, op: Operation, path_type: Any, where: str) 
     return mount
 
 
-def _positional(
-    method: Callable[..., Awaitable[Any]], parameters: list[inspect.Parameter]
-) -> Callable[..., Awaitable[Any]]:
-    """Invokers pass arguments by position; keyword-only parameters need names."""
-    if all(p.kind is not p.KEYWORD_ONLY for p in parameters):
-        return method
-    names = [p.name for p in parameters]
-
-    def call(*args: Any) -> Awaitable[Any]:
-        return method(**dict(zip(names, args, strict=True)))
-
-    return call
-
-
-def _guarded(authenticate: Callable[[Scope], Awaitable[Any]], invoke: Invoker) -> Invoker:
-    """Authenticate before `invoke` binds anything; the user is not passed on."""
-
-    async def invoke_guarded(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
-        await authenticate(scope)
-        return await invoke(scope, receive, values)
-
-    return invoke_guarded
-
-
-def build_invoker(method: Callable[..., Awaitable[Any]], binders: list[Binder]) -> Invoker:
+def build_invoker(
+    method: Callable[..., Awaitable[Any]],
+    parameters: Sequence[inspect.Parameter],
+    binders: list[Binder],
+) -> Invoker:
     """A closure that binds the parameters in phase order and calls the handler.
 
     The common shapes (no parameters, one or two synchronous ones) get plain functions
     that bind and return the handler's own coroutine: no extra coroutine frame, no loop
-    and no list allocation on the hot path.
+    and no list allocation on the hot path. A handler with keyword-only parameters gets
+    its arguments gathered straight into the keyword dict it is called with.
     """
+    ordered = sorted(enumerate(binders), key=lambda pair: pair[1].phase)  # stable
+    if any(p.kind is p.KEYWORD_ONLY for p in parameters):
+        names = [p.name for p in parameters]
+        named = tuple((names[index], b.bind, b.awaits) for index, b in ordered)
+
+        async def invoke_keywords(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
+            arguments: dict[str, Any] = {}
+            for name, bind, awaits in named:
+                arguments[name] = (
+                    await bind(scope, receive, values) if awaits else bind(scope, values)
+                )
+            return await method(**arguments)
+
+        return invoke_keywords
     if not binders:
 
         def invoke_bare(scope: Scope, receive: Receive, values: Sequence[str]) -> Awaitable[Any]:
@@ -419,7 +329,6 @@ def build_invoker(method: Callable[..., Awaitable[Any]], binders: list[Binder]) 
             return await method(await only(scope, receive, values))
 
         return invoke_body
-    ordered = sorted(enumerate(binders), key=lambda pair: pair[1].phase)  # stable
     steps = tuple((index, b.bind, b.awaits) for index, b in ordered)
     count = len(binders)
 

@@ -6,16 +6,14 @@ stream); which one serves a returned value is decided by its exact class.
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 from collections.abc import Callable
 from typing import Any, cast
 
 from .._asgi import Receive, Send
 from .._errors import WiringError
-from .._streaming.render import compile_stream_member
-from .._types import is_json_body_type, is_subclass, type_name, union_members
-from .encoders import (
+from .._plan import Encoder, RenderPlan, Responder, ResponseShape
+from .._rendering.encoders import (
     JSON_CODEC,
     OCTETS,
     TEXT,
@@ -27,25 +25,10 @@ from .encoders import (
     plain_encoder,
     responder_for,
 )
-from .responses import BytesResponse, JSONResponse, NoContent
-from .returns import Expected, annotation_name, expected
-from .shapes import Encoder, Responder, ResponseShape, headers_arg
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RenderPlan:
-    """Everything wiring derived from a return annotation."""
-
-    responder: Responder
-    shapes: tuple[ResponseShape, ...]
-    encode: Encoder | None = None
-    """Set when every outcome is a buffered body: the app then encodes and sends itself."""
-
-    @property
-    def streams(self) -> bool:
-        """Whether some outcome streams its body (and so outlives the handler call)."""
-        return any(shape.streaming for shape in self.shapes)
-
+from .._rendering.responses import BytesResponse, JSONResponse, NoContent
+from .._rendering.returns import Expected, annotation_name, expected
+from .._streaming.render import compile_stream_member
+from .._types import headers_arg, is_json_body_type, is_subclass, type_name, union_members
 
 # --- building ---------------------------------------------------------------------
 

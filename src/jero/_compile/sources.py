@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._binding.base import BindContext, Binder, Source
+from .._binding.body import build_content, build_json
+from .._binding.cookies import build_cookies
+from .._binding.forms import build_form
+from .._binding.text import build_headers, build_params, build_path, build_raw_headers
 from .._conditional.preconditions import build_conditions
 from .._errors import WiringError
-from .base import BindContext, Binder, Source
-from .body import build_content, build_json
-from .cookies import build_cookies
-from .forms import build_form
-from .text import build_headers, build_params, build_path, build_raw_headers
 
 
 def build_user(tp: Any, ctx: BindContext) -> Binder:
