@@ -212,11 +212,11 @@ def test_factory_outside_startup_is_an_error() -> None:
 
 def test_include_outside_wire_is_an_error() -> None:
     app = app_of(Ping())
-    with pytest.raises(WiringError, match="_include_[a-z]+ belongs inside _wire"):
+    with pytest.raises(WiringError, match=r"_include_[a-z]+ belongs inside _wire"):
         app._include_endpoint(Ping())
     with TestClient(app):
         pass
-    with pytest.raises(WiringError, match="_include_[a-z]+ belongs inside _wire"):
+    with pytest.raises(WiringError, match=r"_include_[a-z]+ belongs inside _wire"):
         app._include_resource(Ping())  # type: ignore[arg-type]
 
 

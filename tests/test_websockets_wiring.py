@@ -195,7 +195,7 @@ def test_only_websocket_endpoints_may_be_included_and_only_inside_wire() -> None
             self._include_websocket(object())  # type: ignore[arg-type]
 
     assert "is not a WebSocketEndpoint; subclass it" in wiring_error_of(App())
-    with pytest.raises(WiringError, match="_include_[a-z]+ belongs inside _wire"):
+    with pytest.raises(WiringError, match=r"_include_[a-z]+ belongs inside _wire"):
         BaseApp()._include_websocket(EchoSocket())
 
 
