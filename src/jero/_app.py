@@ -7,7 +7,6 @@ dispatch, the lifespan protocol and the lifecycle of entered services.
 from __future__ import annotations
 
 import inspect
-import logging
 import types
 import typing
 from collections.abc import Awaitable, Collection, Mapping, Sequence
@@ -18,49 +17,25 @@ from typing import Any, ClassVar, overload
 import msgspec
 
 from ._asgi import ASGIApp, Receive, Scope, Send
-from ._assembly import AppOptions, Assembly, Sealed
+from ._assembly import AppOptions, Assembly, JeroState
 from ._binding.base import Limits
 from ._errors import ServiceUnavailableError, WiringError
-from ._lifecycle import BaseFactory, LifecycleOwner
+from ._lifecycle import BaseFactory, LifecycleOwner, check_factory
+from ._lifespan import serve_lifespan
 from ._middleware.chain import Middleware
-from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
+from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, SchemaHook, Server
 from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
 from ._routes import Endpoint, Resource
 from ._routing.reverse import Handler, URLFor
-from ._routing.router import Router
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
 from ._websockets.asyncapi import AsyncAPIInfo
 from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.routes import WebSocketRoutes
 
-__all__ = ["BaseApp", "JeroState"]
-
-logger = logging.getLogger("jero")
+__all__ = ["BaseApp"]
 
 _NOT_READY = ServiceUnavailableError()
-
-
-class JeroState:
-    """What tooling may read of a running app (`app.jero`): its routes once wiring
-    completed, its OpenAPI site, and what failed the last startup."""
-
-    __slots__ = ("sealed", "startup_error")
-
-    def __init__(self) -> None:
-        self.sealed: Sealed | None = None
-        self.startup_error: BaseException | None = None
-        """What failed the last startup, for test clients that re-raise it."""
-
-    @property
-    def router(self) -> Router | None:
-        """The sealed router once wiring completed (for tooling such as `jero routes`)."""
-        return None if self.sealed is None else self.sealed.server.router
-
-    @property
-    def openapi(self) -> OpenAPISite | None:
-        """What `_include_openapi` set up, once wiring completed; None without it."""
-        return None if self.sealed is None else self.sealed.openapi
 
 
 class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
@@ -93,7 +68,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         msgpack: bool = False,
     ) -> None:
         if factory is not None:
-            type(self).__check_factory(factory)
+            check_factory(type(self).__name__, type(self).__factory_type, factory)
         problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
         self.__options = AppOptions(
             type(self).__name__, problem, limits if limits is not None else Limits(), msgpack
@@ -107,23 +82,6 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__serve_http: ASGIApp = self.__answer_not_ready
         self.jero = JeroState()
         """Read-only facts for tooling (`jero routes`, the test client): see `JeroState`."""
-
-    @classmethod
-    def __check_factory(cls, factory: object) -> None:
-        """`App(factory=...)` takes an instance of the app's factory class: jero attaches
-        its lifecycle to it, and `_wire` calls that class's methods."""
-        expected = cls.__factory_type
-        if isinstance(factory, expected):
-            return
-        given = f"{cls.__name__}(factory={_describe(factory)})"
-        if isinstance(factory, type) and issubclass(factory, expected):
-            raise TypeError(
-                f"{given}: pass an instance: {cls.__name__}(factory={factory.__name__}())"
-            )
-        raise TypeError(
-            f"{given}: the factory must be an instance of {expected.__name__} (a BaseFactory); "
-            f"subclass {expected.__name__} and override the methods the stand-in replaces"
-        )
 
     # --- what a subclass calls on itself -----------------------------------------
 
@@ -326,28 +284,13 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             raise RuntimeError(f"jero does not serve {kind!r} scopes")
 
     async def __lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.__startup()
-                except BaseException as error:
-                    self.jero.startup_error = error
-                    logger.exception("Startup failed")
-                    text = f"{type(error).__name__}: {error}"
-                    await send({"type": "lifespan.startup.failed", "message": text})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                try:
-                    await self.__shutdown()
-                except BaseException as error:
-                    logger.exception("Shutdown failed")
-                    text = f"{type(error).__name__}: {error}"
-                    await send({"type": "lifespan.shutdown.failed", "message": text})
-                    return
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await serve_lifespan(
+            receive,
+            send,
+            startup=self.__startup,
+            shutdown=self.__shutdown,
+            startup_failed=self.jero.failed,
+        )
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -396,7 +339,3 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         LifecycleOwner.attach(self, None)
         if stack is not None:
             await stack.aclose()
-
-
-def _describe(value: object) -> str:
-    return value.__name__ if isinstance(value, type) else f"{type(value).__name__}()"

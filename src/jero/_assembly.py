@@ -26,6 +26,7 @@ from ._plan import Serve
 from ._rendering.negotiation import ProblemSender
 from ._routes import Endpoint, Resource
 from ._routing.reverse import Handler, URLFor
+from ._routing.router import Router
 from ._serve import Server
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
@@ -39,7 +40,7 @@ from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.routes import WebSocketRoutes
 from ._websockets.wiring import plan_socket
 
-__all__ = ["AppOptions", "Assembly", "Sealed"]
+__all__ = ["AppOptions", "Assembly", "JeroState", "Sealed"]
 
 _NOT_FOUND = NotFoundError()
 
@@ -61,6 +62,31 @@ class Sealed:
 
     server: Server
     openapi: OpenAPISite | None
+
+
+class JeroState:
+    """What tooling may read of a running app (`app.jero`): its routes once wiring
+    completed, its OpenAPI site, and what failed the last startup."""
+
+    __slots__ = ("sealed", "startup_error")
+
+    def __init__(self) -> None:
+        self.sealed: Sealed | None = None
+        self.startup_error: BaseException | None = None
+        """What failed the last startup, for test clients that re-raise it."""
+
+    def failed(self, error: BaseException) -> None:
+        self.startup_error = error
+
+    @property
+    def router(self) -> Router | None:
+        """The sealed router once wiring completed (for tooling such as `jero routes`)."""
+        return None if self.sealed is None else self.sealed.server.router
+
+    @property
+    def openapi(self) -> OpenAPISite | None:
+        """What `_include_openapi` set up, once wiring completed; None without it."""
+        return None if self.sealed is None else self.sealed.openapi
 
 
 class Assembly:

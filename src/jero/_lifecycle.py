@@ -63,3 +63,21 @@ class BaseFactory(LifecycleOwner):
                 yield factory
             finally:
                 LifecycleOwner.attach(factory, None)
+
+
+def check_factory(app: str, expected: type[BaseFactory], factory: object) -> None:
+    """`App(factory=...)` takes an instance of the app's factory class: jero attaches its
+    lifecycle to it, and `_wire` calls that class's methods."""
+    if isinstance(factory, expected):
+        return
+    given = f"{app}(factory={_describe(factory)})"
+    if isinstance(factory, type) and issubclass(factory, expected):
+        raise TypeError(f"{given}: pass an instance: {app}(factory={factory.__name__}())")
+    raise TypeError(
+        f"{given}: the factory must be an instance of {expected.__name__} (a BaseFactory); "
+        f"subclass {expected.__name__} and override the methods the stand-in replaces"
+    )
+
+
+def _describe(value: object) -> str:
+    return value.__name__ if isinstance(value, type) else f"{type(value).__name__}()"

@@ -32,8 +32,8 @@ import anyio.from_thread
 import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ._app import JeroState
 from ._asgi import ASGIApp, Message
+from ._assembly import JeroState
 from ._streaming.reading import aiter_ndjson, aiter_sse, iter_ndjson, iter_sse
 from ._websockets.testing import (
     AsyncWebSocketSession,
