@@ -1,5 +1,5 @@
 """An app written with `from __future__ import annotations` whose route classes refer to
-Structs defined further down the module (forward references). tests/test_wiring_rules.py
+Structs defined further down the module (forward references). tests/routing/test_wiring_rules.py
 boots it: annotations are resolved at wiring, so both work."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Served by granian in tests/test_body_end.py: every body source, a short body timeout."""
+"""Served by granian in tests/binding/test_body_end.py: every body source, a short body timeout."""
 
 from msgspec import Struct
 

@@ -1,4 +1,4 @@
-"""Apps the `jero` command is pointed at by tests/test_cli*.py (as tests.cli_apps:...)."""
+"""Apps the `jero` command is pointed at by the CLI tests (as tests.cli_apps:...)."""
 
 from __future__ import annotations
 

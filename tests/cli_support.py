@@ -1,4 +1,4 @@
-"""Running the `jero` command as a subprocess, for tests/test_cli*.py."""
+"""Running the `jero` command as a subprocess, for the CLI tests."""
 
 from __future__ import annotations
 

@@ -39,6 +39,20 @@ def redis() -> Iterator[RedisServer]:
         server.__exit__(None, None, None)
 
 
+FOLDER_MARKERS = {"servers": "server", "browser": "browser", "benchmarks": "bench"}
+"""Every test in these folders carries the marker: `-m "not server and not browser and
+not bench"` is the quick loop. Tests elsewhere that start a server mark themselves."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        parts = item.path.resolve().relative_to(tests).parts
+        marker = FOLDER_MARKERS.get(parts[0]) if len(parts) > 1 else None
+        if marker is not None:
+            item.add_marker(marker)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run if a process a test started (a whole process group) still runs."""
     left = survivors()

@@ -1,4 +1,4 @@
-"""A static mount served by granian in tests/test_static_granian.py.
+"""A static mount served by granian in tests/servers/test_static_granian.py.
 
 The directory comes from `JERO_STATIC_DIR`. An outer ASGI layer records the message
 types the app sent for each request and whether the server offered

@@ -1,4 +1,4 @@
-"""An app for tests/test_streaming_granian.py, served by a real granian process.
+"""An app for tests/servers/test_streaming_granian.py, served by a real granian process.
 
 Every stream records its life in the file named by $JERO_STREAM_MARKER, one line per
 step, so the test process can observe teardown that happens inside the server.

@@ -1,4 +1,4 @@
-"""An app for tests/test_websockets_granian.py, served by a real granian process.
+"""An app for tests/servers/test_websockets_granian.py, served by a real granian process.
 
 Sockets record their life in the file named by $JERO_WS_MARKER, one line per step, so
 the test process can observe teardown that happens inside the server.

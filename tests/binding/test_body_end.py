@@ -155,6 +155,7 @@ def test_the_default_body_timeout_is_60_seconds_and_the_error_is_public() -> Non
     assert (error.status, error.type, error.title) == (408, "request-timeout", "Request timeout")
 
 
+@pytest.mark.server
 def test_without_a_body_timeout_a_complete_body_binds() -> None:
     _, data = ROUTES["/json"]
     messages: list[Message] = [{"type": "http.request", "body": data, "more_body": False}]

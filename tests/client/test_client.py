@@ -43,7 +43,7 @@ from jero.testing import AsyncTestClient, TestClient
 from tests.granian_server import granian
 
 ROUTES = (NoteResource, FeedEndpoint, EventsEndpoint, AttachmentEndpoint)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -246,6 +246,7 @@ async def test_async_client_calls_through_the_resource_proxy() -> None:
             await typed.call(NoteResource.read_one, path=NotePath(note_id=5))
 
 
+@pytest.mark.server
 def test_over_real_http_on_granian() -> None:
     with granian("examples.notes:app") as server, Client(*ROUTES, base_url=server.url) as typed:
         created = typed.call(NoteResource.create, json=NewNote("over the wire", tags=["net"]))

@@ -14,7 +14,7 @@ import jero
 import jero.client
 import jero.testing
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "reference.md"
 PUBLIC_MODULES = {"jero": jero, "jero.testing": jero.testing, "jero.client": jero.client}
 PUBLIC = {

@@ -202,9 +202,10 @@ def test_the_typed_client_speaks_msgpack_both_ways() -> None:
 msgpack_notes = MsgpackNotes()
 
 
+@pytest.mark.server
 def test_msgpack_over_real_granian() -> None:
     with (
-        granian("tests.test_msgpack:msgpack_notes") as server,
+        granian("tests.rendering.test_msgpack:msgpack_notes") as server,
         Client(NoteResource, base_url=server.url, msgpack=True) as client,
     ):
         created = client.call(NoteResource.create, json=NewNote("wire"))
@@ -213,10 +214,11 @@ def test_msgpack_over_real_granian() -> None:
         assert raw.headers["content-type"] == MSGPACK
 
 
+@pytest.mark.bench
 def test_the_msgpack_benchmark_runs_and_prints_every_row() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.msgpack_json", "--requests", "3", "--rounds", "1"],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
         timeout=120,

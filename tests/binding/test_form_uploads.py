@@ -128,7 +128,7 @@ def test_a_client_that_vanishes_mid_upload_leaves_nothing_behind() -> None:
     before = open_fds()
     exchange = play(upload_app(), "/upload", messages)
     # The server's http.disconnect may also mean broken framing with the client still
-    # there, so jero answers; a client really gone never sees it (tests/test_body_end.py).
+    # there, so jero answers; a client really gone never sees it (tests/binding/test_body_end.py).
     assert exchange.status == 400
     assert exchange.receive_calls == 7
     assert open_fds() == before

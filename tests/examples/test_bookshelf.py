@@ -45,7 +45,7 @@ def postgres() -> Iterator[PostgresServer]:
         server.__exit__(None, None, None)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.server)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'bookshelf.sqlite3'}"
@@ -300,6 +300,7 @@ def test_migrations_apply_once(database_url: str) -> None:
 # --- over HTTP: granian with two workers -------------------------------------------------
 
 
+@pytest.mark.server
 def test_two_granian_workers_share_the_database(database_url: str) -> None:
     """Both workers migrate at boot; concurrent writes through both all land, once each."""
     env = {"BOOKSHELF_DATABASE_URL": database_url}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 # The apps of benchmarks/apps/__init__.py, in their column order, then the servers outside
 # Python (benchmarks/servers.py), which are skipped with a message where go / bun are absent.
 APP_NAMES = ("raw", "jero", "blacksheep", "litestar", "fastapi")

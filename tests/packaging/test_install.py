@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = {"msgspec", "anyio", "granian", "httpx", "multipart"}
 NOT_RUNTIME = {"fastapi", "litestar", "blacksheep", "schemathesis", "pytest", "mkdocs"}
 

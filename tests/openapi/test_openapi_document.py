@@ -210,7 +210,7 @@ class Bad(Endpoint, path="/bad"):
 
 
 def test_a_query_field_that_text_cannot_carry_fails_the_boot() -> None:
-    # The rule is binding's (tests/test_text_fields.py); the document relies on it.
+    # The rule is binding's (tests/binding/test_text_fields.py); the document relies on it.
     with pytest.raises(WiringError, match=r"Bad\.get parameter `params`: field `inner` of Nested"):
         wire_document(Bad())
 

@@ -13,7 +13,7 @@ import pytest
 from jero import BaseApp
 from jero.testing import TestClient
 
-EXAMPLES_DIR = Path(__file__).parent.parent / "examples"
+EXAMPLES_DIR = Path(__file__).parents[2] / "examples"
 EXAMPLES = sorted(
     [p.stem for p in EXAMPLES_DIR.glob("*.py") if p.stem != "__init__"]
     + [p.parent.name for p in EXAMPLES_DIR.glob("*/__init__.py")]
