@@ -31,7 +31,7 @@ from ._binding.base import BEFORE_BODY, BindContext, Binder, struct_converter
 from ._binding.cookies import cookie_collector
 from ._binding.text import header_collector
 from ._errors import AuthenticationRequiredError, HTTPError, WiringError
-from ._types import is_struct_type, is_union, struct_fields
+from ._types import is_struct_type, is_union, struct_fields, type_name, union_of
 
 __all__ = ["AuthPlan", "AuthorizationHeader", "BasicAuth", "BearerAuth", "inspect_auth"]
 
@@ -267,22 +267,7 @@ def _is_optional(tp: Any) -> bool:
 
 
 def _without_none(tp: Any) -> Any:
-    members = [a for a in typing.get_args(tp) if a is not type(None)]
-    result = members[0]
-    for member in members[1:]:
-        result = result | member
-    return result
-
-
-def type_name(tp: Any) -> str:
-    """How an annotation reads in source: `User`, `User | None`, `list[Role]`."""
-    if tp is None or tp is type(None):
-        return "None"
-    if is_union(tp):
-        return " | ".join(type_name(a) for a in typing.get_args(tp))
-    if isinstance(tp, type) and not typing.get_args(tp):
-        return tp.__qualname__
-    return repr(tp).replace("typing.", "")
+    return union_of(a for a in typing.get_args(tp) if a is not type(None))
 
 
 # --- request time --------------------------------------------------------------------

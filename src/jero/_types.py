@@ -11,6 +11,7 @@ import functools
 import re
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -63,7 +64,46 @@ def union_members(tp: Any) -> tuple[Any, ...]:
 
 
 def type_name(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp)
+    """An annotation as its author wrote it: `Created[Book]`, `list[Book]`, `A | None`
+    (no module prefixes, no `typing.`); every wiring message names types with it."""
+    if tp is None or tp is type(None):
+        return "None"
+    if isinstance(tp, typing.TypeAliasType):
+        return tp.__name__
+    if is_union(tp):
+        return " | ".join(type_name(member) for member in typing.get_args(tp))
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Annotated:
+        return type_name(args[0])
+    if origin is not None and origin is not list:
+        # `Created[Book]` reads back as `Created[Book, None]`: drop defaulted headers.
+        while args and args[-1] is None:
+            args = args[:-1]
+    if origin is not None and args:
+        return f"{type_name(origin)}[{', '.join(type_name(a) for a in args)}]"
+    if isinstance(tp, type):
+        return tp.__qualname__
+    return _MODULE_PREFIX.sub("", repr(tp))
+
+
+_MODULE_PREFIX = re.compile(r"\b(?:\w+\.)+(?=\w)")
+
+
+def union_of(members: Iterable[Any]) -> Any:
+    """`A | B | ...` of `members`, each once, in order."""
+    distinct = list(dict.fromkeys(members))
+    union = distinct[0]
+    for member in distinct[1:]:
+        union = union | member
+    return union
+
+
+def unaliased(tp: Any) -> Any:
+    """`type Payload = A | B` (PEP 695) → `A | B`: binders, codecs and schemas need the
+    value, not the alias."""
+    while isinstance(tp, typing.TypeAliasType):
+        tp = tp.__value__
+    return tp
 
 
 def is_list_type(tp: Any) -> bool:

@@ -8,7 +8,6 @@ decoder or converter, so binding at request time is a lookup and one decode.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import typing
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -17,7 +16,14 @@ import msgspec
 
 from .._asgi import Receive, Scope
 from .._errors import InputProblem, InvalidInputError, WiringError, describe_decode_error
-from .._types import is_list_type, is_struct_type, is_union, struct_fields, struct_hints
+from .._types import (
+    is_list_type,
+    is_struct_type,
+    is_union,
+    struct_fields,
+    struct_hints,
+    union_of,
+)
 
 type SyncBind = Callable[[Scope, Sequence[str]], Any]
 type AsyncBind = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
@@ -143,10 +149,6 @@ def struct_converter(tp: type[msgspec.Struct], source: str) -> Callable[[dict[st
     return convert_refusing_null
 
 
-def _union(left: Any, right: Any) -> Any:
-    return left | right
-
-
 def text_null_reasons(tp: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
     """(encoded name, the 400's reason) of each field that lenient conversion would set
     to None from the text `null`, such as `int | None` (not `str | None`: "null" is text)."""
@@ -160,7 +162,7 @@ def text_null_reasons(tp: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
             if msgspec.convert("null", hint, strict=False) is not None:
                 continue
             members = [a for a in typing.get_args(hint) if a is not type(None)]
-            msgspec.convert("null", functools.reduce(_union, members), strict=False)
+            msgspec.convert("null", union_of(members), strict=False)
         except msgspec.ValidationError as error:
             reason = f"{describe_decode_error(error)} - at `$.{field.encode_name}`"
             reasons.append((field.encode_name, reason))

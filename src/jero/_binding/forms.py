@@ -14,7 +14,6 @@ import dataclasses
 import datetime
 import decimal
 import enum
-import functools
 import typing
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +40,7 @@ from .._types import (
     struct_fields,
     struct_hints,
     type_name,
+    union_of,
 )
 from .base import BODY, BindContext, Binder, Limits, require_struct
 from .body import INVALID_UTF8, TOO_DEEP, json_decoder, read_body
@@ -196,12 +196,8 @@ def _strip_none(tp: Any) -> tuple[Any, bool]:
     if is_union(tp):
         members = [a for a in typing.get_args(tp) if a is not type(None)]
         if len(members) < len(typing.get_args(tp)):
-            return functools.reduce(_union, members), True
+            return union_of(members), True
     return tp, False
-
-
-def _union(left: Any, right: Any) -> Any:
-    return left | right
 
 
 def _unwrap_list(tp: Any, at: str) -> tuple[bool, Any, tuple[Any, ...]]:

@@ -13,13 +13,12 @@ so the option could only ever reject.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
 
 from .._errors import WiringError
-from .._types import struct_fields
+from .._types import struct_fields, type_name
 from .base import BindContext, require_struct
 
 SCALAR_INFO_TYPES = (
@@ -95,15 +94,7 @@ def require_text_struct(tp: Any, ctx: BindContext, source: str) -> type[msgspec.
         what = "a scalar" if source == "path" else "a scalar or a list of them"
         raise WiringError(
             f"{ctx.where}: field `{field.name}` of {struct.__name__} is "
-            f"{_type_name(field.type)}, which {words} value (text) cannot carry; use {what} "
+            f"{type_name(field.type)}, which {words} value (text) cannot carry; use {what} "
             f"(str, int, float, bool, enum, Literal, datetime, uuid, Decimal)"
         )
     return struct
-
-
-_MODULE_PREFIX = re.compile(r"\b(?:\w+\.)+(?=\w)")
-
-
-def _type_name(tp: Any) -> str:
-    """`Inner | None`, not `app.models.Inner | None`."""
-    return tp.__name__ if isinstance(tp, type) else _MODULE_PREFIX.sub("", repr(tp))

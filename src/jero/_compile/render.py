@@ -26,7 +26,7 @@ from .._rendering.encoders import (
     responder_for,
 )
 from .._rendering.responses import BytesResponse, JSONResponse, NoContent
-from .._rendering.returns import Expected, annotation_name, expected
+from .._rendering.returns import Expected, expected
 from .._streaming.render import compile_stream_member
 from .._types import headers_arg, is_json_body_type, is_subclass, type_name, union_members
 
@@ -56,7 +56,7 @@ def build_render_plan(
         shapes.append(shape)
         if shape.streaming:
             streams.add(runtime_class)
-    declared = annotation_name(annotation)
+    declared = type_name(annotation)
     if not streams:
         encode = _encode_by_class(cast(dict[type[Any], Encoder], by_class), where, declared)
         return RenderPlan(responder_for(encode), tuple(shapes), encode)

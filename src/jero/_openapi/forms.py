@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from .._binding.forms import MULTIPART, URLENCODED, FieldShape, FormPart, PartKind, field_shapes
 from .._binding.uploads import FilePart
-from .._types import header_wire_name, is_union, struct_fields
+from .._types import header_wire_name, is_union, struct_fields, union_of
 from .context import OperationContext
-from .schema import Schema, drop_null, sent_or_absent, union_of
+from .schema import Schema, drop_null, sent_or_absent
 
 BINARY: Schema = {
     "type": "string",

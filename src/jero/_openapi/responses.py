@@ -17,9 +17,9 @@ from .._compile.render import build_render_plan
 from .._errors import HTTPError, InternalServerError, WiringError
 from .._media import MSGPACK
 from .._plan import ResponseShape
-from .._types import header_wire_name, struct_fields
+from .._types import header_wire_name, struct_fields, union_of
 from .context import PROBLEM_MEDIA_TYPE, ErrorClass, OperationContext
-from .schema import Schema, drop_null, is_scalar_type, may_be_none, union_of
+from .schema import Schema, drop_null, is_scalar_type, may_be_none
 from .security import auth_errors, challenge_header
 from .sources import source_doc
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 
 from .._binding.text_fields import is_scalar_info, members_of
 from .._errors import HTTPError, WiringError
+from .._types import type_name
 
 type Schema = dict[str, Any]
 type SchemaHook = Callable[[type], Schema]
@@ -185,19 +186,6 @@ def _error_names(classes: list[type[HTTPError[Any]]], taken: set[str]) -> dict[A
 def component_name(name: str) -> str:
     """`name` as a components key: what OpenAPI does not allow there becomes `_`."""
     return re.sub(r"[^a-zA-Z0-9.\-_]", "_", name)
-
-
-def type_name(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
-
-
-def union_of(types: Iterable[Any]) -> Any:
-    """`A | B | ...` of `types`, each once, in order."""
-    distinct = list(dict.fromkeys(types))
-    union = distinct[0]
-    for member in distinct[1:]:
-        union = union | member
-    return union
 
 
 def is_scalar_type(tp: Any) -> bool:

@@ -15,6 +15,7 @@ import msgspec
 
 from .._asgi import HeaderList, Receive, Scope, Send
 from .._errors import HTTPError
+from .._headers import quality_values
 from .._media import MSGPACK_MEDIA_TYPES
 from .._plan import Encoder, Invoker, Rendered, RenderPlan
 from .encoders import problem_headers, responder_for, send_body, send_problem
@@ -45,27 +46,13 @@ def prefers_msgpack(headers: HeaderList) -> bool:
             accept = value if accept is None else accept + b"," + value
     if accept is None or b"msgpack" not in accept:
         return False
-    msgpack_q = json_q = 0.0
-    for item in accept.decode("latin-1").split(","):
-        media, *options = (piece.strip() for piece in item.split(";"))
-        q = _quality(options)
-        media = media.lower()
-        if media in MSGPACK_MEDIA_TYPES:
-            msgpack_q = max(msgpack_q, q)
-        elif media in ("application/json", "application/*", "*/*"):
-            json_q = max(json_q, q)
+    weights = quality_values(accept.decode("latin-1"))
+    msgpack_q = max((q for media, q in weights.items() if media in MSGPACK_MEDIA_TYPES), default=0)
+    json_q = max(weights.get(media, 0.0) for media in _JSON_RANGES)
     return msgpack_q > json_q
 
 
-def _quality(options: Sequence[str]) -> float:
-    for option in options:
-        key, _, value = option.partition("=")
-        if key.strip().lower() == "q":
-            try:
-                return min(max(float(value), 0.0), 1.0)
-            except ValueError:
-                return 0.0
-    return 1.0
+_JSON_RANGES = ("application/json", "application/*", "*/*")
 
 
 def negotiated(json_plan: RenderPlan, msgpack_plan: RenderPlan) -> RenderPlan:

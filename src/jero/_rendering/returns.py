@@ -14,11 +14,10 @@ stays constant whatever the length (a list mixing types is not caught).
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from typing import Any
 
-from .._types import is_union
+from .._types import is_union, type_name
 
 type ClassInfo = type[Any] | tuple[type[Any], ...]
 
@@ -55,7 +54,7 @@ def expected(tp: Any, where: str, declared: Any) -> Expected:
     if origin is list:
         (element,) = typing.get_args(tp)
         item = runtime_classes(element)
-    return Expected(runtime_classes(tp), item, where, annotation_name(declared))
+    return Expected(runtime_classes(tp), item, where, type_name(declared))
 
 
 def runtime_classes(tp: Any) -> ClassInfo:
@@ -69,26 +68,6 @@ def runtime_classes(tp: Any) -> ClassInfo:
     if origin is typing.Annotated:
         return runtime_classes(typing.get_args(tp)[0])
     return typing.cast(type[Any], origin if isinstance(origin, type) else tp)
-
-
-def annotation_name(tp: Any) -> str:
-    """An annotation as its author wrote it: `Created[Book]`, `list[Book]`, `A | B`."""
-    if tp is None or tp is type(None):
-        return "None"
-    if is_union(tp):
-        return " | ".join(annotation_name(member) for member in typing.get_args(tp))
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is typing.Annotated:
-        return annotation_name(args[0])
-    if origin is not None and origin is not list:
-        # `Created[Book]` reads back as `Created[Book, None]`: drop defaulted headers.
-        while args and args[-1] is None:
-            args = args[:-1]
-    if origin is not None and args:
-        return f"{annotation_name(origin)}[{', '.join(annotation_name(a) for a in args)}]"
-    if isinstance(tp, type | types.GenericAlias):
-        return getattr(tp, "__qualname__", repr(tp))
-    return repr(tp)
 
 
 def returned_name(value: object) -> str:

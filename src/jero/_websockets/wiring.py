@@ -19,6 +19,7 @@ from .._binding.base import BindContext, Binder, Limits, UserSource
 from .._compile.sources import SOURCES
 from .._errors import WiringError
 from .._routes import Template, parse_template
+from .._types import type_name, unaliased
 from .codecs import (
     Decode,
     build_decoder,
@@ -107,8 +108,8 @@ def plan_socket(
             f"parameter on a hook (e.g. connect) whose Struct has the fields "
             f"{', '.join(template.slots)}"
         )
-    out_type = _unaliased(_out_type(cls, signatures))
-    in_type = _unaliased(signatures["receive"]["message"]) if "receive" in signatures else None
+    out_type = unaliased(_out_type(cls, signatures))
+    in_type = unaliased(signatures["receive"]["message"]) if "receive" in signatures else None
     if in_type is not None:
         check_message_type(in_type, f"{cls.__qualname__}.receive parameter `message`")
     if out_type is not None:
@@ -233,8 +234,8 @@ def _shared_sources(cls: type, signatures: dict[str, dict[str, Any]]) -> dict[st
                 continue
             if name in sources and sources[name] != tp:
                 raise WiringError(
-                    f"{cls.__qualname__}.{hook} parameter `{name}` is `{_shown(tp)}`, but "
-                    f"{cls.__qualname__}.{first[name]} takes it as `{_shown(sources[name])}`; "
+                    f"{cls.__qualname__}.{hook} parameter `{name}` is `{type_name(tp)}`, but "
+                    f"{cls.__qualname__}.{first[name]} takes it as `{type_name(sources[name])}`; "
                     f"a source binds once per connection, so annotate both alike"
                 )
             sources.setdefault(name, tp)
@@ -265,22 +266,11 @@ def _out_type(cls: type, signatures: dict[str, dict[str, Any]]) -> Any:
         (out,) = typing.get_args(tp)
         if found is not None and out != found:
             raise WiringError(
-                f"{where} is `WebSocket[{_shown(out)}]`, but {first} has "
-                f"`WebSocket[{_shown(found)}]`; one socket sends one type: annotate both alike"
+                f"{where} is `WebSocket[{type_name(out)}]`, but {first} has "
+                f"`WebSocket[{type_name(found)}]`; one socket sends one type: annotate both alike"
             )
         found, first = out, f"{cls.__qualname__}.{hook}"
     return found
-
-
-def _unaliased(tp: Any) -> Any:
-    """`type Event = A | B` (PEP 695) → `A | B`: codecs and schemas need the value."""
-    while isinstance(tp, typing.TypeAliasType):
-        tp = tp.__value__
-    return tp
-
-
-def _shown(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
 
 
 def _build_bind(binders: dict[str, Binder], auth: UserSource | None) -> Bind:
