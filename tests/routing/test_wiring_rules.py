@@ -472,3 +472,25 @@ def test_wiring_error_unwinds_and_reports_startup_failed() -> None:
     assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
     assert sent[0]["message"].startswith("WiringError: ")
     assert_names(sent[0]["message"], "SyncEndpoint.get", "async def")
+
+
+type Payload = Widget
+"""A PEP 695 alias for a body: read as its value, as WebSocket hooks read theirs."""
+
+
+class AliasedBody(Endpoint, path="/aliased"):
+    async def post(self, *, json: Payload) -> Widget:
+        return json
+
+
+def test_keyword_only_parameters_and_aliased_annotations_bind() -> None:
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(AliasedBody())
+
+    with TestClient(App()) as client:
+        answer = client.post("/aliased", json={"id": "w1"})
+        assert answer.status_code == 200
+        assert answer.json() == {"id": "w1"}
+        refused = client.post("/aliased", json={"id": 1})
+        assert refused.status_code == 422

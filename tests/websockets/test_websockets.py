@@ -458,3 +458,21 @@ async def test_the_async_client_speaks_websockets_too() -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+type Spoken = Say
+"""A PEP 695 alias: hooks read it as its value, as HTTP handlers do."""
+
+
+class KeywordSocket(WebSocketEndpoint, path="/keywords"):
+    async def receive(self, *, socket: WebSocket[Said], message: Spoken) -> None:
+        await socket.send(Said(message.text, len(message.text)))
+
+
+def test_keyword_only_hooks_and_aliased_messages_are_bound_by_name() -> None:
+    with (
+        TestClient(socket_app(KeywordSocket())) as client,
+        client.websocket_connect("/keywords") as ws,
+    ):
+        ws.send(Say("named"))
+        assert ws.receive(Said) == Said("named", 5)

@@ -133,10 +133,6 @@ class WrongUser(WebSocketEndpoint, path="/ws"):
     async def connect(self, user: Room) -> None: ...
 
 
-class KeywordOnly(WebSocketEndpoint, path="/ws"):
-    async def receive(self, *, message: Say) -> None: ...
-
-
 class Unresolvable(WebSocketEndpoint, path="/ws"):
     async def receive(self, message: Missing) -> None: ...  # type: ignore[name-defined]  # noqa: F821
 
@@ -164,7 +160,6 @@ class Unresolvable(WebSocketEndpoint, path="/ws"):
         (SlotsWithoutPath(), "has slots", ["SlotsWithoutPath", "`path`", "room_id"]),
         (PathMissingSlot(), "lacks a field for the slot", ["PathMissingSlot.connect", "`path`"]),
         (WantsUser(), "included without an authenticator", ["WantsUser.connect", "`user`"]),
-        (KeywordOnly(), "keyword-only", ["KeywordOnly.receive", "`message`"]),
         (Unresolvable(), "cannot resolve", ["Unresolvable.receive", "Missing"]),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, WebSocketEndpoint) else None,

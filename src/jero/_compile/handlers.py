@@ -9,7 +9,6 @@ middleware...) is stacked on top by `layers.py`.
 from __future__ import annotations
 
 import inspect
-import typing
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ from .._routes import Endpoint, Operation, Resource, Template, parse_template
 from .._streaming.render import check_stream_method
 from .._types import is_struct_type, struct_fields
 from .render import build_render_plan
+from .signature import Signature, read_signature
 from .sources import SOURCES
 
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE"})
@@ -131,16 +131,9 @@ def plan_handler(
 ) -> HandlerPlan:
     cls = type(route)
     where = f"{cls.__qualname__}.{op.name}"
-    function = getattr(cls, op.name)
-    if not inspect.iscoroutinefunction(function):
-        raise WiringError(
-            f"{where} must be `async def`; run blocking work inside it with "
-            f"`await anyio.to_thread.run_sync(fn, *args)`"
-        )
-    hints = _resolve_hints(function, where)
-    signature = inspect.signature(function)
-    parameters = list(signature.parameters.values())[1:]  # drop self
-    annotations = _check_parameters(parameters, hints, op, where)
+    signature = read_signature(getattr(cls, op.name), where)
+    parameters, hints = signature.parameters, signature.hints
+    annotations = _check_sources(signature, op, where)
     template = _route_template(mount, op, annotations.get("path"), where)
     if template.slots and "path" not in annotations:
         raise WiringError(
@@ -188,58 +181,17 @@ def plan_handler(
     )
 
 
-def _resolve_hints(function: Callable[..., Any], where: str) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(function, include_extras=True)
-    except (NameError, TypeError, AttributeError) as error:
-        culprit = _unresolvable_annotation(function)
-        what = (
-            "its annotations"
-            if culprit is None
-            else "its return annotation"
-            if culprit == "return"
-            else f"the annotation of parameter `{culprit}`"
-        )
-        raise WiringError(
-            f"{where}: cannot resolve {what} ({error}); define the types at module "
-            f"level or import them where the route class is defined"
-        ) from error
-
-
-def _unresolvable_annotation(function: Callable[..., Any]) -> str | None:
-    """Which annotation fails to resolve on its own, so the error can name it."""
-    namespace: dict[str, Any] = getattr(function, "__globals__", {})
-    for name, annotation in inspect.get_annotations(function).items():
-
-        def probe() -> None: ...
-
-        probe.__annotations__ = {name: annotation}
-        try:
-            typing.get_type_hints(probe, globalns=namespace, include_extras=True)
-        except (NameError, TypeError, AttributeError):
-            return name
-    return None
-
-
-def _check_parameters(
-    parameters: list[inspect.Parameter], hints: dict[str, Any], op: Operation, where: str
-) -> dict[str, Any]:
-    annotations: dict[str, Any] = {}
+def _check_sources(signature: Signature, op: Operation, where: str) -> dict[str, Any]:
+    """Every parameter names a source; at most one reads the body, and not on GET, HEAD
+    or DELETE."""
     body_sources: list[str] = []
-    for parameter in parameters:
-        name = parameter.name
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-            raise WiringError(f"{where}: *{name} / **{name} cannot be bound; name each source")
-        if parameter.kind is parameter.POSITIONAL_ONLY:
-            raise WiringError(f"{where}: parameter `{name}` is positional-only; remove the '/'")
+    for name in signature.annotations:
         source = SOURCES.get(name)
         if source is None:
             raise WiringError(
                 f"{where}: unknown parameter `{name}`; jero binds parameters by name: "
                 f"{', '.join(SOURCES)}"
             )
-        if name not in hints:
-            raise WiringError(f"{where}: parameter `{name}` has no annotation; annotate it")
         if source.reads_body:
             if op.http_method in _BODYLESS:
                 raise WiringError(
@@ -247,13 +199,12 @@ def _check_parameters(
                     f"{op.http_method} does not carry; move it to a POST/PUT/PATCH handler"
                 )
             body_sources.append(name)
-        annotations[name] = hints[name]
     if len(body_sources) > 1:
         raise WiringError(
             f"{where}: parameters {', '.join(f'`{n}`' for n in body_sources)} all read the "
             f"request body; keep one"
         )
-    return annotations
+    return dict(signature.annotations)
 
 
 def _route_template(mount: Template, op: Operation, path_type: Any, where: str) -> Template:

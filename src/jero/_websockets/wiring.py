@@ -16,6 +16,7 @@ from typing import Any
 
 from .._asgi import Receive, Scope
 from .._binding.base import BindContext, Binder, Limits, UserSource
+from .._compile.signature import read_signature
 from .._compile.sources import SOURCES
 from .._errors import WiringError
 from .._routes import Template, parse_template
@@ -42,6 +43,7 @@ class HookCall:
     """One hook: the bound method and the names of its arguments, in order."""
 
     method: Callable[..., Awaitable[Any]]
+    """Called with the arguments in `names` order, by position."""
     names: tuple[str, ...]
 
     def arguments(self, bound: Mapping[str, Any]) -> list[Any]:
@@ -128,7 +130,10 @@ def plan_socket(
         for name, tp in sources.items()
     }
     calls = {
-        name: HookCall(getattr(endpoint, name), tuple(signatures[name])) for name in signatures
+        name: HookCall(
+            _positional(getattr(endpoint, name), tuple(signatures[name])), tuple(signatures[name])
+        )
+        for name in signatures
     }
     return SocketPlan(
         owner=cls,
@@ -169,21 +174,10 @@ def _hook_names(cls: type) -> list[str]:
 def _hook_parameters(cls: type, hook: Hook) -> dict[str, Any]:
     """Parameter name → resolved annotation, in signature order, each checked."""
     where = f"{cls.__qualname__}.{hook.name}"
-    function = getattr(cls, hook.name)
-    if not inspect.iscoroutinefunction(function):
-        raise WiringError(
-            f"{where} must be `async def`; run blocking work inside it with "
-            f"`await anyio.to_thread.run_sync(fn, *args)`"
-        )
-    hints = _resolve_hints(function, where)
-    parameters = list(inspect.signature(function).parameters.values())[1:]  # drop self
-    annotations: dict[str, Any] = {}
-    for parameter in parameters:
-        name = parameter.name
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-            raise WiringError(f"{where}: *{name} / **{name} cannot be bound; name each source")
-        if parameter.kind is parameter.KEYWORD_ONLY:
-            raise WiringError(f"{where}: parameter `{name}` is keyword-only; remove the '*'")
+    signature = read_signature(getattr(cls, hook.name), where)
+    hints = signature.hints
+    annotations = dict(signature.annotations)
+    for name in annotations:
         source = SOURCES.get(name)
         if name not in hook.extras and (source is None or source.reads_body):
             handshake = [n for n, s in SOURCES.items() if not s.reads_body]
@@ -194,9 +188,6 @@ def _hook_parameters(cls: type, hook: Hook) -> dict[str, Any]:
                 else f"{hook.name} may take {', '.join((*hook.extras, *handshake))}"
             )
             raise WiringError(f"{where}: parameter `{name}` cannot be bound here; {hint}")
-        if name not in hints:
-            raise WiringError(f"{where}: parameter `{name}` has no annotation; annotate it")
-        annotations[name] = hints[name]
     for name in hook.required:
         if name not in annotations:
             raise WiringError(
@@ -212,16 +203,6 @@ def _hook_parameters(cls: type, hook: Hook) -> dict[str, Any]:
             f"send messages with `await socket.send(message)`"
         )
     return annotations
-
-
-def _resolve_hints(function: Callable[..., Any], where: str) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(function, include_extras=True)
-    except (NameError, TypeError, AttributeError) as error:
-        raise WiringError(
-            f"{where}: cannot resolve its annotations ({error}); define the types at module "
-            f"level or import them where the WebSocketEndpoint is defined"
-        ) from error
 
 
 def _shared_sources(cls: type, signatures: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -271,6 +252,20 @@ def _out_type(cls: type, signatures: dict[str, dict[str, Any]]) -> Any:
             )
         found, first = out, f"{cls.__qualname__}.{hook}"
     return found
+
+
+def _positional(
+    method: Callable[..., Awaitable[Any]], names: tuple[str, ...]
+) -> Callable[..., Awaitable[Any]]:
+    """Hooks are called by position; one with keyword-only parameters gets them named."""
+    parameters = inspect.signature(method).parameters.values()
+    if all(p.kind is not p.KEYWORD_ONLY for p in parameters):
+        return method
+
+    def call_by_name(*args: Any) -> Awaitable[Any]:
+        return method(**dict(zip(names, args, strict=True)))
+
+    return call_by_name
 
 
 def _build_bind(binders: dict[str, Binder], auth: UserSource | None) -> Bind:
