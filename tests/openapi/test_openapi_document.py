@@ -456,6 +456,7 @@ def test_framework_errors_follow_the_sources(document: dict) -> None:
     assert _error_types(document, "post", "/shops/{shop_id}/widgets") == {
         "400": ["malformed-request"],
         "404": ["not-found"],
+        "408": ["request-timeout"],
         "413": ["payload-too-large"],
         "415": ["unsupported-media-type"],
         "422": ["validation-failed"],
@@ -464,6 +465,7 @@ def test_framework_errors_follow_the_sources(document: dict) -> None:
     assert _error_types(document, "put", "/shops/{shop_id}/widgets/{widget_id}") == {
         "400": ["malformed-request"],
         "404": ["not-found"],
+        "408": ["request-timeout"],
         "413": ["payload-too-large"],
         "500": ["internal-server-error"],
     }

@@ -133,7 +133,7 @@ def test_the_multipart_encoding_names_json_parts_and_part_headers() -> None:
 
 def test_form_errors() -> None:
     responses = operation(DOCUMENT, "post", "/uploads")["responses"]
-    assert sorted(responses) == ["200", "400", "413", "415", "422", "500"]
+    assert sorted(responses) == ["200", "400", "408", "413", "415", "422", "500"]
     too_large = responses["413"]["content"]["application/problem+json"]["schema"]
     # Over a size limit or over a count limit: both are `payload-too-large`.
     assert too_large == {

@@ -105,14 +105,6 @@ class UserSource(Protocol):
 type BinderBuilder = Callable[[Any, BindContext], Binder]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Source:
-    """A parameter name jero binds, and whether it consumes the request body."""
-
-    build: BinderBuilder
-    reads_body: bool = False
-
-
 # --- helpers shared by sources ---------------------------------------------------
 
 

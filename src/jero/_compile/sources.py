@@ -1,19 +1,46 @@
-"""`SOURCES`: the parameter names jero binds, each with the builder of its binder.
+"""`SOURCES`: the parameter names jero binds, one record each.
 
-Adding a source is one entry here; `_wiring` looks every handler parameter up by name.
+A record says how to build the parameter's binder at wiring, whether it consumes the
+request body, and which framework errors its binder can raise: the OpenAPI document
+lists exactly those for every operation that takes the parameter. Adding a source is
+one entry here; `handlers.py` looks every handler parameter up by name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from .._binding.base import BindContext, Binder, Source
+from .._binding.base import BindContext, Binder, BinderBuilder
 from .._binding.body import build_content, build_json
 from .._binding.cookies import build_cookies
+from .._binding.form_reader import OverCountError
 from .._binding.forms import build_form
 from .._binding.text import build_headers, build_params, build_path, build_raw_headers
+from .._conditional.errors import PreconditionFailedError
 from .._conditional.preconditions import build_conditions
-from .._errors import WiringError
+from .._errors import (
+    BodyTimeoutError,
+    HTTPError,
+    InvalidBodyError,
+    InvalidInputError,
+    NotFoundError,
+    OverLimitError,
+    WiringError,
+    WrongMediaTypeError,
+)
+
+type ErrorClass = type[HTTPError[Any]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Source:
+    """A parameter name jero binds: its binder, whether it reads the body, and every
+    error class its binder may raise."""
+
+    build: BinderBuilder
+    reads_body: bool = False
+    errors: tuple[ErrorClass, ...] = ()
 
 
 def build_user(tp: Any, ctx: BindContext) -> Binder:
@@ -26,15 +53,29 @@ def build_user(tp: Any, ctx: BindContext) -> Binder:
     return ctx.auth.user_binder(tp, ctx)
 
 
+# Reading any body: a bad Content-Length or a body that ended early (400), one over the
+# limit (413), a stalled one (408).
+_BODY_ERRORS = (InvalidInputError, OverLimitError, BodyTimeoutError)
+
 SOURCES: dict[str, Source] = {
-    "path": Source(build_path),
-    "params": Source(build_params),
-    "headers": Source(build_headers),
-    "cookies": Source(build_cookies),
+    # A path value that does not convert is a 404, as is a missing item.
+    "path": Source(build_path, errors=(NotFoundError,)),
+    "params": Source(build_params, errors=(InvalidInputError,)),
+    "headers": Source(build_headers, errors=(InvalidInputError,)),
+    "cookies": Source(build_cookies, errors=(InvalidInputError,)),
     "raw_headers": Source(build_raw_headers),
-    "json": Source(build_json, reads_body=True),
-    "content": Source(build_content, reads_body=True),
-    "form": Source(build_form, reads_body=True),
+    "json": Source(
+        build_json,
+        reads_body=True,
+        errors=(*_BODY_ERRORS, WrongMediaTypeError, InvalidBodyError),
+    ),
+    "content": Source(build_content, reads_body=True, errors=_BODY_ERRORS),
+    "form": Source(
+        build_form,
+        reads_body=True,
+        errors=(*_BODY_ERRORS, WrongMediaTypeError, OverCountError, InvalidBodyError),
+    ),
+    # The mount's authenticator documents itself (security, 401), with or without `user`.
     "user": Source(build_user),
-    "conditions": Source(build_conditions),
+    "conditions": Source(build_conditions, errors=(PreconditionFailedError,)),
 }

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from .._compile.render import build_render_plan
+from .._compile.sources import SOURCES
 from .._errors import HTTPError, InternalServerError, WiringError
 from .._media import MSGPACK
 from .._plan import ResponseShape
@@ -21,7 +22,6 @@ from .._types import header_wire_name, struct_fields, union_of
 from .context import PROBLEM_MEDIA_TYPE, ErrorClass, OperationContext
 from .schema import Schema, drop_null, is_scalar_type, may_be_none
 from .security import auth_errors, challenge_header
-from .sources import source_doc
 
 
 def json_content(bodies: list[Any], op: OperationContext, status: int) -> Schema:
@@ -173,7 +173,7 @@ def operation_errors(op: OperationContext) -> list[ErrorClass]:
     for name in op.plan.parameters:
         if name == "path" and not op.template.slots:
             continue
-        found.extend(source_doc(name, op).errors)
+        found.extend(SOURCES[name].errors)
     if op.auth is not None:
         found.extend(auth_errors(op.auth))
     found.append(InternalServerError)

@@ -1,8 +1,7 @@
 """Request sources in the document: one small function per source, in `SOURCE_DOCS`.
 
-A source contributes parameters or a request body, and names the framework errors it
-can cause (a query that does not convert is a 400, a JSON body of the wrong media type
-a 415, ...), so each operation documents exactly the errors it can produce.
+A source contributes parameters or a request body; the framework errors it can cause
+come from its record in `_compile.sources`, next to its binder.
 """
 
 from __future__ import annotations
@@ -13,19 +12,10 @@ from typing import Any
 
 import msgspec
 
-from .._binding.form_reader import OverCountError
-from .._conditional.errors import PreconditionFailedError
-from .._errors import (
-    InvalidBodyError,
-    InvalidInputError,
-    NotFoundError,
-    OverLimitError,
-    WiringError,
-    WrongMediaTypeError,
-)
+from .._errors import WiringError
 from .._media import MSGPACK
 from .._types import header_wire_name, struct_fields
-from .context import ErrorClass, OperationContext
+from .context import OperationContext
 from .forms import form_body
 from .schema import Schema, sent_or_absent
 
@@ -101,39 +91,23 @@ def raw_body(tp: Any, op: OperationContext) -> Schema:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SourceDoc:
-    """How one request source appears in an operation, and the errors it can cause."""
+    """How one request source appears in an operation."""
 
     parameters: Callable[[Any, OperationContext], list[Schema]] | None = None
     body: Callable[[Any, OperationContext], Schema] | None = None
-    errors: tuple[ErrorClass, ...] = ()
 
 
 SOURCE_DOCS: dict[str, SourceDoc] = {
-    # A path value that does not convert is a 404 (SPEC §4), as is a missing item.
-    "path": SourceDoc(parameters=path_parameters, errors=(NotFoundError,)),
-    "params": SourceDoc(parameters=query_parameters, errors=(InvalidInputError,)),
-    "headers": SourceDoc(parameters=header_parameters, errors=(InvalidInputError,)),
-    "cookies": SourceDoc(parameters=cookie_parameters, errors=(InvalidInputError,)),
+    "path": SourceDoc(parameters=path_parameters),
+    "params": SourceDoc(parameters=query_parameters),
+    "headers": SourceDoc(parameters=header_parameters),
+    "cookies": SourceDoc(parameters=cookie_parameters),
     "raw_headers": SourceDoc(),
-    # The mount's authenticator documents itself (security, 401), with or without `user`.
     "user": SourceDoc(),
-    "conditions": SourceDoc(parameters=condition_parameters, errors=(PreconditionFailedError,)),
-    "json": SourceDoc(
-        body=json_body,
-        errors=(InvalidInputError, WrongMediaTypeError, OverLimitError, InvalidBodyError),
-    ),
-    "form": SourceDoc(
-        body=form_body,
-        errors=(
-            InvalidInputError,
-            WrongMediaTypeError,
-            OverLimitError,
-            OverCountError,
-            InvalidBodyError,
-        ),
-    ),
-    # A bad Content-Length is a 400 before any byte is read.
-    "content": SourceDoc(body=raw_body, errors=(InvalidInputError, OverLimitError)),
+    "conditions": SourceDoc(parameters=condition_parameters),
+    "json": SourceDoc(body=json_body),
+    "form": SourceDoc(body=form_body),
+    "content": SourceDoc(body=raw_body),
 }
 
 
