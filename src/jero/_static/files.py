@@ -8,6 +8,7 @@ request (media types, the fixed header block, the fallback) was settled at wirin
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 from collections.abc import Mapping
 
@@ -50,13 +51,21 @@ def media_type(name: str, overrides: Mapping[str, str]) -> bytes:
     """The Content-Type of a file name, text types with `charset=utf-8`."""
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
     chosen = overrides.get(suffix)
-    if chosen is None:
-        guessed, coding = _MEDIA_TYPES.guess_type(name, strict=False)
-        if coding is not None:  # app.tar.gz is a gzip file, not a tar with a coding
-            guessed = _ARCHIVES.get(coding, "application/octet-stream")
-        chosen = guessed or "application/octet-stream"
-        if chosen.startswith(_TEXTUAL) and "charset" not in chosen:
-            chosen += "; charset=utf-8"
+    if chosen is not None:
+        return chosen.encode("latin-1")
+    # The guess depends on the last two suffixes only (`.tar.gz`): decided once per pair.
+    tail = name.rsplit("/", 1)[-1].lower().split(".")
+    return _guessed_media_type(".".join(["f", *tail[1:][-2:]]) if len(tail) > 1 else "f")
+
+
+@functools.lru_cache(maxsize=512)
+def _guessed_media_type(name: str) -> bytes:
+    guessed, coding = _MEDIA_TYPES.guess_type(name, strict=False)
+    if coding is not None:  # app.tar.gz is a gzip file, not a tar with a coding
+        guessed = _ARCHIVES.get(coding, "application/octet-stream")
+    chosen = guessed or "application/octet-stream"
+    if chosen.startswith(_TEXTUAL) and "charset" not in chosen:
+        chosen += "; charset=utf-8"
     return chosen.encode("latin-1")
 
 
