@@ -46,6 +46,7 @@ from ._routing.routes import Endpoint, Resource
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
+from ._telemetry import Health, HealthCheck, health_endpoints, prometheus_endpoint, worker_exit
 from ._websockets.asyncapi import (
     AsyncAPIDocument,
     AsyncAPIInfo,
@@ -289,6 +290,30 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             problem=self.__problem,
         )
         self.__wiring.mount(mount)
+
+    def _include_prometheus(self, path: str = "/metrics") -> None:
+        """Serve the Prometheus exposition of the app's metrics at `path` (recorded by
+        `Metrics(prometheus=True)`), summed over every worker when the environment sets
+        `PROMETHEUS_MULTIPROC_DIR`; see docs/observability.md."""
+        self.__include(prometheus_endpoint(path), Endpoint, None)
+        self._enter(worker_exit())
+
+    def _include_health(
+        self,
+        *,
+        live: str | None = "/livez",
+        ready: str | None = "/readyz",
+        checks: Mapping[str, HealthCheck] | None = None,
+        timeout: float = 2.0,
+    ) -> Health:
+        """Answer liveness at `live` and readiness at `ready` (None: not served).
+        Readiness is 200 once wiring completed, 503 after `Health.drain()`, during
+        shutdown, or while one of `checks` (name → async check) fails or times out after
+        `timeout` seconds; see docs/observability.md."""
+        health = Health(checks, timeout)
+        for endpoint in health_endpoints(health, live, ready):
+            self.__include(endpoint, Endpoint, None)
+        return self._enter(health.lifecycle())
 
     @overload
     def _url_for[P: msgspec.Struct](self, handler: Handler, path_type: type[P]) -> URLFor[P]: ...
