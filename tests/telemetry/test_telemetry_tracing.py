@@ -279,7 +279,9 @@ def test_route_on_scope_exposes_the_template() -> None:
             async def outer(scope: Scope, receive: Receive, send: Send) -> None:
                 await app(scope, receive, send)
                 route_object = scope.get("route")
-                seen.append((getattr(route_object, "path_format", None), scope.get("route_template")))
+                seen.append(
+                    (getattr(route_object, "path_format", None), scope.get("route_template"))
+                )
 
             return outer
 
