@@ -46,7 +46,14 @@ from ._routing.routes import Endpoint, Resource
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
-from ._telemetry import Health, HealthCheck, health_endpoints, prometheus_endpoint, worker_exit
+from ._telemetry import (
+    Health,
+    HealthCheck,
+    Tracing,
+    health_endpoints,
+    prometheus_endpoint,
+    worker_exit,
+)
 from ._websockets.asyncapi import (
     AsyncAPIDocument,
     AsyncAPIInfo,
@@ -181,17 +188,20 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         *,
         auth: object | None = None,
         limits: WebSocketLimits | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         """Wire a `WebSocketEndpoint`'s hooks; a bad one is a `WiringError`.
 
         `auth=` is an authenticator, as for `_include_resource`: it runs before the socket
         is accepted. `limits=` bounds what each client may send (see `WebSocketLimits`).
+        `tracing=` (a `Tracing`) gives each session a span (see docs/observability.md).
         """
         if self.__wiring is None:
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
         plan = None if auth is None else inspect_auth(auth, type(endpoint).__qualname__)
         socket = plan_socket(endpoint, limits or WebSocketLimits(), plan)
-        self.__websockets.add(socket)
+        layer = None if tracing is None else tracing.socket_layer(socket.path)
+        self.__websockets.add(socket, layer)
 
     def _include_asyncapi(
         self,

@@ -27,6 +27,8 @@ from .context import ActiveSpan, current, install_record_factory, qualified_name
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
 
+    from .sockets import SocketLayer
+
 __all__ = ["RouteOnScope", "RouteTemplate", "Tracing", "jero_version", "require"]
 
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
@@ -64,6 +66,13 @@ class Tracing:
     ) -> None:
         self.tracer_provider = tracer_provider
         self.propagate = propagate
+
+    def socket_layer(self, template: str) -> SocketLayer:
+        """The span of each session on the WebSocket route `template` (compiled once,
+        when the socket is wired)."""
+        from .sockets import socket_layer
+
+        return socket_layer(self, template)
 
     def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
         try:
@@ -176,6 +185,14 @@ def _request_attributes(
     else:
         attributes[sc.HTTP_REQUEST_METHOD] = "_OTHER"
         attributes[sc.HTTP_REQUEST_METHOD_ORIGINAL] = method
+    return connection_attributes(scope, attributes, fields)
+
+
+def connection_attributes(
+    scope: Scope, attributes: dict[str, Any], fields: frozenset[bytes]
+) -> Mapping[str, str]:
+    """The attributes an HTTP request and a WebSocket handshake share (URL, peers, user
+    agent); returns the propagation headers found."""
     attributes[sc.URL_PATH] = scope["path"]
     attributes[sc.URL_SCHEME] = scope.get("scheme", "http")
     if query := scope.get("query_string"):
