@@ -233,16 +233,27 @@ class RouteTemplate:
 
 @self_guarded
 class RouteOnScope:
-    """Expose the route template to ASGI middleware wrapped around the whole app:
-    ``scope["route"]`` (a `RouteTemplate`, `.path_format` and `.path`) and
-    ``scope["route_template"]`` (the string). Only the routes it wraps pay the two
-    assignments; a 404 gets neither."""
+    """Expose the route template to instrumentation wrapped around the whole app.
+
+    On each request of the routes it wraps: ``scope["route"]`` (a `RouteTemplate`, whose
+    `.path_format` opentelemetry-instrumentation-asgi reads after the response, and
+    `.path`, Starlette's spelling) and ``scope["route_template"]`` (the string). With
+    `current_span=True` (needs `jero[otel]`), the OpenTelemetry span current when the
+    request reaches the route (the server span of such outer instrumentation) is renamed
+    ``{METHOD} {template}`` and given `http.route`, as framework-specific
+    instrumentations do. A 404 gets none of it.
+    """
+
+    def __init__(self, *, current_span: bool = False) -> None:
+        self.current_span = current_span
 
     def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
         if route.path is None:
             return app
         template, name = route.path, route.name
         found = RouteTemplate(template, name)
+        if self.current_span:
+            return _naming_current_span(app, route, found)
 
         async def exposed(scope: Scope, receive: Receive, send: Send) -> None:
             scope["route"] = found
@@ -250,3 +261,25 @@ class RouteOnScope:
             await app(scope, receive, send)
 
         return exposed
+
+
+def _naming_current_span(app: ASGIApp, route: RouteInfo, found: RouteTemplate) -> ASGIApp:
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        require("RouteOnScope(current_span=True)", "otel")
+        raise
+    template = found.path
+    names = sc.span_names(template, None if route.method else {"OPTIONS"})
+    current_span = trace.get_current_span
+
+    async def exposed(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = found
+        scope["route_template"] = template
+        span = current_span()
+        if span.is_recording():
+            span.update_name(names.get(scope["method"], "HTTP"))
+            span.set_attribute(sc.HTTP_ROUTE, template)
+        await app(scope, receive, send)
+
+    return exposed
