@@ -24,6 +24,7 @@ from jero import (
     RouteOnScope,
     Scope,
     Send,
+    Tracing,
 )
 from jero.testing import TestClient
 
@@ -198,3 +199,22 @@ def test_metrics_switched_off_wrap_nothing() -> None:
     info = RouteInfo(method="GET", path="/metered", allow=frozenset({"GET"}))
     assert Metrics(opentelemetry=False).wrap(route_app, info) is route_app
     assert RouteOnScope().wrap(route_app, RouteInfo(None, None, frozenset())) is route_app
+
+
+def test_with_tracing_the_error_type_is_the_exception() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    reader = InMemoryMetricReader()
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_middleware(
+                Tracing(TracerProvider()), Metrics(MeterProvider(metric_readers=[reader]))
+            )
+            self._include_endpoint(BrokenEndpoint())
+
+    with TestClient(App()) as client:
+        assert client.get("/metered-crash").status_code == 500
+    (point,) = points(reader)["http.server.request.duration"]
+    assert point.attributes["error.type"] == "RuntimeError"
+    assert point.attributes["http.response.status_code"] == 500

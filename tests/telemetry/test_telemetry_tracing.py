@@ -68,6 +68,7 @@ class Tick(Struct):
 class TickParams(Struct):
     count: int = 3
     forever: bool = False
+    fail_at: int = -1
 
 
 class TicksEndpoint(Endpoint, path="/ticks"):
@@ -75,6 +76,8 @@ class TicksEndpoint(Endpoint, path="/ticks"):
         async def ticks() -> AsyncIterator[Tick]:
             n = 0
             while params.forever or n < params.count:
+                if n == params.fail_at:
+                    raise LookupError("the feed broke")
                 yield Tick(n)
                 n += 1
                 await anyio.sleep(0.001)
@@ -294,3 +297,16 @@ def test_route_on_scope_exposes_the_template() -> None:
         client.get("/widgets/w1")
         client.get("/nowhere")
     assert seen == [("/widgets/{widget_id}", "/widgets/{widget_id}"), (None, None)]
+
+
+def test_a_stream_failing_midway_is_an_error_span(exporter: InMemorySpanExporter) -> None:
+    with traced_app(exporter) as client:
+        response = client.get("/ticks?count=5&fail_at=2")
+    assert response.status_code == 200  # the head went out with the first item
+    assert response.text.splitlines() == ['{"n":0}', '{"n":1}']
+    span = only_span(exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes is not None
+    assert span.attributes["error.type"] == "LookupError"
+    assert span.attributes["http.response.status_code"] == 200
+    assert [event.name for event in span.events] == ["exception"]

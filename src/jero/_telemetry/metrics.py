@@ -131,9 +131,9 @@ def _measured(app: ASGIApp, recorders: tuple[_Recorder, ...]) -> ASGIApp:
             raise
         finally:
             request.seconds = clock() - started
-            if request.status >= 500:
-                active = current.get()
-                error = active.error_type if active is not None else None
+            active = current.get()
+            error = active.error_type if active is not None else None
+            if error is not None or request.status >= 500:
                 request.error = error or str(request.status)
             for recorder in recorders:
                 recorder.end(request)

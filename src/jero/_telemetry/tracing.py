@@ -169,9 +169,10 @@ class _Exchange:
         span, status = active.span, self.status
         if status:
             span.set_attribute(sc.HTTP_RESPONSE_STATUS_CODE, status)
-            if status >= 500:
-                span.set_status(error_status)
-                span.set_attribute(sc.ERROR_TYPE, active.error_type or str(status))
+        # A 5xx, or a crash after a 2xx head went out (a stream that failed midway).
+        if status >= 500 or active.error_type is not None:
+            span.set_status(error_status)
+            span.set_attribute(sc.ERROR_TYPE, active.error_type or str(status))
         if self.disconnected or (status and not self.ended):
             span.set_attribute(sc.DISCONNECTED, True)
 
