@@ -79,5 +79,14 @@ def test_prometheus_counts_every_request_across_two_workers() -> None:
                 assert stored == SENT, f"Prometheus stored {stored}, sent {SENT}"
                 (up,) = prometheus.query('up{job="jero"}')
                 assert up["value"][1] == "1"
+                # Every /ping ended; what a scrape sees in flight is the scrape itself.
+                (active,) = prometheus.query("sum(http_server_active_requests)")
+                assert active["value"][1] == "1"
+                inf = (
+                    'sum(http_server_request_duration_seconds_bucket{http_route="/ping",le="+Inf"})'
+                )
+                (bucket,) = prometheus.query(inf)
+                assert float(bucket["value"][1]) == SENT
+                assert httpx.get(f"{app.url}/readyz").json() == {"status": "ready"}
             finally:
                 server_context.__exit__(None, None, None)
