@@ -97,6 +97,5 @@ class AccessLog:
 
 
 def _extra(line: _Line) -> dict[str, Any]:
-    """The same fields as record attributes, for structured handlers (prefixed where a
-    LogRecord attribute of the same name exists or `trace_id` is set by the factory)."""
+    """A few fields as record attributes too, for handlers that filter on them."""
     return {"http_method": line.method, "route": line.route, "status": line.status}

@@ -125,12 +125,17 @@ class PrometheusRecorder:
         response_size.observe(request.sent)
 
 
+def _multiprocess() -> bool:
+    """prometheus_client's own test (it also reads the older lowercase spelling)."""
+    return MULTIPROCESS_VARIABLE in os.environ or MULTIPROCESS_VARIABLE.lower() in os.environ
+
+
 def exposition() -> bytes:
     """The text exposition of every process's metrics (multiprocess mode) or of this
     process's default registry."""
     from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 
-    if os.environ.get(MULTIPROCESS_VARIABLE):
+    if _multiprocess():
         from prometheus_client.multiprocess import MultiProcessCollector
 
         registry = CollectorRegistry()
@@ -163,7 +168,7 @@ def worker_exit() -> Generator[None]:
     """On the app's lifecycle: at shutdown, in multiprocess mode, this process's live
     gauges (active requests) stop counting."""
     yield
-    if os.environ.get(MULTIPROCESS_VARIABLE):
+    if _multiprocess():
         from prometheus_client import multiprocess
 
         mark_dead = cast(Callable[[int], None], multiprocess.mark_process_dead)  # pyright: ignore[reportUnknownMemberType]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .._asgi import Message, Receive, Scope, Send
 from . import conventions as sc
 from .context import ActiveSpan, current, install_record_factory
-from .tracing import connection_attributes, jero_version, require
+from .tracing import SCHEMA_URL, connection_attributes, jero_version, require
 
 if TYPE_CHECKING:
     from .tracing import Tracing
@@ -91,7 +91,9 @@ def socket_layer(tracing: Tracing, template: str) -> SocketLayer:
         require("Tracing", "otel")
         raise
     install_record_factory()
-    tracer = trace.get_tracer("jero", jero_version(), tracing.tracer_provider)
+    tracer = trace.get_tracer(
+        "jero", jero_version(), tracing.tracer_provider, schema_url=SCHEMA_URL
+    )
     name = f"WEBSOCKET {template}"
     fields: frozenset[bytes] = frozenset()
     if tracing.propagate:

@@ -29,9 +29,18 @@ if TYPE_CHECKING:
 
     from .sockets import SocketLayer
 
-__all__ = ["RouteOnScope", "RouteTemplate", "Tracing", "jero_version", "require"]
+__all__ = [
+    "SCHEMA_URL",
+    "RouteOnScope",
+    "RouteTemplate",
+    "Tracing",
+    "connection_attributes",
+    "jero_version",
+    "require",
+]
 
-_SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
+"""The semantic-conventions version the attribute names follow (HTTP is stable there)."""
 
 
 @functools.cache
@@ -55,10 +64,12 @@ class Tracing:
     `tracer_provider` defaults to the global one (so `opentelemetry-instrument` and an
     SDK set up at import both work). With `propagate=True` the incoming context
     (`traceparent` / `tracestate`, or whatever the global propagator reads) becomes the
-    span's parent. The span carries the stable HTTP semantic conventions; a 5xx sets its
-    status to error with `error.type` (the exception's type when jero logged one, else
-    the status code); a client that disconnected before the response ended is marked
-    with `jero.client_disconnected`.
+    span's parent. The span carries the stable HTTP semantic conventions; a 5xx or a
+    crash (also a stream's, after its head went out) sets its status to error with
+    `error.type` (the exception's type when jero logged one, else the status code); a
+    client that disconnected before the response ended is marked with
+    `jero.client_disconnected`. Pass the same object as `_include_websocket(...,
+    tracing=)` to give WebSocket sessions a span too.
     """
 
     def __init__(
@@ -84,7 +95,7 @@ class Tracing:
             raise
         install_record_factory()
         tracer = trace.get_tracer(
-            "jero", jero_version(), self.tracer_provider, schema_url=_SCHEMA_URL
+            "jero", jero_version(), self.tracer_provider, schema_url=SCHEMA_URL
         )
         # A handler answers its method (and HEAD for GET); the answer without a handler
         # serves OPTIONS on the path, and 405 for the rest.
