@@ -218,3 +218,22 @@ def test_with_tracing_the_error_type_is_the_exception() -> None:
     (point,) = points(reader)["http.server.request.duration"]
     assert point.attributes["error.type"] == "RuntimeError"
     assert point.attributes["http.response.status_code"] == 500
+
+
+def test_with_tracing_on_the_api_alone_the_error_type_is_still_the_exception() -> None:
+    reader = InMemoryMetricReader()
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            # No SDK: the API's own no-op provider; spans record nothing, ids are zero.
+            from opentelemetry.trace import NoOpTracerProvider
+
+            self._include_middleware(
+                Tracing(NoOpTracerProvider()), Metrics(MeterProvider(metric_readers=[reader]))
+            )
+            self._include_endpoint(BrokenEndpoint())
+
+    with TestClient(App()) as client:
+        assert client.get("/metered-crash").status_code == 500
+    (point,) = points(reader)["http.server.request.duration"]
+    assert point.attributes["error.type"] == "RuntimeError"

@@ -57,10 +57,11 @@ def install_record_factory() -> None:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         active = current.get()
-        if active is None or not active.trace_id:
+        if active is None:
             record.trace_id = record.span_id = None
             return record
-        record.trace_id, record.span_id = active.ids()
+        # A span that records nothing (no SDK, or not sampled) has no ids to show.
+        record.trace_id, record.span_id = active.ids() if active.trace_id else (None, None)
         if record.exc_info and record.levelno >= logging.ERROR and _is_jero(record.name):
             _record_crash(active, record.exc_info[1])
         return record
