@@ -4,10 +4,13 @@ exporters to a small receiver on loopback, decoded from protobuf as they arrived
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
+import pytest
 from msgspec import Struct
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -24,6 +27,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from jero import BaseApp, Endpoint, Metrics, Tracing
 from jero.testing import TestClient
+from tests.granian_server import granian
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 
@@ -129,3 +133,46 @@ def test_spans_and_metrics_arrive_over_otlp_http() -> None:
     assert labels["http.route"].string_value == "/orders/{order_id}"
     assert labels["http.response.status_code"].int_value == 200
     assert {"http.server.active_requests", "http.server.response.body.size"} <= set(exported)
+
+
+@pytest.mark.server
+def test_a_granian_served_request_exports_its_span() -> None:
+    with receiver() as (url, received):
+        env = {"JERO_TEST_OTLP_ENDPOINT": f"{url}/v1/traces"}
+        with granian("tests.telemetry.telemetry_otlp_app:app", env) as server:
+            port = int(server.url.rsplit(":", 1)[1])
+            headers = {"traceparent": f"00-{TRACE}-b7ad6b7169203331-01", "user-agent": "probe/2"}
+            answer = httpx.get(f"{server.url}/orders/o-1?expand=no", headers=headers)
+            assert answer.json() == {"id": "o-1"}
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not _spans(received, "GET /orders/{order_id}"):
+                time.sleep(0.05)
+    (span,) = _spans(received, "GET /orders/{order_id}")
+    assert span.trace_id.hex() == TRACE
+    attributes = {a.key: a.value for a in span.attributes}
+    assert attributes["http.response.status_code"].int_value == 200
+    assert attributes["url.path"].string_value == "/orders/o-1"
+    assert attributes["url.query"].string_value == "expand=no"
+    assert attributes["url.scheme"].string_value == "http"
+    assert attributes["server.address"].string_value == "127.0.0.1"
+    assert attributes["server.port"].int_value == port
+    assert attributes["client.address"].string_value == "127.0.0.1"
+    assert attributes["user_agent.original"].string_value == "probe/2"
+    assert attributes["network.protocol.version"].string_value == "1.1"
+
+
+def _spans(received: list[tuple[str, str, bytes]], name: str) -> list[Span]:
+    found: list[Span] = []
+    for path, _, body in list(received):
+        if path != "/v1/traces":
+            continue
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(body)
+        found.extend(
+            span
+            for resource_spans in request.resource_spans
+            for scope_spans in resource_spans.scope_spans
+            for span in scope_spans.spans
+            if span.name == name
+        )
+    return found
