@@ -82,3 +82,9 @@ def test_without_tracing_the_ids_are_null() -> None:
     (found, _) = (json.loads(r.getMessage()) for r in run(AccessLog()))
     assert (found["trace_id"], found["span_id"], found["request_id"]) == (None, None, None)
     assert found["status"] == 200
+
+
+def test_excluded_routes_are_not_logged() -> None:
+    records = run(AccessLog(exclude=["/logged/{item_id}"]))
+    (only,) = (json.loads(r.getMessage()) for r in records)
+    assert only["path"] == "/elsewhere"

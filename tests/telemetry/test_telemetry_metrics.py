@@ -237,3 +237,12 @@ def test_with_tracing_on_the_api_alone_the_error_type_is_still_the_exception() -
         assert client.get("/metered-crash").status_code == 500
     (point,) = points(reader)["http.server.request.duration"]
     assert point.attributes["error.type"] == "RuntimeError"
+
+
+def test_excluded_routes_are_not_measured() -> None:
+    reader = InMemoryMetricReader()
+    with metered(reader, exclude=["/metered-crash"]) as client:
+        client.get("/metered/a")
+        client.get("/metered-crash")
+    (point,) = points(reader)["http.server.request.duration"]
+    assert point.attributes["http.route"] == "/metered/{widget_id}"

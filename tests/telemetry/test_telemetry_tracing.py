@@ -28,6 +28,7 @@ from jero import (
     Scope,
     Send,
     Tracing,
+    WiringError,
 )
 from jero.testing import TestClient
 
@@ -310,3 +311,29 @@ def test_a_stream_failing_midway_is_an_error_span(exporter: InMemorySpanExporter
     assert span.attributes["error.type"] == "LookupError"
     assert span.attributes["http.response.status_code"] == 200
     assert [event.name for event in span.events] == ["exception"]
+
+
+def test_excluded_routes_are_not_traced(exporter: InMemorySpanExporter) -> None:
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_middleware(Tracing(provider, exclude=["/readyz", "/livez"]))
+            self._include_resource(WidgetResource())
+            self._include_health()
+
+    with TestClient(App()) as client:
+        assert client.get("/readyz").status_code == 200
+        assert client.delete("/livez").status_code == 405
+        assert client.get("/widgets/w1").status_code == 200
+    assert [span.name for span in exporter.get_finished_spans()] == ["GET /widgets/{widget_id}"]
+
+
+@pytest.mark.parametrize(
+    ("exclude", "message"),
+    [("/readyz", r"exclude=\['/readyz'\]"), (["readyz"], "not a route template")],
+)
+def test_a_bad_exclude_fails_at_once(exclude: object, message: str) -> None:
+    with pytest.raises(WiringError, match=message):
+        Tracing(exclude=exclude)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from .._asgi import ASGIApp, Message, Receive, Scope, Send
 from .._middleware.chain import RouteInfo, self_guarded
 from .._middleware.request_id import current_request_id
 from .context import current_span_ids, install_record_factory
+from .conventions import route_set
 
 __all__ = ["AccessLog"]
 
@@ -47,12 +49,15 @@ class AccessLog:
     template), `path`, `status` (null when no response was sent), `duration_ms` (until
     the response ended), `request_id` (with `RequestId`), `trace_id` and `span_id`
     (with `Tracing`). Also makes every log record of the request carry `trace_id` and
-    `span_id` attributes."""
+    `span_id` attributes. `exclude` names route templates left unlogged."""
 
-    def __init__(self, logger: str = "jero.access.json") -> None:
+    def __init__(self, logger: str = "jero.access.json", *, exclude: Collection[str] = ()) -> None:
         self.logger = logging.getLogger(logger)
+        self.exclude = route_set(exclude, "AccessLog")
 
     def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
+        if route.path in self.exclude:
+            return app
         install_record_factory()
         log = self.logger
         template = route.path

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._asgi import Scope
+from .._errors import WiringError
 
 # Span and metric attributes.
 HTTP_REQUEST_METHOD = "http.request.method"
@@ -94,3 +95,14 @@ def host_and_port(host: str) -> tuple[str, int | None]:
     if colon and port.isdigit():
         return name, int(port)
     return host, None
+
+
+def route_set(exclude: Iterable[str], where: str) -> frozenset[str]:
+    """`exclude=` of a telemetry layer: route templates (``"/readyz"``) it leaves alone."""
+    if isinstance(exclude, str):
+        raise WiringError(f"{where}: exclude= takes route templates, e.g. exclude=[{exclude!r}]")
+    templates = frozenset(exclude)
+    for template in templates:
+        if not template.startswith("/"):
+            raise WiringError(f"{where}: exclude= {template!r} is not a route template")
+    return templates

@@ -13,6 +13,7 @@ build.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
@@ -83,7 +84,8 @@ class Metrics:
     `opentelemetry=True` records through the OpenTelemetry metrics API (the meter of
     `meter_provider`, default the global one; needs `jero[otel]`). `prometheus=True`
     records in prometheus_client (needs `jero[prometheus]`) for the endpoint
-    `_include_prometheus` serves.
+    `_include_prometheus` serves. `exclude` names route templates left unmeasured
+    (``["/metrics", "/readyz"]``, say); they pay nothing.
     """
 
     def __init__(
@@ -92,13 +94,17 @@ class Metrics:
         *,
         opentelemetry: bool = True,
         prometheus: bool = False,
+        exclude: Collection[str] = (),
     ) -> None:
         self.meter_provider = meter_provider
         self.opentelemetry = opentelemetry
         self.prometheus = prometheus
+        self.exclude = sc.route_set(exclude, "Metrics")
         self._instruments: _OTelInstruments | None = None
 
     def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
+        if route.path in self.exclude:
+            return app
         recorders: list[_Recorder] = []
         if self.opentelemetry:
             if self._instruments is None:

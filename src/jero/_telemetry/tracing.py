@@ -12,7 +12,7 @@ which for a streamed body is when the stream ended, not when the handler returne
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -68,15 +68,21 @@ class Tracing:
     crash (also a stream's, after its head went out) sets its status to error with
     `error.type` (the exception's type when jero logged one, else the status code); a
     client that disconnected before the response ended is marked with
-    `jero.client_disconnected`. Pass the same object as `_include_websocket(...,
-    tracing=)` to give WebSocket sessions a span too.
+    `jero.client_disconnected`. `exclude` names route templates left untraced (health
+    probes, say: ``exclude=["/livez", "/readyz"]``); they pay nothing. Pass the same
+    object as `_include_websocket(..., tracing=)` to give WebSocket sessions a span too.
     """
 
     def __init__(
-        self, tracer_provider: TracerProvider | None = None, *, propagate: bool = True
+        self,
+        tracer_provider: TracerProvider | None = None,
+        *,
+        propagate: bool = True,
+        exclude: Collection[str] = (),
     ) -> None:
         self.tracer_provider = tracer_provider
         self.propagate = propagate
+        self.exclude = sc.route_set(exclude, "Tracing")
 
     def socket_layer(self, template: str) -> SocketLayer:
         """The span of each session on the WebSocket route `template` (compiled once,
@@ -86,6 +92,8 @@ class Tracing:
         return socket_layer(self, template)
 
     def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
+        if route.path in self.exclude:
+            return app
         try:
             from opentelemetry import context as otel_context
             from opentelemetry import propagate as otel_propagate
