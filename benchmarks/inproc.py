@@ -216,6 +216,52 @@ async def run_middleware(args: argparse.Namespace) -> None:
     )
 
 
+async def run_telemetry(args: argparse.Namespace) -> None:
+    """What tracing and metrics cost a route, against the same app with them off."""
+    from benchmarks.apps import jero_app, jero_telemetry, raw
+
+    builders: dict[str, Any] = {
+        "raw": raw.build,
+        "jero off": jero_app.build,
+        "trace api": jero_telemetry.build_tracing_api,
+        "trace sdk": jero_telemetry.build_tracing_sdk,
+        "metrics otel": jero_telemetry.build_metrics_otel,
+        "metrics prom": jero_telemetry.build_metrics_prometheus,
+        "all": jero_telemetry.build_all,
+    }
+    await run_builders(builders, [ping(), path_query()], args)
+    print(
+        "jero off: no telemetry; trace api: Tracing on the OpenTelemetry API alone (no-op "
+        "tracer); trace sdk: an SDK TracerProvider without exporter;\nmetrics otel: Metrics "
+        "into an SDK MeterProvider (in-memory reader); metrics prom: Metrics into "
+        "prometheus_client;\nall: trace sdk + both metrics + AccessLog (logger off)"
+    )
+
+
+async def run_builders(
+    builders: dict[str, Any], scenarios: list[Scenario], args: argparse.Namespace
+) -> None:
+    """Start each app, check it, warm it, then the best of the rotating rounds."""
+    results: dict[str, dict[str, Cell]] = {s.name: {} for s in scenarios}
+    targets: list[Target] = []
+    try:
+        for name, build in builders.items():
+            target, _, _ = await start(name, build, 0, args.build_timeout)
+            targets.append(target)
+            for s in scenarios:
+                await target.check(s)
+                await target.measure(s, args.warmup, args.budget)
+        await best_rounds(targets, scenarios, results, args)
+    finally:
+        for target in targets:
+            await target.lifespan.shutdown()
+    print(
+        f"in-process, us/request, best of {args.rounds} round(s) of up to "
+        f"{args.requests} requests; (x) = ratio to raw"
+    )
+    print_table(results, list(builders))
+
+
 async def run_wiring(args: argparse.Namespace, builders: dict[str, Any]) -> None:
     print("wiring: build + lifespan startup, then the first request to the last route (ms)")
     print(f"{'app':<12}{'routes':>8}{'build':>11}{'startup':>11}{'total':>11}{'1st req':>11}")
@@ -307,6 +353,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--middleware", action="store_true", help="jero with and without middleware"
     )
+    parser.add_argument(
+        "--telemetry", action="store_true", help="jero with tracing / metrics off and on"
+    )
     parser.add_argument("--wiring", action="store_true", help="measure build + startup time")
     parser.add_argument("--wiring-routes", type=int_list, help="route counts (1000,10000)")
     parser.add_argument("--memory", action="store_true", help="RSS growth over many requests")
@@ -342,6 +391,9 @@ async def amain(args: argparse.Namespace) -> int:
         return 0
     if args.middleware:
         await run_middleware(args)
+        return 0
+    if args.telemetry:
+        await run_telemetry(args)
         return 0
     if args.wiring:
         await run_wiring(args, builders)

@@ -51,6 +51,7 @@ from ._streaming.responses import (
     StreamingResponse,
 )
 from ._tasks import BackgroundTasks
+from ._telemetry import AccessLog, Health, Metrics, RouteOnScope, RouteTemplate, Tracing
 from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.socket import WebSocket
 
@@ -59,6 +60,7 @@ __all__ = [
     "ASGIApp",
     "ASGIMiddleware",
     "Accepted",
+    "AccessLog",
     "AuthenticationRequiredError",
     "AuthorizationHeader",
     "BackgroundTasks",
@@ -79,6 +81,7 @@ __all__ = [
     "FormPart",
     "GoneError",
     "HTTPError",
+    "Health",
     "InternalServerError",
     "JSONResponse",
     "Limits",
@@ -86,6 +89,7 @@ __all__ = [
     "MalformedRequestError",
     "Message",
     "MethodNotAllowedError",
+    "Metrics",
     "Middleware",
     "NDJSONStreamingResponse",
     "NoContent",
@@ -102,6 +106,8 @@ __all__ = [
     "Resource",
     "ResourceMeta",
     "RouteInfo",
+    "RouteOnScope",
+    "RouteTemplate",
     "SSEResponse",
     "Scalar",
     "Scope",
@@ -112,6 +118,7 @@ __all__ = [
     "StreamingResponse",
     "SwaggerUI",
     "TooManyRequestsError",
+    "Tracing",
     "URLFor",
     "UnsupportedMediaTypeError",
     "ValidationFailedError",

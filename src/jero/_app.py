@@ -29,6 +29,14 @@ from ._routes import Endpoint, Resource
 from ._routing.reverse import Handler, URLFor
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
+from ._telemetry import (
+    Health,
+    HealthCheck,
+    Tracing,
+    health_endpoints,
+    prometheus_endpoint,
+    worker_exit,
+)
 from ._websockets.asyncapi import AsyncAPIInfo
 from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.routes import WebSocketRoutes
@@ -149,13 +157,17 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         *,
         auth: object | None = None,
         limits: WebSocketLimits | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         """Wire a `WebSocketEndpoint`'s hooks; a bad one is a `WiringError`.
 
         `auth=` is an authenticator, as for `_include_resource`: it runs before the socket
         is accepted. `limits=` bounds what each client may send (see `WebSocketLimits`).
+        `tracing=` (a `Tracing`) gives each session a span (see docs/observability.md).
         """
-        self.__assembling("_include_websocket").include_websocket(endpoint, auth, limits)
+        self.__assembling("_include_websocket").include_websocket(
+            endpoint, auth, limits, tracing=tracing
+        )
 
     def _include_asyncapi(
         self,
@@ -240,6 +252,33 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             fallback=fallback,
             media_types=media_types,
         )
+
+    def _include_prometheus(self, path: str = "/metrics") -> None:
+        """Serve the Prometheus exposition of the app's metrics at `path` (recorded by
+        `Metrics(prometheus=True)`), summed over every worker when the environment sets
+        `PROMETHEUS_MULTIPROC_DIR`; see docs/observability.md."""
+        self.__assembling("_include_prometheus").include_route(
+            prometheus_endpoint(path), Endpoint, None
+        )
+        self._enter(worker_exit())
+
+    def _include_health(
+        self,
+        *,
+        live: str | None = "/livez",
+        ready: str | None = "/readyz",
+        checks: Mapping[str, HealthCheck] | None = None,
+        timeout: float = 2.0,
+    ) -> Health:
+        """Answer liveness at `live` and readiness at `ready` (None: not served).
+        Readiness is 200 once wiring completed, 503 after `Health.drain()`, during
+        shutdown, or while one of `checks` (name → async check) fails or times out after
+        `timeout` seconds; see docs/observability.md."""
+        assembly = self.__assembling("_include_health")
+        health = Health(checks, timeout)
+        for endpoint in health_endpoints(health, live, ready):
+            assembly.include_route(endpoint, Endpoint, None)
+        return self._enter(health.lifecycle())
 
     @overload
     def _url_for[P: msgspec.Struct](self, handler: Handler, path_type: type[P]) -> URLFor[P]: ...

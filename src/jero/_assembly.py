@@ -30,6 +30,7 @@ from ._routing.router import Router
 from ._serve import Server
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
+from ._telemetry import Tracing
 from ._websockets.asyncapi import (
     AsyncAPIDocument,
     AsyncAPIInfo,
@@ -142,10 +143,17 @@ class Assembly:
         self._middleware.extend(check_middleware(middleware, where))
 
     def include_websocket(
-        self, endpoint: WebSocketEndpoint, auth: object | None, limits: WebSocketLimits | None
+        self,
+        endpoint: WebSocketEndpoint,
+        auth: object | None,
+        limits: WebSocketLimits | None,
+        *,
+        tracing: Tracing | None = None,
     ) -> None:
         plan = None if auth is None else inspect_auth(auth, type(endpoint).__qualname__)
-        self._websockets.add(plan_socket(endpoint, limits or WebSocketLimits(), plan))
+        socket = plan_socket(endpoint, limits or WebSocketLimits(), plan)
+        layer = None if tracing is None else tracing.socket_layer(socket.path)
+        self._websockets.add(socket, layer)
 
     def include_asyncapi(self, info: AsyncAPIInfo, path: str) -> None:
         document = asyncapi_endpoint(path, self._websockets.plans, info)

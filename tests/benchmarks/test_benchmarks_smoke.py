@@ -57,7 +57,7 @@ def test_inproc_quick_prints_every_importable_app() -> None:
         assert any(line.startswith(row) for line in output.splitlines()), row
 
 
-@pytest.mark.parametrize("mode", ["--wiring", "--memory", "--middleware"])
+@pytest.mark.parametrize("mode", ["--wiring", "--memory", "--middleware", "--telemetry"])
 def test_inproc_other_modes_run(mode: str) -> None:
     output = run_module("benchmarks.inproc", mode, "--quick", "--apps", "raw")
     assert "raw" in output

@@ -7,6 +7,7 @@ route and neither costs the other anything.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -17,7 +18,12 @@ from .._routing.trie import RouteTrie
 from .session import Session, deny
 from .wiring import SocketPlan
 
-__all__ = ["ActiveSockets", "WebSocketRoutes"]
+__all__ = ["ActiveSockets", "SocketLayer", "WebSocketRoutes"]
+
+type SocketSession = Callable[[Receive, Send], Awaitable[None]]
+type SocketLayer = Callable[[Scope, Receive, Send, SocketSession], Awaitable[None]]
+"""`await layer(scope, receive, send, session)`: runs `session(receive, send)` (the whole
+session) inside whatever it adds around it, such as a trace span."""
 
 _NOT_FOUND = NotFoundError()
 _NOT_READY = ServiceUnavailableError()
@@ -65,14 +71,16 @@ class ActiveSockets:
 class WebSocketRoutes:
     """Collects socket plans while the app wires; serves `websocket` scopes."""
 
-    __slots__ = ("_plans", "_trie", "sockets")
+    __slots__ = ("_layers", "_plans", "_trie", "sockets")
 
     def __init__(self) -> None:
         self._trie: RouteTrie[SocketPlan] = RouteTrie()
         self._plans: list[SocketPlan] = []
+        self._layers: dict[int, SocketLayer] = {}
         self.sockets = ActiveSockets()
 
-    def add(self, plan: SocketPlan) -> None:
+    def add(self, plan: SocketPlan, layer: SocketLayer | None = None) -> None:
+        """Wire `plan`; `layer` (telemetry) runs around each of its sessions."""
         node = self._trie.node_for(plan.template.segments)
         clash = node.value
         if clash is not None:
@@ -83,6 +91,8 @@ class WebSocketRoutes:
             )
         self._trie.insert(plan.template.segments, plan)
         self._plans.append(plan)
+        if layer is not None:
+            self._layers[id(plan)] = layer
 
     def plans(self) -> list[SocketPlan]:
         """Every wired socket, in wiring order."""
@@ -98,7 +108,15 @@ class WebSocketRoutes:
             await deny(scope, send, _NOT_FOUND if ready else _NOT_READY)
             return
         plan, values = found
-        await sockets.run(Session(plan, scope, receive, send, values))
+        layer = self._layers.get(id(plan)) if self._layers else None
+        if layer is None:
+            await sockets.run(Session(plan, scope, receive, send, values))
+            return
+
+        async def session(receive: Receive, send: Send) -> None:
+            await sockets.run(Session(plan, scope, receive, send, values))
+
+        await layer(scope, receive, send, session)
 
     async def close(self) -> None:
         """At shutdown: close the open sockets, then forget the routes (the next startup
@@ -106,6 +124,7 @@ class WebSocketRoutes:
         sockets = self.sockets
         self._trie = RouteTrie()
         self._plans = []
+        self._layers = {}
         self.sockets = ActiveSockets()
         await sockets.close()
 
