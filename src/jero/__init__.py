@@ -39,6 +39,19 @@ from ._middleware.compression import Compression
 from ._middleware.cors import CORS, CORSRefusedError
 from ._middleware.request_id import RequestId, current_request_id
 from ._openapi import DocsPage, Scalar, SwaggerUI
+from ._protection import (
+    HSTS,
+    Admission,
+    MemoryStore,
+    RateLimit,
+    RateLimitedError,
+    RedisStore,
+    SecurityHeaders,
+    Store,
+    TrustedHosts,
+    TrustedProxies,
+    UntrustedHostError,
+)
 from ._rendering.cookies import SetCookie
 from ._rendering.links import Link
 from ._rendering.responses import Accepted, BytesResponse, Created, JSONResponse, NoContent
@@ -56,9 +69,11 @@ from ._websockets.socket import WebSocket
 
 __all__ = [
     "CORS",
+    "HSTS",
     "ASGIApp",
     "ASGIMiddleware",
     "Accepted",
+    "Admission",
     "AuthenticationRequiredError",
     "AuthorizationHeader",
     "BackgroundTasks",
@@ -84,6 +99,7 @@ __all__ = [
     "Limits",
     "Link",
     "MalformedRequestError",
+    "MemoryStore",
     "Message",
     "MethodNotAllowedError",
     "Middleware",
@@ -95,8 +111,11 @@ __all__ = [
     "PreconditionFailedError",
     "Preconditions",
     "Problem",
+    "RateLimit",
+    "RateLimitedError",
     "RawHeaders",
     "Receive",
+    "RedisStore",
     "RequestId",
     "RequestTimeoutError",
     "Resource",
@@ -105,15 +124,20 @@ __all__ = [
     "SSEResponse",
     "Scalar",
     "Scope",
+    "SecurityHeaders",
     "Send",
     "ServerSentEvent",
     "ServiceUnavailableError",
     "SetCookie",
+    "Store",
     "StreamingResponse",
     "SwaggerUI",
     "TooManyRequestsError",
+    "TrustedHosts",
+    "TrustedProxies",
     "URLFor",
     "UnsupportedMediaTypeError",
+    "UntrustedHostError",
     "ValidationFailedError",
     "WebSocket",
     "WebSocketEndpoint",
