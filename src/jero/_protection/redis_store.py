@@ -66,15 +66,29 @@ class RedisStore:
         self._admit = client.register_script(_ADMIT)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "jero:", **options: Any) -> Self:
-        """A store with a client of its own (`options` go to `redis.asyncio.from_url`)."""
+    def from_url(
+        cls,
+        url: str,
+        *,
+        prefix: str = "jero:",
+        max_connections: int = 64,
+        timeout: float | None = 5.0,
+        **options: Any,
+    ) -> Self:
+        """A store with a client of its own. Its pool holds up to `max_connections`
+        connections; a request that finds them all busy waits up to `timeout` seconds
+        for one (rather than failing at once, as an unbounded burst would). `options`
+        go to redis-py's connection pool (`socket_timeout`, `ssl_*`, ...)."""
         try:
             from redis import asyncio as redis_asyncio
         except ImportError as error:  # pragma: no cover - depends on the install
             raise ImportError(
                 "RedisStore needs redis-py: install jero[redis] (or `uv add redis`)"
             ) from error
-        client: Any = redis_asyncio.from_url(url, **options)  # type: ignore[no-untyped-call]
+        pool: Any = redis_asyncio.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=timeout, **options
+        )
+        client: Any = redis_asyncio.Redis(connection_pool=pool)
         return cls(client, prefix=prefix, owns_client=True)
 
     async def __aenter__(self) -> Self:
@@ -87,6 +101,7 @@ class RedisStore:
         """Close the client if the store built it (`from_url`)."""
         if self._owns_client:
             await self.client.aclose()
+            await self.client.connection_pool.disconnect()
 
     async def get(self, key: str) -> bytes | None:
         value: Any = await self.client.get(self.prefix + key)
