@@ -85,7 +85,8 @@ class RedisStore:
             raise ImportError(
                 "RedisStore needs redis-py: install jero[redis] (or `uv add redis`)"
             ) from error
-        pool: Any = redis_asyncio.BlockingConnectionPool.from_url(
+        pool_type: Any = redis_asyncio.BlockingConnectionPool
+        pool: Any = pool_type.from_url(
             url, max_connections=max_connections, timeout=timeout, **options
         )
         client: Any = redis_asyncio.Redis(connection_pool=pool)
