@@ -89,9 +89,11 @@ class SecurityHeaders:
         self.docs_csp = None if docs_csp is None else docs_csp.encode()
 
     def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
-        html = any(m is not None and m.startswith("text/html") for m in route.media_types)
-        if html and self.docs_csp is None:
+        types = route.media_types
+        maybe_html = not types or any(m is None or m.startswith("text/html") for m in types)
+        if maybe_html and self.docs_csp is None:
             return self._page(app)
+        html = any(m is not None and m.startswith("text/html") for m in types)
         policy = self.docs_csp if html else self.csp
         plain = self.common + ([] if policy is None else [(b"content-security-policy", policy)])
         secure = [*plain, self.hsts] if self.hsts is not None else plain
@@ -109,21 +111,26 @@ class SecurityHeaders:
         return with_headers
 
     def _page(self, app: ASGIApp) -> ASGIApp:
-        """An HTML route: hold the head until the body shows what the page loads."""
-        common, hsts = self.common, self.hsts
+        """A route whose answers may be HTML (the docs page; a media type chosen per
+        response): an HTML answer's head waits for its body, which shows what the page
+        loads; any other answer gets the API policy at once."""
+        common, hsts, api = self.common, self.hsts, self.csp
         policies: dict[bytes, bytes] = {}
 
         async def with_page_policy(scope: Scope, receive: Receive, send: Send) -> None:
             held: list[Message] = []
-            extra = (
-                [*common, hsts] if hsts is not None and scope.get("scheme") == "https" else common
-            )
+            https = hsts is not None and scope.get("scheme") == "https"
+            extra = [*common, hsts] if https and hsts is not None else common
 
             async def send_with_policy(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    held.append(message)
-                    return
-                if held and message["type"] == "http.response.body":
+                    headers: HeaderList = message.get("headers", [])
+                    if _is_html(headers):
+                        held.append(message)
+                        return
+                    fields = extra if api is None else [*extra, (b"content-security-policy", api)]
+                    message = {**message, "headers": _merged(headers, fields)}
+                elif held and message["type"] == "http.response.body":
                     start = held.pop()
                     body: bytes = message.get("body", b"")
                     fields = list(extra)
@@ -134,13 +141,19 @@ class SecurityHeaders:
                             if len(policies) < 64:
                                 policies[body] = policy
                         fields.append((b"content-security-policy", policy))
-                    headers = _merged(start.get("headers", []), fields)
-                    await send({**start, "headers": headers})
+                    await send({**start, "headers": _merged(start.get("headers", []), fields)})
                 await send(message)
 
             await app(scope, receive, send_with_policy)
 
         return with_page_policy
+
+
+def _is_html(headers: HeaderList) -> bool:
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value.lower().startswith(b"text/html")
+    return False
 
 
 def page_policy(body: bytes) -> bytes:
