@@ -40,13 +40,18 @@ from ._middleware.cors import CORS, CORSRefusedError
 from ._middleware.request_id import RequestId, current_request_id
 from ._openapi import DocsPage, Scalar, SwaggerUI
 from ._protection import (
+    CSRF,
     HSTS,
     Admission,
+    CSRFRefusedError,
+    InvalidSessionError,
     MemoryStore,
     RateLimit,
     RateLimitedError,
     RedisStore,
     SecurityHeaders,
+    Session,
+    Sessions,
     Store,
     TrustedHosts,
     TrustedProxies,
@@ -69,6 +74,7 @@ from ._websockets.socket import WebSocket
 
 __all__ = [
     "CORS",
+    "CSRF",
     "HSTS",
     "ASGIApp",
     "ASGIMiddleware",
@@ -83,6 +89,7 @@ __all__ = [
     "BearerAuth",
     "BytesResponse",
     "CORSRefusedError",
+    "CSRFRefusedError",
     "Compression",
     "ConflictError",
     "Created",
@@ -95,6 +102,7 @@ __all__ = [
     "GoneError",
     "HTTPError",
     "InternalServerError",
+    "InvalidSessionError",
     "JSONResponse",
     "Limits",
     "Link",
@@ -128,6 +136,8 @@ __all__ = [
     "Send",
     "ServerSentEvent",
     "ServiceUnavailableError",
+    "Session",
+    "Sessions",
     "SetCookie",
     "Store",
     "StreamingResponse",

@@ -33,6 +33,7 @@ from ._lifecycle import BaseFactory, LifecycleOwner
 from ._middleware.chain import Middleware
 from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, OpenAPISite, SchemaHook, Server
+from ._protection.checks import check_protection
 from ._rendering.failures import (
     answer_ended_body,
     answer_without_handler,
@@ -493,6 +494,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                     f"{type(self).__qualname__}._wire must be `async def _wire(self) -> None`"
                 )
             await self._wire()
+            # Sessions and CSRF rules need every route's final chain: checked here, once.
+            check_protection(self.__wiring.plans(), self.__middleware.chain_for)
             if self.__openapi is not None:
                 self.__openapi.publish(self.__wiring.plans())
             if self.__asyncapi is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from .._conditional.preconditions import build_conditions
 from .._errors import WiringError
+from .._protection.session_source import build_session
 from .base import BindContext, Binder, Source
 from .body import build_content, build_json
 from .cookies import build_cookies
@@ -37,4 +38,5 @@ SOURCES: dict[str, Source] = {
     "form": Source(build_form, reads_body=True),
     "user": Source(build_user),
     "conditions": Source(build_conditions),
+    "session": Source(build_session),
 }

@@ -56,6 +56,10 @@ class MiddlewareWiring:
             self._mounts[id(plan)] = (plan, checked)
         return plan
 
+    def chain_for(self, plan: HandlerPlan) -> tuple[Middleware, ...]:
+        """Every middleware around `plan` once compiled: app-wide, then its mount's."""
+        return (*self._app_wide, *self._mounts.get(id(plan), (plan, ()))[1])
+
     def compile(
         self,
         router: Router,

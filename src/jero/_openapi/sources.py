@@ -117,6 +117,8 @@ SOURCE_DOCS: dict[str, SourceDoc] = {
     "raw_headers": SourceDoc(),
     # The mount's authenticator documents itself (security, 401), with or without `user`.
     "user": SourceDoc(),
+    # The session is a cookie the `Sessions` layer reads; nothing for a client to fill in.
+    "session": SourceDoc(),
     "conditions": SourceDoc(parameters=condition_parameters, errors=(PreconditionFailedError,)),
     "json": SourceDoc(
         body=json_body,
