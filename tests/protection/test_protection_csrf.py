@@ -149,7 +149,7 @@ def wire(auth: object, *middleware: Any) -> None:
 
 
 def test_cookie_auth_on_an_unsafe_method_needs_csrf_or_an_explicit_exemption() -> None:
-    with pytest.raises(WiringError, match="Account.post answers POST and authenticates with a"):
+    with pytest.raises(WiringError, match=r"Account\.post answers POST and authenticates with a"):
         wire(CookieAuth())
     wire(CookieAuth(), CSRF(secret=SECRET))
     wire(CookieAuth(), CSRF.exempt("SameSite=Strict cookies and no browser clients"))
