@@ -42,7 +42,7 @@ local allow_at = new_tat - period
 if allow_at > now then
   return {0, 0, string.format('%.0f', tat - now), string.format('%.0f', allow_at - now)}
 end
-local ttl = math.ceil((new_tat - now) / 1000)
+local ttl = math.max(math.ceil((new_tat - now) / 1000), 1)
 redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl)
 local remaining = math.floor((period - (new_tat - now)) / interval)
 return {1, remaining, string.format('%.0f', new_tat - now), '0'}
