@@ -9,9 +9,21 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import msgspec
 import pytest
 
-from jero import MemoryStore, RedisStore, Store
+from jero import (
+    CSRF,
+    BaseApp,
+    Endpoint,
+    MemoryStore,
+    RateLimit,
+    RedisStore,
+    Session,
+    Sessions,
+    Store,
+)
+from jero.testing import TestClient
 from tests.granian_server import granian
 from tests.protection.limits_server_app import LIMIT
 from tests.redis_server import RedisServer
@@ -98,3 +110,66 @@ def test_two_workers_sharing_one_redis_let_through_exactly_the_limit(
     print(f"two workers, one Redis: {dict(statuses)} from {len(workers)} workers")
     assert statuses == {200: LIMIT, 429: 60 - LIMIT}
     assert len(workers) == 2
+
+
+class Cart(msgspec.Struct):
+    items: list[str] = msgspec.field(default_factory=list)
+
+
+class Item(msgspec.Struct):
+    name: str
+
+
+class CartEndpoint(Endpoint, path="/cart"):
+    async def get(self, session: Session[Cart]) -> Cart:
+        return session.data
+
+    async def post(self, json: Item, session: Session[Cart]) -> Cart:
+        session.data.items.append(json.name)
+        return session.data
+
+
+class Ping(Endpoint, path="/ping"):
+    async def get(self) -> str:
+        return "pong"
+
+
+def redis_app(url: str, *, fail_open: bool = False) -> BaseApp:
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            store = await self._aenter(RedisStore.from_url(url, timeout=1.0))
+            sessions = Sessions(Cart, secret="r" * 32, store=store)
+            exempt = CSRF.exempt("this test is about the store")
+            self._include_endpoint(CartEndpoint(), middleware=[exempt, sessions])
+            limit = RateLimit(3, 3600, store=store, fail_open=fail_open)
+            self._include_endpoint(Ping(), middleware=[limit])
+
+    return App()
+
+
+def test_sessions_on_redis_are_shared_by_every_worker(redis: RedisServer) -> None:
+    """Two app instances (two workers' worth) on one Redis see one session."""
+    with TestClient(redis_app(redis.url)) as first, TestClient(redis_app(redis.url)) as second:
+        token = first.post("/cart", json={"name": "gear"}).cookies["session"]
+        cookie = {"cookie": f"session={token}"}
+        second.cookies.clear()
+        assert second.post("/cart", json={"name": "bolt"}, headers=cookie).status_code == 200
+        first.cookies.clear()
+        assert first.get("/cart", headers=cookie).json() == {"items": ["gear", "bolt"]}
+
+
+def test_a_redis_outage_fails_limits_closed_or_open_and_recovers(redis: RedisServer) -> None:
+    with (
+        TestClient(redis_app(redis.url)) as closed,
+        TestClient(redis_app(redis.url, fail_open=True)) as opened,
+    ):
+        assert [closed.get("/ping").status_code for _ in range(2)] == [200, 200]
+        redis.stop(kill=True)
+        down_closed = [closed.get("/ping").status_code for _ in range(3)]
+        down_open = [opened.get("/ping").status_code for _ in range(3)]
+        redis.start()  # empty again: no persistence
+        back = [closed.get("/ping").status_code for _ in range(4)]
+    print(f"redis down: fail-closed {down_closed}, fail-open {down_open}; back: {back}")
+    assert down_closed == [500, 500, 500]
+    assert down_open == [200, 200, 200]
+    assert back == [200, 200, 200, 429]
