@@ -232,3 +232,37 @@ def test_a_failing_store_fails_closed_unless_told_otherwise(caplog: Any) -> None
 def test_bad_declarations_are_wiring_errors(arguments: dict[str, Any], message: str) -> None:
     with pytest.raises(WiringError, match=message):
         RateLimit(**arguments)
+
+
+class StrictAuth(BearerAuth[User]):
+    async def resolve_token(self, token: str) -> User:
+        from jero import AuthenticationRequiredError
+
+        if token not in ("ann", "bob"):
+            raise AuthenticationRequiredError()
+        return User(token)
+
+
+def test_a_flood_of_made_up_tokens_shares_the_address_quota() -> None:
+    limit = RateLimit(3, 60, key=RateLimit.by_user(StrictAuth(), lambda user: user.name))
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(Mine(), auth=StrictAuth(), middleware=[limit])
+
+    with TestClient(App()) as client:
+        statuses = [
+            client.get("/mine", headers={"authorization": f"Bearer forged{n}"}).status_code
+            for n in range(10)
+        ]
+        real = client.get("/mine", headers={"authorization": "Bearer ann"})
+    assert statuses == [401, 401, 401] + [429] * 7
+    assert real.status_code == 200  # a real user is not locked out by the flood
+
+
+def test_head_and_get_share_the_quota() -> None:
+    with client_for(RateLimit(2, 60)) as client:
+        assert client.head("/limited").status_code == 200
+        assert client.get("/limited").status_code == 200
+        assert client.head("/limited").status_code == 429
+        assert client.get("/limited").status_code == 429
