@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
+from typing import Literal
 
 from msgspec import Struct
 
@@ -82,7 +83,7 @@ class CSRF:
         cookie: str = "csrf_token",
         header: str = "x-csrf-token",
         secure: bool = True,
-        same_site: str = "strict",
+        same_site: Literal["lax", "strict", "none"] = "strict",
         domain: str | None = None,
         path: str = "/",
     ) -> None:
@@ -100,13 +101,10 @@ class CSRF:
         self.trusted = frozenset(o.lower() for o in trusted_origins)
         self.cookie = cookie
         self.header = header.lower().encode("latin-1")
-        self._cookie_options = {
-            "secure": secure,
-            "http_only": False,
-            "same_site": same_site,
-            "domain": domain,
-            "path": path,
-        }
+        self._secure = secure
+        self._same_site: Literal["lax", "strict", "none"] = same_site
+        self._domain = domain
+        self._path = path
 
     @staticmethod
     def exempt(reason: str) -> CSRFExempt:
@@ -115,7 +113,15 @@ class CSRF:
 
     def token(self) -> SetCookie:
         """A fresh token cookie (a login answer may hand one out with the session)."""
-        return SetCookie(self.cookie, self._signer.mint(), **self._cookie_options)  # type: ignore[arg-type]
+        return SetCookie(
+            self.cookie,
+            self._signer.mint(),
+            secure=self._secure,
+            http_only=False,
+            same_site=self._same_site,
+            domain=self._domain,
+            path=self._path,
+        )
 
     def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
         if route.method is None:
