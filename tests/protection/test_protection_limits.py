@@ -266,3 +266,24 @@ def test_head_and_get_share_the_quota() -> None:
         assert client.get("/limited").status_code == 200
         assert client.head("/limited").status_code == 429
         assert client.get("/limited").status_code == 429
+
+
+class KeyRecorder(MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: list[str] = []
+
+    async def admit(self, key: str, limit: int, period: float, cost: int = 1) -> Any:
+        self.keys.append(key)
+        return await super().admit(key, limit, period, cost)
+
+
+def test_a_huge_client_chosen_key_costs_bounded_store_space() -> None:
+    store = KeyRecorder()
+    limit = RateLimit(1, 60, store=store, key=lambda scope: dict(scope["headers"])[b"x-k"].decode())
+    with client_for(limit) as client:
+        huge = "k" * 8000
+        assert client.get("/limited", headers={"x-k": huge}).status_code == 200
+        assert client.get("/limited", headers={"x-k": huge}).status_code == 429
+        assert client.get("/limited", headers={"x-k": "short"}).status_code == 200
+    assert [len(key) for key in store.keys] == [len("rl:default:sha256:") + 64] * 2 + [16]

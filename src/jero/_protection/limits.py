@@ -18,6 +18,7 @@ request is read and before the handler runs.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import logging
 import math
@@ -40,6 +41,7 @@ logger = logging.getLogger("jero")
 type KeyFunction = Callable[[Scope], str | Awaitable[str]]
 """`key(scope)` → the text a client's quota is counted under (sync or async)."""
 
+_MAX_KEY = 128
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -164,10 +166,13 @@ class RateLimit:
                 return
             if key_function is None:
                 key = client_address(scope)
-            elif key_awaits:
-                key = await cast(Awaitable[str], key_function(scope))
             else:
-                key = cast(str, key_function(scope))
+                if key_awaits:
+                    key = await cast(Awaitable[str], key_function(scope))
+                else:
+                    key = cast(str, key_function(scope))
+                if len(key) > _MAX_KEY:  # a client-chosen key costs bounded store space
+                    key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
             try:
                 admission = await store.admit(prefix + key, limit, period, cost)
             except Exception:
