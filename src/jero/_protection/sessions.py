@@ -167,8 +167,9 @@ class Sessions[S: msgspec.Struct]:
 
 
 def _cookie(headers: HeaderList, name: str) -> str | None:
-    """The first cookie called `name`; an oversized one is returned as is (and refused
-    by the signature check, whose length test comes first)."""
+    """The first cookie called `name`, None when absent or empty. An oversized one is
+    cut one character past a token's length: the signature check refuses it on length
+    alone, and nothing larger is ever copied around."""
     for key, value in request_cookies(headers):
         if key == name:
             if not value:
