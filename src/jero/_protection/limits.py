@@ -201,11 +201,13 @@ def _current(name: str, admission: Admission) -> bytes:
 
 
 def _refusal(name: str, admission: Admission, policy: bytes) -> RateLimitedError:
+    """The 429: `Retry-After` is when one more request will be let in; the RateLimit
+    field's `t` stays what it always is, the time until the whole quota is back."""
     wait = max(math.ceil(admission.retry_after), 1)
     headers = {
         "retry-after": str(wait),
         "ratelimit-policy": policy.decode(),
-        "ratelimit": f'"{name}";r=0;t={wait}',
+        "ratelimit": f'"{name}";r=0;t={max(math.ceil(admission.reset), wait)}',
     }
     return RateLimitedError(RateLimitProblem(name, wait), headers=headers)
 
