@@ -130,11 +130,12 @@ class SecurityHeaders:
                         return
                     fields = extra if api is None else [*extra, (b"content-security-policy", api)]
                     message = {**message, "headers": _merged(headers, fields)}
-                elif held and message["type"] == "http.response.body":
+                elif held:  # the first message after a held head: usually the body
                     start = held.pop()
                     body: bytes = message.get("body", b"")
                     fields = list(extra)
-                    if not message.get("more_body", False):
+                    whole = message["type"] == "http.response.body"
+                    if whole and not message.get("more_body", False):
                         policy = policies.get(body)
                         if policy is None:
                             policy = page_policy(body)
