@@ -31,9 +31,7 @@ type Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 type Hop = tuple[str, str | None, str | None]
 """(node, proto, host) of one hop, as the proxy that received it saw it."""
 
-_HOST = re.compile(
-    r"^[A-Za-z0-9.\-_~!$&'()*+,;=%]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$"
-)
+_HOST = re.compile(r"^(?:[A-Za-z0-9.\-_~]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 _PROTOS = frozenset({"http", "https"})
 
 
