@@ -248,3 +248,20 @@ def test_session_annotation_and_declarations_are_checked() -> None:
         Sessions(Required, secret=SECRET)
     with pytest.raises(WiringError, match="at least 32 bytes"):
         Sessions(Cart, secret="short")
+
+
+def test_a_stored_session_that_no_longer_decodes_starts_anew(caplog: Any) -> None:
+    store = MemoryStore()
+    with client_for(store) as client:
+        token = client.post("/items", json={"name": "gear"}).cookies["session"]
+
+        async def corrupt() -> None:
+            await store.set("session:" + token[:43], b'{"items": 42}')
+
+        import asyncio
+
+        asyncio.run(corrupt())
+        answer = client.get("/session")
+    assert answer.status_code == 200
+    assert answer.json() == {"user": None, "items": []}
+    assert "no longer decodes" in caplog.text
