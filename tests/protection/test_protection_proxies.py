@@ -241,3 +241,26 @@ def test_header_declarations_are_checked() -> None:
         SecurityHeaders(referrer_policy="no-referrer\r\nx-evil: 1")
     with pytest.raises(WiringError, match="preload"):
         SecurityHeaders(hsts=HSTS(max_age=60, preload=True))
+
+
+def test_a_proxy_on_a_unix_socket_is_trusted_only_when_declared() -> None:
+    async def run(proxies: TrustedProxies) -> Any:
+        seen: dict[str, Any] = {}
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            seen.update(scope)
+
+        scope = {
+            "type": "http",
+            "client": None,
+            "scheme": "http",
+            "headers": [(b"x-forwarded-for", b"203.0.113.7")],
+        }
+        route = RouteInfo(method="GET", path="/x", allow=frozenset({"GET"}))
+        await proxies.wrap(app, route)(scope, None, None)  # type: ignore[arg-type]
+        return seen["client"]
+
+    import asyncio
+
+    assert asyncio.run(run(TrustedProxies(["unix"]))) == ("203.0.113.7", 0)
+    assert asyncio.run(run(TrustedProxies(["127.0.0.1"]))) is None

@@ -38,7 +38,8 @@ _PROTOS = frozenset({"http", "https"})
 @self_guarded
 class TrustedProxies:
     """Honour forwarding headers from `proxies` (addresses or networks, such as
-    ``"10.0.0.0/8"`` or ``"127.0.0.1"``) and nobody else.
+    ``"10.0.0.0/8"`` or ``"127.0.0.1"``; ``"unix"`` for a proxy on a Unix socket, whose
+    connections have no client address) and nobody else.
 
     `headers` names what the proxy writes: ``"x-forwarded"`` (`X-Forwarded-For`, `-Proto`,
     `-Host`: nginx, most load balancers) or ``"forwarded"`` (RFC 7239). Wire it app-wide
@@ -57,13 +58,17 @@ class TrustedProxies:
         if not proxies:
             raise WiringError("TrustedProxies: list the proxies' addresses or networks")
         networks: list[Network] = []
+        self.unix = False
         for entry in proxies:
+            if entry.strip().lower() == "unix":
+                self.unix = True
+                continue
             try:
                 networks.append(ipaddress.ip_network(entry.strip(), strict=False))
             except ValueError:
                 raise WiringError(
                     f"TrustedProxies: {entry!r} is not an IP address or network "
-                    f"(e.g. '10.0.0.0/8', '192.0.2.7', '::1')"
+                    f"(e.g. '10.0.0.0/8', '192.0.2.7', '::1'), or 'unix' for a Unix socket"
                 ) from None
         if headers not in ("x-forwarded", "forwarded"):
             raise WiringError('TrustedProxies: headers= is "x-forwarded" or "forwarded"')
@@ -79,12 +84,12 @@ class TrustedProxies:
         return any(ip in network for network in self.networks)
 
     def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
-        trusts = self.trusts
+        trusts, unix = self.trusts, self.unix
         hops_of = _forwarded_hops if self.headers == "forwarded" else _x_forwarded_hops
 
         async def behind_proxy(scope: Scope, receive: Receive, send: Send) -> None:
             client = scope.get("client")
-            if client and trusts(str(client[0])):
+            if trusts(str(client[0])) if client else unix:
                 hops = hops_of(scope["headers"])
                 if hops:
                     _apply(scope, _client_hop(hops, trusts))
