@@ -23,6 +23,7 @@ from ._errors import NotFoundError, WiringError
 from ._middleware.chain import Middleware, check_middleware
 from ._openapi import DocsPage, DocumentInfo, OpenAPISite
 from ._plan import Serve
+from ._protection.checks import check_protection
 from ._rendering.negotiation import ProblemSender
 from ._routes import Endpoint, Resource
 from ._routing.reverse import Handler, URLFor
@@ -200,7 +201,12 @@ class Assembly:
         return self._table.reverse(handler, path_type, where)
 
     def seal(self) -> Sealed:
-        """Publish the documents, compile every route's layer stack, build the server."""
+        """Check what needs every route's final chain, publish the documents, compile
+        every route's layer stack and build the server."""
+        app_wide = tuple(self._middleware)
+        check_protection(
+            self._table.plans(), lambda plan: (*app_wide, *self._table.middleware_of(plan))
+        )
         if self._openapi is not None:
             self._openapi.publish(self._table.plans())
         if self._asyncapi is not None:

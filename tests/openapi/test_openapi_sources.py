@@ -73,7 +73,6 @@ ROUTES = {
     "params": ("get", "/text", TextRoute()),
     "headers": ("get", "/text", TextRoute()),
     "cookies": ("get", "/text", TextRoute()),
-    "raw_headers": ("get", "/text", TextRoute()),
     "json": ("post", "/json", JSONRoute()),
     "content": ("post", "/content", ContentRoute()),
     "form": ("post", "/form", FormRoute()),
@@ -90,7 +89,9 @@ def documented(document: dict, method: str, path: str) -> set[tuple[str, str]]:
     return found
 
 
-@pytest.mark.parametrize("source", sorted(set(SOURCES) - {"user"}))
+@pytest.mark.parametrize(
+    "source", sorted(name for name, record in SOURCES.items() if record.errors)
+)
 def test_every_error_of_a_source_is_documented(source: str) -> None:
     method, path, route = ROUTES[source]
     document = document_of(route, title="sources", version="1")

@@ -29,6 +29,7 @@ from .._errors import (
     WiringError,
     WrongMediaTypeError,
 )
+from .._protection.session_source import build_session
 
 type ErrorClass = type[HTTPError[Any]]
 
@@ -78,4 +79,6 @@ SOURCES: dict[str, Source] = {
     # The mount's authenticator documents itself (security, 401), with or without `user`.
     "user": Source(build_user),
     "conditions": Source(build_conditions, errors=(PreconditionFailedError,)),
+    # Bound from the `Sessions` layer around the route, which answers its own errors.
+    "session": Source(build_session),
 }

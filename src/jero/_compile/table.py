@@ -74,6 +74,10 @@ class RouteTable:
         self._reversals.append(url_for)
         return url_for
 
+    def middleware_of(self, plan: HandlerPlan) -> tuple[Middleware, ...]:
+        """The middleware of `plan`'s mount (what `include_route` was given)."""
+        return self._shapes[plan.template.segments][plan.http_method].middleware
+
     def plans(self) -> list[HandlerPlan]:
         """Every included handler, in wiring order."""
         return [route.plan for methods in self._shapes.values() for route in methods.values()]

@@ -104,6 +104,8 @@ SOURCE_DOCS: dict[str, SourceDoc] = {
     "cookies": SourceDoc(parameters=cookie_parameters),
     "raw_headers": SourceDoc(),
     "user": SourceDoc(),
+    # The session is a cookie the `Sessions` layer reads; nothing for a client to fill in.
+    "session": SourceDoc(),
     "conditions": SourceDoc(parameters=condition_parameters),
     "json": SourceDoc(body=json_body),
     "form": SourceDoc(body=form_body),
