@@ -29,6 +29,7 @@ from ._errors import (
     ServiceUnavailableError,
     WiringError,
 )
+from ._errors_format import ErrorFormat, InputStatuses, compile_errors
 from ._lifecycle import BaseFactory, LifecycleOwner
 from ._middleware.chain import Middleware
 from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
@@ -39,7 +40,7 @@ from ._rendering.failures import (
     send_crash,
     send_error,
 )
-from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
+from ._rendering.negotiation import ProblemSender
 from ._routing.reverse import Handler, URLFor
 from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
@@ -55,6 +56,7 @@ from ._websockets.asyncapi import (
 from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.routes import WebSocketRoutes
 from ._websockets.wiring import plan_socket
+from ._wire_advice import check_wire_spelling
 from ._wiring import HandlerPlan, plan_routes
 
 __all__ = ["BaseApp"]
@@ -75,6 +77,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     `App(msgpack=True)` speaks MessagePack next to JSON: `json` bodies may come as
     `application/msgpack`, and a request whose `Accept` prefers it gets MessagePack
     bodies and `application/problem+msgpack` errors. JSON stays the default.
+
+    `error_format=` (an `ErrorFormat`) decides the media type and body of every error
+    answer, RFC 9457 problem details by default; `input_statuses=` (`InputStatuses`)
+    whether unreadable input answers 400/404 or 422. See docs/errors.md.
     """
 
     factory_type: ClassVar[type[BaseFactory]] = BaseFactory
@@ -93,12 +99,17 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         factory: F | None = None,
         limits: Limits | None = None,
         msgpack: bool = False,
+        error_format: ErrorFormat[Any] | None = None,
+        input_statuses: InputStatuses | None = None,
     ) -> None:
         if factory is not None:
             _check_factory(type(self), factory)
         self.__injected_factory = factory
         self.__msgpack = msgpack
-        self.__problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
+        self.__errors = compile_errors(
+            type(self).__name__, error_format, input_statuses, msgpack=msgpack
+        )
+        self.__problem: ProblemSender = self.__errors.sender
         self.__factory: F | None = None
         self.__limits = limits if limits is not None else Limits()
         self.__wiring: Router | None = None
@@ -107,7 +118,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__asyncapi: AsyncAPIDocument | None = None
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
-        self.__websockets = WebSocketRoutes()
+        self.__websockets = WebSocketRoutes(self.__problem)
         self.__middleware: MiddlewareWiring | None = None
         self.__not_found: ASGIApp = self.__answer_not_found
         self.startup_error: BaseException | None = None
@@ -488,13 +499,14 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
                 type(self).__name__, self.__problem, self.__route_app
             )
             self.__openapi = self.__asyncapi = None
+            check_wire_spelling(type(self), BaseApp)
             if not inspect.iscoroutinefunction(self._wire):
                 raise WiringError(
                     f"{type(self).__qualname__}._wire must be `async def _wire(self) -> None`"
                 )
             await self._wire()
             if self.__openapi is not None:
-                self.__openapi.publish(self.__wiring.plans())
+                self.__openapi.publish(self.__wiring.plans(), self.__errors)
             if self.__asyncapi is not None:
                 publish_asyncapi(self.__asyncapi)
             router = self.__wiring.seal()

@@ -17,6 +17,7 @@ from ._binding.base import BODY, BindContext, Binder, Limits, UserSource
 from ._binding.sources import SOURCES
 from ._conditional.plan import conditional_plan
 from ._errors import WiringError
+from ._meta import declared_status
 from ._rendering.encoders import MSGPACK_CODEC
 from ._rendering.negotiation import negotiated, negotiating
 from ._rendering.plan import RenderPlan, build_render_plan
@@ -166,6 +167,9 @@ def plan_handler(
 ) -> HandlerPlan:
     cls = type(route)
     where = f"{cls.__qualname__}.{op.name}"
+    status = declared_status(cls, op.name, op.default_status)
+    if status != op.default_status:
+        op = dataclasses.replace(op, default_status=status)
     function = getattr(cls, op.name)
     if not inspect.iscoroutinefunction(function):
         raise WiringError(

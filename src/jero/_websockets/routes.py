@@ -13,6 +13,7 @@ import anyio
 
 from .._asgi import Receive, Scope, Send
 from .._errors import NotFoundError, ServiceUnavailableError, WiringError
+from .._rendering.negotiation import ProblemSender, send_json_problem
 from .._routing.trie import RouteTrie
 from .session import Session, deny
 from .wiring import SocketPlan
@@ -65,9 +66,11 @@ class ActiveSockets:
 class WebSocketRoutes:
     """Collects socket plans while the app wires; serves `websocket` scopes."""
 
-    __slots__ = ("_plans", "_trie", "sockets")
+    __slots__ = ("_plans", "_problem", "_trie", "sockets")
 
-    def __init__(self) -> None:
+    def __init__(self, problem: ProblemSender = send_json_problem) -> None:
+        """`problem` is how the app answers errors (a refused handshake's response)."""
+        self._problem = problem
         self._trie: RouteTrie[SocketPlan] = RouteTrie()
         self._plans: list[SocketPlan] = []
         self.sockets = ActiveSockets()
@@ -95,10 +98,10 @@ class WebSocketRoutes:
             return
         found = self._trie.lookup(_routed_path(scope)) if ready else None
         if found is None:
-            await deny(scope, send, _NOT_FOUND if ready else _NOT_READY)
+            await deny(scope, send, _NOT_FOUND if ready else _NOT_READY, self._problem)
             return
         plan, values = found
-        await sockets.run(Session(plan, scope, receive, send, values))
+        await sockets.run(Session(plan, scope, receive, send, values, problem=self._problem))
 
     async def close(self) -> None:
         """At shutdown: close the open sockets, then forget the routes (the next startup
