@@ -15,13 +15,13 @@ import msgspec
 
 from jero import (
     AuthenticationRequiredError,
+    ConflictError,
     ErrorFormat,
     FieldProblem,
     ForbiddenError,
     HTTPError,
     NotFoundError,
     Problem,
-    ValidationFailedError,
 )
 
 
@@ -92,16 +92,9 @@ class Taken(msgspec.Struct):
     field: str
 
 
-class TakenError(
-    ValidationFailedError[Taken], type="taken", detail="{field} has already been taken"
-):
-    pass
-
-
-class NothingToUpdateError(
-    ValidationFailedError, type="nothing-to-update", title="at least one field is required"
-):
-    pass
+class TakenError(ConflictError[Taken], type="taken", detail="{field} has already been taken"):
+    """409: the request is valid, the name is not free. (Valid input is never a 422 here,
+    so a client, or a fuzzer, can tell a bad request from a clash with existing data.)"""
 
 
 APP_ERRORS: tuple[type[HTTPError[Any]], ...] = (
@@ -111,5 +104,4 @@ APP_ERRORS: tuple[type[HTTPError[Any]], ...] = (
     NotAuthorError,
     InvalidLoginError,
     TokenInvalidError,
-    NothingToUpdateError,
 )

@@ -15,11 +15,13 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 type Text = Annotated[str, Meta(min_length=1)]
 """A field that can't be blank."""
 type Limit = Annotated[int, Meta(ge=1, le=100)]
-type Offset = Annotated[int, Meta(ge=0)]
+type Offset = Annotated[int, Meta(ge=0, le=2**31 - 1)]
+type Id = Annotated[int, Meta(ge=1, le=2**53)]
+"""A database id: bounded, so every value a client can send fits both backends."""
 
 
-class Camel(Struct, rename="camel", forbid_unknown_fields=False):
-    pass
+class Camel(Struct, rename="camel"):
+    """Bodies travel in camelCase."""
 
 
 # --- users -----------------------------------------------------------------------------
@@ -146,7 +148,11 @@ class ArticlePath(Camel):
     slug: str
 
 
-class ArticleQuery(Camel):
+class Query(Struct, rename="camel", forbid_unknown_fields=True):
+    """Query strings refuse keys they do not name (a typo is a 422, not ignored)."""
+
+
+class ArticleQuery(Query):
     tag: str | None = None
     author: str | None = None
     favorited: str | None = None
@@ -154,7 +160,7 @@ class ArticleQuery(Camel):
     offset: Offset = 0
 
 
-class FeedQuery(Camel):
+class FeedQuery(Query):
     limit: Limit = 20
     offset: Offset = 0
 
@@ -192,7 +198,7 @@ class MultipleCommentsResponse(Camel):
 
 class CommentPath(Camel):
     slug: str
-    id: int
+    id: Id
 
 
 class TagsResponse(Camel):

@@ -19,7 +19,6 @@ from .errors import (
     CommentNotFoundError,
     InvalidLoginError,
     NotAuthorError,
-    NothingToUpdateError,
     ProfileNotFoundError,
     TakenError,
     TokenInvalidError,
@@ -106,8 +105,10 @@ class CurrentUser(
     _Route,
     Endpoint,
     path=f"{API}/user",
-    meta=EndpointMeta(tags=["User and Authentication"], errors=[TokenInvalidError]),
-    meta_put=OperationMeta(errors=[TakenError, NothingToUpdateError]),
+    meta=EndpointMeta(
+        tags=["User and Authentication"], errors=[TokenInvalidError, ProfileNotFoundError]
+    ),
+    meta_put=OperationMeta(errors=[TakenError]),
 ):
     async def get(self, user: Viewer) -> UserResponse:
         async with self._database.transaction(readonly=True) as tx:

@@ -7,7 +7,7 @@ from msgspec import UNSET
 
 from examples.bookshelf.database import Row, Transaction, UniqueViolation
 
-from .errors import InvalidLoginError, NothingToUpdateError, ProfileNotFoundError, Taken, TakenError
+from .errors import InvalidLoginError, ProfileNotFoundError, Taken, TakenError
 from .models import NewUser, Profile, UpdateUser
 from .tokens import Passwords
 
@@ -68,8 +68,8 @@ async def update(
     ]
     if isinstance(changes.password, str):
         columns.append(("password_hash", passwords.hash(changes.password)))
-    if not columns:
-        raise NothingToUpdateError()
+    if not columns:  # nothing to change: the schema cannot say "at least one field"
+        return await account(tx, user_id)
     assignments = ", ".join(f"{name} = ${i}" for i, (name, _) in enumerate(columns, 2))
     try:
         row = await tx.fetch_one(
