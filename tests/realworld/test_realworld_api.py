@@ -355,3 +355,29 @@ def test_unknown_paths_and_methods_answer_the_spec_body(client: TestClient) -> N
     assert (missing.status_code, errors(missing)) == (404, ["Not found"])
     wrong_method = client.patch("/api/tags")
     assert (wrong_method.status_code, errors(wrong_method)) == (405, ["Method not allowed"])
+
+
+def test_the_typed_client_reads_the_spec_errors_back(client: TestClient) -> None:
+    from examples.realworld.errors import ArticleNotFoundError, ConduitErrors, NotAuthorError
+    from examples.realworld.models import ArticlePath, UpdateArticle, UpdateArticleRequest
+    from examples.realworld.routes import Articles, Comments
+    from jero import NotFoundError
+    from jero.client import Client
+
+    conduit = Conduit(client)
+    jake, ann = conduit.register("jake"), conduit.register("ann")
+    slug = conduit.write(jake, "Dragons")
+    typed = Client(Articles, Comments, http=client, error_format=ConduitErrors())
+    found = typed.call(Articles.read_one, path=ArticlePath(slug))
+    assert found.article.title == "Dragons"
+    with pytest.raises(ArticleNotFoundError):
+        typed.call(Articles.read_one, path=ArticlePath("nothing"))
+    client.headers.update(ann)
+    try:
+        change = UpdateArticleRequest(UpdateArticle(title="Mine now"))
+        with pytest.raises(NotAuthorError):
+            typed.call(Articles.update_full, path=ArticlePath(slug), json=change)
+    finally:
+        del client.headers["Authorization"]
+    with pytest.raises(NotFoundError):
+        typed.call(Comments.read_many, path=ArticlePath("nothing"))
