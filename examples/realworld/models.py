@@ -12,7 +12,12 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-type Text = Annotated[str, Meta(min_length=1)]
+_NO_NUL = r"^[^\x00]*$"
+"""PostgreSQL text cannot hold a NUL character: refused at the door, on both backends."""
+
+type Plain = Annotated[str, Meta(pattern=_NO_NUL)]
+"""Any text the database can store."""
+type Text = Annotated[str, Meta(min_length=1, pattern=_NO_NUL)]
 """A field that can't be blank."""
 type Limit = Annotated[int, Meta(ge=1, le=100)]
 type Offset = Annotated[int, Meta(ge=0, le=2**31 - 1)]
@@ -84,7 +89,7 @@ class Viewer(Struct, frozen=True):
 
 
 class ProfilePath(Camel):
-    username: str
+    username: Plain
 
 
 class Profile(Camel):
@@ -145,7 +150,7 @@ class MultipleArticlesResponse(Camel):
 
 
 class ArticlePath(Camel):
-    slug: str
+    slug: Plain
 
 
 class Query(Struct, rename="camel", forbid_unknown_fields=True):
@@ -153,9 +158,9 @@ class Query(Struct, rename="camel", forbid_unknown_fields=True):
 
 
 class ArticleQuery(Query):
-    tag: str | None = None
-    author: str | None = None
-    favorited: str | None = None
+    tag: Plain | None = None
+    author: Plain | None = None
+    favorited: Plain | None = None
     limit: Limit = 20
     offset: Offset = 0
 
@@ -197,7 +202,7 @@ class MultipleCommentsResponse(Camel):
 
 
 class CommentPath(Camel):
-    slug: str
+    slug: Plain
     id: Id
 
 

@@ -381,3 +381,13 @@ def test_the_typed_client_reads_the_spec_errors_back(client: TestClient) -> None
         del client.headers["Authorization"]
     with pytest.raises(NotFoundError):
         typed.call(Comments.read_many, path=ArticlePath("nothing"))
+
+
+def test_text_the_database_cannot_store_is_refused_on_both_backends(client: TestClient) -> None:
+    jake = Conduit(client).register("jake")
+    nul = client.get("/api/articles?favorited=a%00b")
+    assert nul.status_code == 422
+    assert errors(nul)[0].startswith("favorited is invalid")
+    assert client.get("/api/profiles/a%00b").status_code == 422
+    article = {"article": {"title": "a\u0000b", "description": "d", "body": "b"}}
+    assert client.post("/api/articles", json=article, headers=jake).status_code == 422
