@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
@@ -26,16 +27,17 @@ _DATABASE = Path(tempfile.mkdtemp(prefix="conduit-")) / "conduit.sqlite3"
 DATABASE_URL = f"sqlite:///{_DATABASE}"
 
 
-def _seed() -> dict[str, str]:
+AUTH: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded() -> None:
     """A registered user with an article, so authenticated operations reach handlers."""
-    with TestClient(conduit(DATABASE_URL)) as client:
-        driver = Conduit(client)
-        auth = driver.register("jake")
-        driver.write(auth, "Dragons", ["dragons"])
-    return auth
-
-
-AUTH = _seed()
+    if not AUTH:
+        with TestClient(conduit(DATABASE_URL)) as client:
+            driver = Conduit(client)
+            AUTH.update(driver.register("jake"))
+            driver.write(AUTH, "Dragons", ["dragons"])
 
 
 def test_the_document_is_valid_and_describes_the_spec_errors() -> None:
@@ -73,4 +75,5 @@ schema = schemathesis.openapi.from_asgi("/api/openapi.json", conduit(DATABASE_UR
     suppress_health_check=list(HealthCheck),
 )
 def test_every_response_conforms_to_the_document(case: Any) -> None:
+    assert AUTH, "the module fixture registers the caller first"
     case.call_and_validate(headers=AUTH, checks=ALL_CHECKS)
