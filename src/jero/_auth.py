@@ -488,6 +488,11 @@ def _check_resolver(auth: object, owner: str) -> None:
     if not isinstance(auth, _SchemeAuth):
         return
     cls = type(typing.cast(_SchemeAuth[Any], auth))
+    if isinstance(auth, BasicAuth) and cls.scheme.lower() != "basic":
+        raise WiringError(
+            f'{owner}.scheme = "{cls.scheme}": BasicAuth reads RFC 7617 credentials, whose '
+            f'scheme is "Basic"; remove it, or subclass BearerAuth for a token scheme'
+        )
     resolver = getattr(cls, cls.resolver)
     # The ready-made class that declares the resolver (BearerAuth, BasicAuth, APIKeyAuth).
     base = next(

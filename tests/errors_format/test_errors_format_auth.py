@@ -174,3 +174,25 @@ def test_an_api_key_class_must_resolve_keys() -> None:
         TestClient(LazyApp()),
     ):
         pass
+
+
+def test_basic_auth_refuses_another_scheme_at_wiring() -> None:
+    from jero import BasicAuth
+
+    class Renamed(BasicAuth[User]):
+        scheme = "Password"
+
+        async def resolve_credentials(self, username: str, password: str) -> User:
+            return User(username)
+
+    class RenamedApp(BaseApp):
+        async def _wire(self) -> None:
+            self._include_endpoint(Me(), auth=Renamed())
+
+    with (
+        pytest.raises(
+            WiringError, match='BasicAuth reads RFC 7617 credentials, whose scheme is "Basic"'
+        ),
+        TestClient(RenamedApp()),
+    ):
+        pass
