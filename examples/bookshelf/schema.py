@@ -30,14 +30,15 @@ CREATE TABLE IF NOT EXISTS schema_version (
 """
 
 
-def migration_files(dialect: str) -> list[tuple[int, Path]]:
+def migration_files(dialect: str, migrations: Path = MIGRATIONS) -> list[tuple[int, Path]]:
     """(version, file) for every migration of `dialect`, in version order."""
-    files = MIGRATIONS.glob(f"{dialect}/*.sql")
+    files = migrations.glob(f"{dialect}/*.sql")
     return sorted((int(path.name.split("_", 1)[0]), path) for path in files)
 
 
-async def migrate(database: Database) -> list[str]:
-    """Apply the pending migrations; return the names of those this call applied."""
+async def migrate(database: Database, migrations: Path = MIGRATIONS) -> list[str]:
+    """Apply the pending migrations found below `migrations` (this app's by default);
+    return the names of those this call applied."""
     applied: list[str] = []
     async with database.transaction() as tx:
         if database.dialect == "postgresql":
@@ -45,7 +46,7 @@ async def migrate(database: Database) -> list[str]:
         await tx.execute(CREATE_SCHEMA_VERSION)
         row = await tx.fetch_one("SELECT COALESCE(MAX(version), 0) FROM schema_version")
         current = row[0] if row else 0
-        for version, path in migration_files(database.dialect):
+        for version, path in migration_files(database.dialect, migrations):
             if version > current:
                 await tx.execute_script(path.read_text())
                 await tx.execute(

@@ -6,6 +6,7 @@ import sys
 from ._app import BaseApp
 from ._asgi import ASGIApp, Message, Receive, Scope, Send
 from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
+from ._auth_keys import APIKeyAuth
 from ._binding.base import Limits
 from ._binding.forms import FormPart
 from ._binding.uploads import FilePart
@@ -15,6 +16,7 @@ from ._conditional.preconditions import Preconditions
 from ._errors import (
     AuthenticationRequiredError,
     ConflictError,
+    FieldProblem,
     ForbiddenError,
     GoneError,
     HTTPError,
@@ -31,6 +33,7 @@ from ._errors import (
     ValidationFailedError,
     WiringError,
 )
+from ._errors_format import ErrorFormat, InputStatuses
 from ._headers import RawHeaders
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
@@ -77,6 +80,7 @@ __all__ = [
     "CORS",
     "CSRF",
     "HSTS",
+    "APIKeyAuth",
     "ASGIApp",
     "ASGIMiddleware",
     "Accepted",
@@ -98,12 +102,15 @@ __all__ = [
     "DocsPage",
     "Endpoint",
     "EndpointMeta",
+    "ErrorFormat",
+    "FieldProblem",
     "FilePart",
     "ForbiddenError",
     "FormPart",
     "GoneError",
     "HTTPError",
     "Health",
+    "InputStatuses",
     "InternalServerError",
     "InvalidSessionError",
     "JSONResponse",

@@ -20,11 +20,11 @@ from ._asgi import ASGIApp, Receive, Scope, Send
 from ._assembly import AppOptions, Assembly, JeroState
 from ._binding.base import Limits
 from ._errors import ServiceUnavailableError, WiringError
+from ._errors_format import ErrorFormat, InputStatuses, compile_errors
 from ._lifecycle import BaseFactory, LifecycleOwner, check_factory
 from ._lifespan import serve_lifespan
 from ._middleware.chain import Middleware
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, SchemaHook, Server
-from ._rendering.negotiation import ProblemSender, send_json_problem, send_negotiated_problem
 from ._routes import Endpoint, Resource
 from ._routing.reverse import Handler, URLFor
 from ._streaming.drive import ActiveStreams
@@ -40,6 +40,7 @@ from ._telemetry import (
 from ._websockets.asyncapi import AsyncAPIInfo
 from ._websockets.endpoint import WebSocketEndpoint, WebSocketLimits
 from ._websockets.routes import WebSocketRoutes
+from ._wire_advice import check_wire_spelling
 
 __all__ = ["BaseApp"]
 
@@ -56,6 +57,10 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     `App(msgpack=True)` speaks MessagePack next to JSON: `json` bodies may come as
     `application/msgpack`, and a request whose `Accept` prefers it gets MessagePack
     bodies and `application/problem+msgpack` errors. JSON stays the default.
+
+    `error_format=` (an `ErrorFormat`) decides the media type and body of every error
+    answer, RFC 9457 problem details by default; `input_statuses=` (`InputStatuses`)
+    whether unreadable input answers 400/404 or 422. See docs/errors.md.
     """
 
     __factory_type: ClassVar[type[BaseFactory]] = BaseFactory
@@ -74,19 +79,21 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         factory: F | None = None,
         limits: Limits | None = None,
         msgpack: bool = False,
+        error_format: ErrorFormat[Any] | None = None,
+        input_statuses: InputStatuses | None = None,
     ) -> None:
         if factory is not None:
             check_factory(type(self).__name__, type(self).__factory_type, factory)
-        problem: ProblemSender = send_negotiated_problem if msgpack else send_json_problem
+        errors = compile_errors(type(self).__name__, error_format, input_statuses, msgpack=msgpack)
         self.__options = AppOptions(
-            type(self).__name__, problem, limits if limits is not None else Limits(), msgpack
+            type(self).__name__, errors, limits if limits is not None else Limits(), msgpack
         )
         self.__injected_factory = factory
         self.__factory: F | None = None
         self.__assembly: Assembly | None = None
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
-        self.__websockets = WebSocketRoutes()
+        self.__websockets = WebSocketRoutes(self.__options.problem)
         self.__serve_http: ASGIApp = self.__answer_not_ready
         self.jero = JeroState()
         """Read-only facts for tooling (`jero routes`, the test client): see `JeroState`."""
@@ -342,6 +349,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         try:
             self.__streams = ActiveStreams()
             self.__factory = self.__make_factory(stack)
+            check_wire_spelling(type(self), BaseApp)
             self.__assembly = Assembly(self.__options, self.__streams, self.__websockets)
             if not inspect.iscoroutinefunction(self._wire):
                 raise WiringError(

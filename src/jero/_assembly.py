@@ -20,6 +20,7 @@ from ._compile.handlers import plan_routes
 from ._compile.layers import LayerContext, stack_not_found
 from ._compile.table import RouteTable
 from ._errors import NotFoundError, WiringError
+from ._errors_format import AppErrors
 from ._middleware.chain import Middleware, check_middleware
 from ._openapi import DocsPage, DocumentInfo, OpenAPISite
 from ._plan import Serve
@@ -53,9 +54,15 @@ class AppOptions:
 
     owner: str
     """The app class's name, for error messages."""
-    problem: ProblemSender
+    errors: AppErrors
+    """The app's error format and input statuses, compiled."""
     limits: Limits
     msgpack: bool
+
+    @property
+    def problem(self) -> ProblemSender:
+        """How the app answers every error."""
+        return self.errors.sender
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -208,7 +215,7 @@ class Assembly:
             self._table.plans(), lambda plan: (*app_wide, *self._table.middleware_of(plan))
         )
         if self._openapi is not None:
-            self._openapi.publish(self._table.plans())
+            self._openapi.publish(self._table.plans(), self._options.errors)
         if self._asyncapi is not None:
             publish_asyncapi(self._asyncapi)
         ctx = LayerContext(self._options.problem, self._streams, tuple(self._middleware))

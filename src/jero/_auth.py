@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from ._asgi import Receive, Scope
-from ._binding.base import BEFORE_BODY, BindContext, Binder, struct_converter
+from ._asgi import HeaderList, Receive, Scope
+from ._binding.base import BEFORE_BODY, BindContext, Binder, list_fields, struct_converter
 from ._binding.cookies import cookie_collector
-from ._binding.text import header_collector
+from ._binding.text import collect_query, header_collector, parse_query
 from ._errors import AuthenticationRequiredError, HTTPError, WiringError
 from ._types import is_struct_type, is_union, struct_fields, type_name, union_of
 
@@ -38,7 +38,33 @@ __all__ = ["AuthPlan", "AuthorizationHeader", "BasicAuth", "BearerAuth", "inspec
 type Authenticate = Callable[[Scope], Awaitable[Any]]
 """Request time: `await authenticate(scope)` → the user, or raises an `HTTPError`."""
 
-_COLLECTORS = {"headers": header_collector, "cookies": cookie_collector}
+
+def _query_collector(struct: type[msgspec.Struct]) -> Callable[[Scope], dict[str, Any]]:
+    lists = list_fields(struct)
+    names = frozenset(f.encode_name for f in struct_fields(struct))
+
+    def collect_params(scope: Scope) -> dict[str, Any]:
+        query: bytes = scope["query_string"]
+        return collect_query(parse_query(query), lists, names) if query else {}
+
+    return collect_params
+
+
+def _from_headers(
+    collector: Callable[[type[msgspec.Struct]], Callable[[HeaderList], dict[str, Any]]],
+) -> Callable[[type[msgspec.Struct]], Callable[[Scope], dict[str, Any]]]:
+    def build(struct: type[msgspec.Struct]) -> Callable[[Scope], dict[str, Any]]:
+        collect = collector(struct)
+        return lambda scope: collect(scope["headers"])
+
+    return build
+
+
+_COLLECTORS = {
+    "headers": _from_headers(header_collector),
+    "cookies": _from_headers(cookie_collector),
+    "params": _query_collector,
+}
 """The credential sources an authenticator may take, each read as its handler source is."""
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _ABSENT = object()
@@ -162,7 +188,8 @@ def _credential_types(
         if name not in _COLLECTORS:
             raise WiringError(
                 f"{where}: parameter `{name}` is not a credential source; an authenticator "
-                f"takes `headers` and/or `cookies`, each annotated with a msgspec Struct"
+                f"takes `headers`, `cookies` and/or `params` (the query), each annotated "
+                f"with a msgspec Struct"
             )
         if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.VAR_POSITIONAL):
             raise WiringError(f"{where}: parameter `{name}` must be passable by keyword")
@@ -323,7 +350,7 @@ def _credential_reader(source: str, struct: type[msgspec.Struct]) -> CredentialR
     collect = _COLLECTORS[source](struct)
 
     def read(scope: Scope) -> Any:
-        found = collect(scope["headers"])
+        found = collect(scope)
         return _ABSENT if not required <= found.keys() else convert(found)
 
     return read
@@ -383,7 +410,9 @@ class BearerAuth[U](_SchemeAuth[U]):
             async def resolve_token(self, token: str) -> User: ...
 
     `BearerAuth[User | None]` makes authentication optional. Set `realm = "..."` on the
-    subclass to name it in the `WWW-Authenticate` challenge.
+    subclass to name it in the `WWW-Authenticate` challenge, and `scheme = "Token"` for an
+    API whose contract spells the scheme another way (`Authorization: Token <jwt>`): the
+    header is then read, challenged and documented with that scheme.
     """
 
     scheme: ClassVar[str] = "Bearer"
@@ -391,10 +420,11 @@ class BearerAuth[U](_SchemeAuth[U]):
     resolver_signature: ClassVar[str] = "async def resolve_token(self, token: str) -> User"
 
     async def authenticate(self, headers: AuthorizationHeader) -> U:
-        token = _credentials_for("Bearer", headers.authorization)
+        scheme = type(self).scheme
+        token = _credentials_for(scheme, headers.authorization)
         if not _B64TOKEN.match(token):
             raise InvalidCredentialsError(
-                CredentialsProblem("Bearer", "the token is not an RFC 6750 b64token")
+                CredentialsProblem(scheme, "the token is not an RFC 6750 b64token")
             )
         return await self.resolve_token(token)
 
@@ -443,9 +473,18 @@ def _check_resolver(auth: object, owner: str) -> None:
     if not isinstance(auth, _SchemeAuth):
         return
     cls = type(typing.cast(_SchemeAuth[Any], auth))
+    if isinstance(auth, BasicAuth) and cls.scheme.lower() != "basic":
+        raise WiringError(
+            f'{owner}.scheme = "{cls.scheme}": BasicAuth reads RFC 7617 credentials, whose '
+            f'scheme is "Basic"; remove it, or subclass BearerAuth for a token scheme'
+        )
     resolver = getattr(cls, cls.resolver)
-    base = next(b for b in (BearerAuth, BasicAuth) if issubclass(cls, b))
-    if any("authenticate" in vars(k) for k in cls.__mro__[: cls.__mro__.index(base)]):
+    # The ready-made class that declares the resolver (BearerAuth, BasicAuth, APIKeyAuth).
+    base = next(
+        k for k in reversed(cls.__mro__) if k is not _SchemeAuth and cls.resolver in vars(k)
+    )
+    below = cls.__mro__[: cls.__mro__.index(base)]
+    if any(_defines_authenticate(k) for k in below):
         return  # the subclass parses the header itself
     if resolver is getattr(base, cls.resolver):
         raise WiringError(
@@ -454,6 +493,11 @@ def _check_resolver(auth: object, owner: str) -> None:
         )
     if not inspect.iscoroutinefunction(resolver):
         raise WiringError(f"{owner}.{cls.resolver} must be `async def`: `{cls.resolver_signature}`")
+
+
+def _defines_authenticate(klass: type) -> bool:
+    method = vars(klass).get("authenticate")
+    return method is not None and not getattr(method, "generated_by_jero", False)
 
 
 def optional_plan(plan: AuthPlan) -> AuthPlan:

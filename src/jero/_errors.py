@@ -30,6 +30,7 @@ import msgspec
 __all__ = [
     "AuthenticationRequiredError",
     "ConflictError",
+    "FieldProblem",
     "ForbiddenError",
     "GoneError",
     "HTTPError",
@@ -62,6 +63,19 @@ class Problem(msgspec.Struct, omit_defaults=True):
     status: int
     detail: str | None = None
     params: Any = None
+
+
+class FieldProblem(msgspec.Struct, frozen=True):
+    """One field of a request that failed to decode: where, and msgspec's reason.
+
+    `source` is the request part (`body`, `form`, `query`, `headers`, `cookies`, `path`),
+    `path` the JSON path inside it (`$.user.email`, `$` for the whole part), `message`
+    msgspec's reason without the submitted value (`Object missing required field`).
+    """
+
+    source: str
+    path: str
+    message: str
 
 
 _problem_encoder = msgspec.json.Encoder()
@@ -122,7 +136,12 @@ class HTTPError[P = None](Exception):
 
     def __init__(self, params: P | None = None, *, headers: Mapping[str, str] | None = None):
         cls = type(self)
-        if cls.abstract and cls is not HTTPError:
+        if cls is HTTPError:
+            raise TypeError(
+                "HTTPError itself has no type or status: raise a subclass that declares them, "
+                "or a built-in such as InternalServerError or ConflictError"
+            )
+        if cls.abstract:
             raise TypeError(
                 f"{cls.__qualname__} is declared abstract=True: raise one of its subclasses"
             )
@@ -140,6 +159,11 @@ class HTTPError[P = None](Exception):
             return None
         return template.format_map(_template_values(self.params))
 
+    @property
+    def fields(self) -> tuple[FieldProblem, ...]:
+        """The request fields that failed to decode (validation failures; else empty)."""
+        return ()
+
     def problem(self) -> Problem:
         """The problem-details body this error is answered with."""
         cls = type(self)
@@ -156,8 +180,8 @@ class HTTPError[P = None](Exception):
         return self
 
 
-# `__init_subclass__` does not run for the base class itself; a bare `raise HTTPError()`
-# still needs a complete problem body.
+# `__init_subclass__` does not run for the base class itself; its body stays complete
+# for code that reads it off the class.
 HTTPError.static_body = _problem_encoder.encode(
     Problem(HTTPError.type, HTTPError.title, HTTPError.status)
 )
@@ -306,6 +330,25 @@ class ServiceUnavailableError[P = None](
     """503 `service-unavailable`: the app cannot serve now (what requests before wiring get)."""
 
 
+BUILTIN_ERRORS: tuple[type[HTTPError[Any]], ...] = (
+    MalformedRequestError,
+    AuthenticationRequiredError,
+    ForbiddenError,
+    NotFoundError,
+    MethodNotAllowedError,
+    RequestTimeoutError,
+    ConflictError,
+    GoneError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+    ValidationFailedError,
+    TooManyRequestsError,
+    InternalServerError,
+    ServiceUnavailableError,
+)
+"""One built-in per status, what a client reads an error body that names no `type` as."""
+
+
 # --- the framework's own parameterised problems -------------------------------------
 
 
@@ -319,9 +362,46 @@ class InputProblem(msgspec.Struct):
 class InvalidInputError(MalformedRequestError[InputProblem], detail="Invalid {source}: {reason}"):
     """400: a query, header, cookie or body that cannot be read at all."""
 
+    @property
+    def fields(self) -> tuple[FieldProblem, ...]:
+        return input_fields(self.params)
+
 
 class InvalidBodyError(ValidationFailedError[InputProblem], detail="Invalid {source}: {reason}"):
-    """422: a well-formed body that does not match its schema."""
+    """422: a well-formed body that does not match its schema (and, when the app's
+    `InputStatuses` say so, any unreadable input)."""
+
+    @property
+    def fields(self) -> tuple[FieldProblem, ...]:
+        return input_fields(self.params)
+
+
+class InvalidPathValueError(NotFoundError):
+    """404: a path value that does not convert; the same `not-found` answer as an unknown
+    path, remembering why (`input`) for apps whose `InputStatuses` answer it 422."""
+
+    input: InputProblem | None = None
+
+    def because(self, problem: InputProblem) -> Self:
+        self.input = problem
+        return self
+
+
+# msgspec ends a located message with " - at `$.a.b`"; a missing field names itself.
+_LOCATED = re.compile(r"^(?P<message>.*) - at `(?P<path>\$[^`]*)`\Z", re.DOTALL)
+_MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`\Z")
+
+
+def input_fields(problem: InputProblem | None) -> tuple[FieldProblem, ...]:
+    """The field problem msgspec's reason describes, split into path and message."""
+    if problem is None:
+        return ()
+    found = _LOCATED.match(problem.reason)
+    message, path = (found["message"], found["path"]) if found else (problem.reason, "$")
+    missing = _MISSING.match(message)
+    if missing:
+        path = f"{path}.{missing['name']}"
+    return (FieldProblem(problem.source, path, message),)
 
 
 class LimitProblem(msgspec.Struct):

@@ -15,6 +15,7 @@ and are given as class options next to `path=`:
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,6 +36,12 @@ class OperationMeta:
     its status with its `type`, title and params schema. `responses` documents outcomes
     the return type does not show (status → response annotation). `hidden` leaves the
     operation out of the document (it is still served).
+
+    `status` declares the success status of a plain return (a `Struct`, `str`, `bytes`,
+    `JSONResponse` without `status_code=`) in place of the operation's default (201 for
+    `create`, 200 otherwise): the answer, `jero routes`, the OpenAPI document and the
+    typed client all follow it. Wrappers with their own status (`Created`, `NoContent`,
+    `Accepted`) keep theirs.
     """
 
     tags: Sequence[str] = ()
@@ -45,6 +52,21 @@ class OperationMeta:
     errors: ErrorClasses = ()
     responses: ExtraResponses = dataclasses.field(default_factory=dict[int, Any])
     hidden: bool = False
+    status: int | None = None
+
+    def __post_init__(self) -> None:
+        status = typing.cast(object, self.status)
+        if status is not None and (
+            isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 299
+        ):
+            raise WiringError(
+                f"OperationMeta(status={status!r}): a declared success status is 200-299; "
+                f"errors are HTTPError classes (errors=), other outcomes responses="
+            )
+        if status in (204, 205):
+            raise WiringError(
+                f"OperationMeta(status={status}): a {status} has no body; return NoContent"
+            )
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +116,15 @@ class OperationDocs:
     errors: tuple[type[HTTPError[Any]], ...]
     responses: Mapping[int, Any]
     hidden: bool
+
+
+def declared_status(owner: type, operation: str, default: int) -> int:
+    """The success status `meta_<operation>=OperationMeta(status=...)` declares, or `default`."""
+    metas: dict[str, OperationMeta] = getattr(owner, "operation_meta", {})
+    meta = metas.get(operation)
+    if meta is None or meta.status is None:
+        return default
+    return meta.status
 
 
 def merge_meta(route: RouteMeta | None, operation: OperationMeta | None) -> OperationDocs:

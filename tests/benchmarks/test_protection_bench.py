@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.benchmarks.test_benchmarks_smoke import run_module
 
 pytestmark = [pytest.mark.bench, pytest.mark.server]

@@ -395,7 +395,7 @@ class NoCredentials:
 
 
 class UnknownCredential:
-    def authenticate(self, params: ApiKey) -> User:
+    def authenticate(self, body: ApiKey) -> User:
         return User("x")
 
 
@@ -445,7 +445,7 @@ class BadScheme:
         (NoAuthenticate(), "auth=NoAuthenticate() has no `authenticate` method"),
         (KeyAuth, "auth=KeyAuth is a class; pass an instance: auth=KeyAuth()"),
         (NoCredentials(), "NoCredentials.authenticate takes no credentials"),
-        (UnknownCredential(), "parameter `params` is not a credential source"),
+        (UnknownCredential(), "parameter `body` is not a credential source"),
         (UnannotatedCredential(), "parameter `headers` has no annotation"),
         (NonStructCredential(), "must be annotated with a msgspec Struct, got `dict[str, str]`"),
         (NoReturn(), "NoReturn.authenticate has no return annotation"),

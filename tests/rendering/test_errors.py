@@ -245,11 +245,21 @@ def test_head_of_raising_handler_has_no_body(client: TestClient) -> None:
     assert response.content == b""
 
 
-def test_bare_http_error_answers_a_complete_problem(client: TestClient) -> None:
-    response = client.get("/raise?mode=bare")
+def test_bare_http_error_is_a_logged_500_naming_the_raise_site(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="jero"):
+        response = client.get("/raise?mode=bare")
     assert response.status_code == 500
-    assert response.json() == {"type": "about:blank", "title": "Error", "status": 500}
+    assert response.json() == {
+        "type": "internal-server-error",
+        "title": "Internal server error",
+        "status": 500,
+    }
     assert response.headers["content-length"] == str(len(response.content))
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert "HTTPError itself has no type or status" in str(record.exc_info[1])
+    assert "raise HTTPError()" in caplog.text  # the traceback shows the raise site
 
 
 def test_unencodable_error_header_is_a_logged_500(

@@ -11,7 +11,13 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from .._asgi import HeaderList, Scope
-from .._errors import InputProblem, InvalidInputError, NotFoundError, WiringError
+from .._errors import (
+    InputProblem,
+    InvalidInputError,
+    InvalidPathValueError,
+    WiringError,
+    describe_decode_error,
+)
 from .._headers import RawHeaders
 from .._types import header_wire_name, struct_fields
 from .base import BindContext, Binder, list_fields, struct_converter
@@ -47,8 +53,9 @@ def build_path(tp: Any, ctx: BindContext) -> Binder:
     def convert_path(scope: Scope, values: Sequence[str]) -> Any:
         try:
             return msgspec.convert(dict(zip(keys, values, strict=True)), struct, strict=False)
-        except msgspec.ValidationError:
-            raise NotFoundError() from None
+        except msgspec.ValidationError as error:
+            reason = InputProblem("path", describe_decode_error(error))
+            raise InvalidPathValueError().because(reason) from None
 
     return Binder(path_binder(struct, ctx.slots, convert_path))
 

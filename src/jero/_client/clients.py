@@ -27,6 +27,7 @@ import httpx
 import msgspec
 
 from .._binding.uploads import FilePart
+from .._errors_format import ErrorFormat
 from .._routes import Endpoint, Resource
 from .._streaming.reading import aiter_ndjson, aiter_sse, iter_ndjson, iter_sse
 from .._streaming.responses import (
@@ -58,8 +59,12 @@ def read_upload(part: FilePart) -> bytes:
 class _Operations:
     """The operations of the route classes a client was made with, by handler."""
 
-    def __init__(self, routes: tuple[object, ...], msgpack: bool) -> None:
-        self._table = read_operations(routes, read_upload, msgpack=msgpack)
+    def __init__(
+        self, routes: tuple[object, ...], msgpack: bool, error_format: ErrorFormat[Any] | None
+    ) -> None:
+        self._table = read_operations(
+            routes, read_upload, msgpack=msgpack, error_format=error_format
+        )
 
     def find(self, handler: Callable[..., Any]) -> ClientOperation:
         operation = self._table.get(handler)
@@ -113,7 +118,8 @@ class Client:
     """A synchronous client for the given `Resource` / `Endpoint` classes.
 
     Pass `base_url=` (and any httpx options through `http=`, an `httpx.Client` you made;
-    a `jero.testing.TestClient` works too, for in-process calls).
+    a `jero.testing.TestClient` works too, for in-process calls). An app with its own
+    `error_format=` needs the same format here to raise its errors as `HTTPError`s.
     """
 
     def __init__(
@@ -123,8 +129,9 @@ class Client:
         http: httpx.Client | None = None,
         headers: Mapping[str, str] | None = None,
         msgpack: bool = False,
+        error_format: ErrorFormat[Any] | None = None,
     ) -> None:
-        self._operations = _Operations(routes, msgpack)
+        self._operations = _Operations(routes, msgpack, error_format)
         self._owns_http = http is None
         self.http = http if http is not None else httpx.Client(base_url=base_url, headers=headers)
 
@@ -207,8 +214,9 @@ class AsyncClient:
         http: httpx.AsyncClient | None = None,
         headers: Mapping[str, str] | None = None,
         msgpack: bool = False,
+        error_format: ErrorFormat[Any] | None = None,
     ) -> None:
-        self._operations = _Operations(routes, msgpack)
+        self._operations = _Operations(routes, msgpack, error_format)
         self._owns_http = http is None
         self.http = (
             http if http is not None else httpx.AsyncClient(base_url=base_url, headers=headers)

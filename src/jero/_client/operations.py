@@ -17,6 +17,7 @@ from .._asgi import Scope
 from .._binding.base import BindContext, Binder, Limits
 from .._compile.handlers import plan_routes
 from .._errors import WiringError
+from .._errors_format.format import ErrorFormat, check_format
 from .._media import MSGPACK
 from .._meta import merge_meta
 from .._plan import HandlerPlan
@@ -105,20 +106,30 @@ def _route_object(route: object) -> Resource | Endpoint:
 
 
 def read_operations(
-    routes: Iterable[object], read_file: ReadFile, *, msgpack: bool = False
+    routes: Iterable[object],
+    read_file: ReadFile,
+    *,
+    msgpack: bool = False,
+    error_format: ErrorFormat[Any] | None = None,
 ) -> dict[Callable[..., Any], ClientOperation]:
     """Handler function (as `WidgetResource.read_one` names it) → its client operation."""
     table: dict[Callable[..., Any], ClientOperation] = {}
+    if error_format is not None:
+        check_format(error_format, "Client(error_format=...)")
     for route in routes:
         target = _route_object(route)
         for plan in plan_routes(target, Limits(), _AnyUser()):
             function = getattr(type(target), plan.operation.name)
-            table[function] = _operation(plan, function, read_file, msgpack)
+            table[function] = _operation(plan, function, read_file, msgpack, error_format)
     return table
 
 
 def _operation(
-    plan: HandlerPlan, function: Any, read_file: ReadFile, msgpack: bool
+    plan: HandlerPlan,
+    function: Any,
+    read_file: ReadFile,
+    msgpack: bool,
+    error_format: ErrorFormat[Any] | None,
 ) -> ClientOperation:
     where = f"{plan.owner.__qualname__}.{plan.operation.name}"
     hints = typing.get_type_hints(function, include_extras=True)
@@ -136,7 +147,7 @@ def _operation(
         names=names,
         url=url_builder(plan.template, where),
         appliers=appliers,
-        outcomes=Outcomes(outcomes, docs.errors),
+        outcomes=Outcomes(outcomes, docs.errors, error_format),
         where=where,
         accept=((("accept", f"{MSGPACK}, application/json;q=0.5"),) if msgpack else ()),
     )

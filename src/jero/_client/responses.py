@@ -19,7 +19,8 @@ import msgspec
 
 from .._binding.base import struct_converter
 from .._binding.text import header_collector
-from .._errors import HTTPError, Problem
+from .._errors import BUILTIN_ERRORS, HTTPError, Problem
+from .._errors_format.format import ErrorFormat
 from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
 from .._plan import ResponseShape
 from .._rendering.responses import BytesResponse, JSONResponse, NoContent
@@ -153,9 +154,14 @@ def _not_buffered(response: httpx.Response) -> Any:
 class Outcomes:
     """Every declared outcome of one operation, chosen per response."""
 
-    def __init__(self, outcomes: Iterable[Outcome], errors: Iterable[type[HTTPError[Any]]]):
+    def __init__(
+        self,
+        outcomes: Iterable[Outcome],
+        errors: Iterable[type[HTTPError[Any]]],
+        error_format: ErrorFormat[Any] | None = None,
+    ):
         self._all = tuple(outcomes)
-        self._errors = ErrorTypes(errors)
+        self._errors = ErrorTypes(errors, error_format)
 
     def choose(self, response: httpx.Response) -> Outcome:
         """The outcome a success response is, or the error a failure carries (raised)."""
@@ -186,8 +192,18 @@ class ErrorTypes:
     """`type` code → `HTTPError` class: the operation's declared errors first, then every
     other subclass defined so far (the built-ins and the application's own)."""
 
-    def __init__(self, declared: Iterable[type[HTTPError[Any]]]) -> None:
+    def __init__(
+        self,
+        declared: Iterable[type[HTTPError[Any]]],
+        error_format: ErrorFormat[Any] | None = None,
+    ) -> None:
         self._declared = tuple(declared)
+        self._format = error_format
+        self._decode_format = (
+            None
+            if error_format is None
+            else msgspec.json.Decoder(type(error_format).body_type).decode
+        )
 
     def _candidates(self, code: str) -> list[type[HTTPError[Any]]]:
         found = [cls for cls in self._declared if cls.type == code]
@@ -196,6 +212,8 @@ class ErrorTypes:
 
     def error_of(self, response: httpx.Response) -> Exception:
         media = media_type_of(response)
+        if self._format is not None:
+            return self._formatted_error(response, media)
         decode = _PROBLEM_TYPES.get(media)
         if decode is None:
             return ResponseError(
@@ -205,11 +223,39 @@ class ErrorTypes:
             problem = decode(response.content)
         except msgspec.DecodeError:
             return ResponseError(f"{response.status_code}: malformed problem document", response)
+        return self._error_for(problem, response)
+
+    def _formatted_error(self, response: httpx.Response, media: str) -> Exception:
+        """The app's own error body, read back through its `ErrorFormat.read`."""
+        fmt, decode = self._format, self._decode_format
+        assert fmt is not None and decode is not None
+        status = response.status_code
+        if media != fmt.media_type:
+            expected = fmt.media_type
+            return ResponseError(f"{status} {media or 'none'} is not a {expected} error", response)
+        try:
+            body = decode(response.content)
+        except msgspec.DecodeError:
+            return ResponseError(f"{status}: malformed {type(fmt).__qualname__} body", response)
+        problem = fmt.read(body, status)
+        if problem is None:
+            problem = _builtin_problem(status)
+        return self._error_for(problem, response)
+
+    def _error_for(self, problem: Problem, response: httpx.Response) -> Exception:
         for cls in self._candidates(problem.type):
             error = _rebuild(cls, problem, response)
             if error is not None:
                 return error
         return UnknownProblemError(problem, response)
+
+
+def _builtin_problem(status: int) -> Problem:
+    """What a format that does not say its error stands for: jero's built-in of `status`."""
+    for cls in BUILTIN_ERRORS:
+        if cls.status == status:
+            return Problem(cls.type, cls.title, status)
+    return Problem("about:blank", "Error", status)
 
 
 def _all_error_classes() -> list[type[HTTPError[Any]]]:

@@ -8,6 +8,7 @@ middleware...) is stacked on top by `layers.py`.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from .._asgi import Receive, Scope
 from .._binding.base import BODY, BindContext, Binder, Limits, UserSource
 from .._errors import WiringError
+from .._meta import declared_status
 from .._plan import HandlerPlan, Invoker
 from .._rendering.encoders import MSGPACK_CODEC
 from .._routes import Endpoint, Operation, Resource, Template, parse_template
@@ -131,6 +133,9 @@ def plan_handler(
 ) -> HandlerPlan:
     cls = type(route)
     where = f"{cls.__qualname__}.{op.name}"
+    status = declared_status(cls, op.name, op.default_status)
+    if status != op.default_status:
+        op = dataclasses.replace(op, default_status=status)
     signature = read_signature(getattr(cls, op.name), where)
     parameters, hints = signature.parameters, signature.hints
     annotations = _check_sources(signature, op, where)

@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .._asgi import ASGIApp, Message, Receive, Scope, Send
 from .._errors import ClientDisconnectError, HTTPError, InternalServerError, WiringError
-from .._rendering.negotiation import ProblemSender
+from .._rendering.negotiation import ProblemSender, send_json_problem
 
 __all__ = ["ASGIMiddleware", "Middleware", "RouteInfo"]
 
@@ -56,6 +56,9 @@ class RouteInfo:
     """The media types the handler's responses can have (None: chosen per response)."""
     streams: bool = False
     """Whether some response of the handler streams its body."""
+    problem: ProblemSender = dataclasses.field(default=send_json_problem, compare=False, repr=False)
+    """How the app answers errors, for a middleware that answers one itself:
+    `await route.problem(send, error, head, scope)` (the app's error format)."""
 
 
 @runtime_checkable
@@ -131,6 +134,8 @@ def compose(
     app: ASGIApp, chain: Sequence[Middleware], route: RouteInfo, problem: ProblemSender
 ) -> ASGIApp:
     """`chain[0]` outermost; each layer guarded so its errors become responses."""
+    if route.problem is not problem:
+        route = dataclasses.replace(route, problem=problem)
     for middleware in reversed(chain):
         wrapped = middleware.wrap(app, route)
         if not callable(wrapped):

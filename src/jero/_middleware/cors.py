@@ -20,7 +20,6 @@ from msgspec import Struct
 
 from .._asgi import ASGIApp, HeaderList, Message, Receive, Scope, Send
 from .._errors import ForbiddenError, WiringError
-from .._rendering.encoders import send_problem
 from .chain import RouteInfo, self_guarded
 
 __all__ = ["CORS", "CORSRefusedError"]
@@ -149,6 +148,7 @@ class CORS:
 
     def _preflight(self, actual: ASGIApp, route: RouteInfo) -> ASGIApp:
         path = route.path or "this path"
+        problem = route.problem
         served = route.allow - {"OPTIONS"}
         methods = served if self.methods is None else served & self.methods
         fixed: HeaderList = [
@@ -175,7 +175,7 @@ class CORS:
                 origin, wanted, scope, path=path, served=served, methods=methods
             )
             if refusal is not None:
-                await send_problem(send, CORSRefusedError(CORSRefusal(refusal)))
+                await problem(send, CORSRefusedError(CORSRefusal(refusal)), False, scope)
                 return
             headers = [(_ACAO, b"*" if self.any_origin else origin), *fixed]
             requested = _header(scope, b"access-control-request-headers")

@@ -7,6 +7,7 @@ from typing import Any
 
 from .._auth import AuthPlan
 from .._errors import HTTPError
+from .._errors_format import AppErrors
 from .._meta import OperationDocs
 from .._plan import HandlerPlan
 from .._routes import Template
@@ -27,6 +28,8 @@ class OperationContext:
     book: SchemaBook
     security: SecuritySchemes
     where: str
+    errors: AppErrors | None = None
+    """How the app answers errors (its format and input statuses); None: the defaults."""
 
     @property
     def template(self) -> Template:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._errors import WiringError
+from .._errors_format import AppErrors
 from .._meta import EndpointMeta, merge_meta
 from .._plan import HandlerPlan
 from .._routes import Endpoint, Resource
@@ -40,8 +41,11 @@ class DocumentInfo:
     """msgspec's hook for custom types: `type -> JSON Schema dict`."""
 
 
-def build_document(plans: Iterable[HandlerPlan], info: DocumentInfo) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of `plans`, in wiring order."""
+def build_document(
+    plans: Iterable[HandlerPlan], info: DocumentInfo, errors: AppErrors | None = None
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of `plans`, in wiring order; error responses as `errors`
+    answers them (RFC 9457 problem details when None)."""
     book = SchemaBook(chain_hooks(file_part_schema, info.schema_hook))
     security = SecuritySchemes()
     paths: dict[str, dict[str, Any]] = {}
@@ -57,7 +61,7 @@ def build_document(plans: Iterable[HandlerPlan], info: DocumentInfo) -> dict[str
             continue
         where = f"{owner.__qualname__}.{name}"
         operation = build_operation(
-            OperationContext(plan, docs, book, security, where), info.docstrings
+            OperationContext(plan, docs, book, security, where, errors), info.docstrings
         )
         operation_id: str = operation["operationId"]
         if operation_id in operation_ids:

@@ -170,10 +170,12 @@ def _phrase(status: int) -> str:
 def operation_errors(op: OperationContext) -> list[ErrorClass]:
     """The framework's errors this handler can produce, then the declared ones."""
     found: list[ErrorClass] = []
+    statuses = op.errors.statuses if op.errors is not None else None
     for name in op.plan.parameters:
         if name == "path" and not op.template.slots:
             continue
-        found.extend(SOURCES[name].errors)
+        errors = SOURCES[name].errors
+        found.extend(errors if statuses is None else statuses.documented(name, errors))
     if op.auth is not None:
         found.extend(auth_errors(op.auth))
     found.append(InternalServerError)
@@ -197,7 +199,7 @@ def error_responses(classes: Iterable[ErrorClass], op: OperationContext) -> dict
     return {
         status: {
             "description": " or ".join(dict.fromkeys(cls.title for cls in found)),
-            "content": _problem_content(op.book.errors(found, op.where), op),
+            "content": _error_content(found, op),
         }
         for status, found in sorted(by_status.items())
     }
@@ -223,7 +225,13 @@ def responses_of(op: OperationContext) -> Schema:
     return {str(status): responses[status] for status in sorted(responses)}
 
 
-def _problem_content(schema: Schema, op: OperationContext) -> Schema:
+def _error_content(classes: list[ErrorClass], op: OperationContext) -> Schema:
+    """Problem details per class (discriminated by `type`), or the app's error body."""
+    fmt = op.errors.format if op.errors is not None else None
+    if fmt is not None:
+        where = f"{op.where}: the error body {type(fmt).__qualname__}"
+        return {fmt.media_type: {"schema": op.book.schema(type(fmt).body_type, where)}}
+    schema = op.book.errors(classes, op.where)
     content: Schema = {PROBLEM_MEDIA_TYPE: {"schema": schema}}
     if op.plan.msgpack:
         content["application/problem+msgpack"] = {"schema": schema}

@@ -18,6 +18,26 @@ from .schema import Schema, component_name
 
 type Requirement = dict[str, list[str]]
 
+_HTTP_SCHEMES = frozenset(
+    {
+        "basic",
+        "bearer",
+        "concealed",
+        "digest",
+        "dpop",
+        "gnap",
+        "hoba",
+        "mutual",
+        "negotiate",
+        "oauth",
+        "privatetoken",
+        "scram-sha-1",
+        "scram-sha-256",
+        "vapid",
+    }
+)
+"""The IANA HTTP Authentication Scheme Registry: what OpenAPI's `http` type may name."""
+
 
 class SecuritySchemes:
     """`components/securitySchemes`, filled as operations ask for their requirements."""
@@ -43,7 +63,14 @@ class SecuritySchemes:
 def _schemes_of(auth: AuthPlan) -> list[tuple[str, Schema]]:
     """(name suffix, scheme) for each credential the authenticator needs."""
     if auth.scheme is not None and _reads_only_authorization(auth):
-        return [("", {"type": "http", "scheme": auth.scheme.lower()})]
+        scheme = auth.scheme.lower()
+        if scheme in _HTTP_SCHEMES:
+            return [("", {"type": "http", "scheme": scheme})]
+        # Not an IANA-registered HTTP scheme (`Token`): OpenAPI's `http` type cannot name
+        # it, so the header itself is the key, its form said in the description.
+        description = f"`Authorization: {auth.scheme} <credentials>`"
+        scheme_object = {"type": "apiKey", "in": "header", "name": "Authorization"}
+        return [("", {**scheme_object, "description": description})]
     keys: list[tuple[str, str]] = []
     for source, struct in auth.credentials.items():
         fields = struct_fields(struct)
@@ -51,6 +78,8 @@ def _schemes_of(auth: AuthPlan) -> list[tuple[str, Schema]]:
         for field in required:
             if source == "headers":
                 keys.append(("header", header_wire_name(field.encode_name)))
+            elif source == "params":
+                keys.append(("query", field.encode_name))
             else:
                 keys.append(("cookie", field.encode_name))
     single = len(keys) == 1
@@ -71,7 +100,7 @@ def _reads_only_authorization(auth: AuthPlan) -> bool:
 def auth_errors(auth: AuthPlan) -> list[type[HTTPError[Any]]]:
     """What authentication itself answers: 401 without (or with unusable) credentials."""
     found: list[type[HTTPError[Any]]] = [AuthenticationRequiredError]
-    if isinstance(auth.authenticator, BearerAuth | BasicAuth):
+    if isinstance(auth.authenticator, BearerAuth | BasicAuth):  # an unusable Authorization
         found.append(InvalidCredentialsError)
     return found
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import msgspec
 
+from .._errors_format import AppErrors
 from .._meta import EndpointMeta
 from .._plan import HandlerPlan
 from .._rendering.responses import BytesResponse
@@ -52,9 +53,10 @@ class OpenAPISite:
     def routes(self) -> list[Endpoint]:
         return [self.document] if self.page is None else [self.document, self.page]
 
-    def publish(self, plans: Iterable[HandlerPlan]) -> None:
-        """Build and encode the document once; from now on it is served as these bytes."""
-        encoded = msgspec.json.encode(build_document(plans, self.info))
+    def publish(self, plans: Iterable[HandlerPlan], errors: AppErrors | None = None) -> None:
+        """Build and encode the document once; from now on it is served as these bytes.
+        `errors` is how the app answers errors (format, statuses), which it documents."""
+        encoded = msgspec.json.encode(build_document(plans, self.info, errors))
         self.document.response = BytesResponse(encoded, media_type="application/json")
         if self.page is not None and self.docs_path is not None:
             url = relative_url(self.docs_path, self.path)

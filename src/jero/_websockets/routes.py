@@ -14,6 +14,7 @@ import anyio
 
 from .._asgi import Receive, Scope, Send
 from .._errors import NotFoundError, ServiceUnavailableError, WiringError
+from .._rendering.negotiation import ProblemSender, send_json_problem
 from .._routing.trie import RouteTrie
 from .session import Session, deny
 from .wiring import SocketPlan
@@ -71,9 +72,11 @@ class ActiveSockets:
 class WebSocketRoutes:
     """Collects socket plans while the app wires; serves `websocket` scopes."""
 
-    __slots__ = ("_layers", "_plans", "_trie", "sockets")
+    __slots__ = ("_layers", "_plans", "_problem", "_trie", "sockets")
 
-    def __init__(self) -> None:
+    def __init__(self, problem: ProblemSender = send_json_problem) -> None:
+        """`problem` is how the app answers errors (a refused handshake's response)."""
+        self._problem = problem
         self._trie: RouteTrie[SocketPlan] = RouteTrie()
         self._plans: list[SocketPlan] = []
         self._layers: dict[int, SocketLayer] = {}
@@ -105,16 +108,16 @@ class WebSocketRoutes:
             return
         found = self._trie.lookup(_routed_path(scope)) if ready else None
         if found is None:
-            await deny(scope, send, _NOT_FOUND if ready else _NOT_READY)
+            await deny(scope, send, _NOT_FOUND if ready else _NOT_READY, self._problem)
             return
         plan, values = found
         layer = self._layers.get(id(plan)) if self._layers else None
         if layer is None:
-            await sockets.run(Session(plan, scope, receive, send, values))
+            await sockets.run(Session(plan, scope, receive, send, values, problem=self._problem))
             return
 
         async def session(receive: Receive, send: Send) -> None:
-            await sockets.run(Session(plan, scope, receive, send, values))
+            await sockets.run(Session(plan, scope, receive, send, values, problem=self._problem))
 
         await layer(scope, receive, send, session)
 

@@ -37,7 +37,7 @@ import anyio
 
 from .._asgi import Message, Receive, Scope, Send
 from .._errors import HTTPError, InternalServerError
-from .._rendering.encoders import problem_headers
+from .._rendering.negotiation import ProblemSender, send_json_problem
 from .codecs import MessageRejected
 from .socket import WebSocket
 from .wiring import SocketPlan
@@ -65,21 +65,26 @@ def supports_denial(scope: Scope) -> bool:
     return bool(extensions) and DENIAL_EXTENSION in extensions
 
 
-async def deny(scope: Scope, send: Send, error: HTTPError[Any]) -> None:
+async def deny(
+    scope: Scope, send: Send, error: HTTPError[Any], problem: ProblemSender = send_json_problem
+) -> None:
     """Refuse a handshake that never reached a socket (no route, not ready)."""
     if supports_denial(scope):
-        await _send_denial(send, error)
+        await _send_denial(send, error, scope, problem)
     else:
         # Closing before accepting: the server answers the handshake with a 403.
         await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": ""})
 
 
-async def _send_denial(send: Send, error: HTTPError[Any]) -> None:
-    body = error.body()
-    status = type(error).status
-    headers = problem_headers(error, body)
-    await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-    await send({"type": "websocket.http.response.body", "body": body})
+async def _send_denial(
+    send: Send, error: HTTPError[Any], scope: Scope, problem: ProblemSender
+) -> None:
+    """The app's error answer, as the denial response extension's messages."""
+
+    async def as_denial(message: Message) -> None:
+        await send({**message, "type": f"websocket.{message['type']}"})
+
+    await problem(as_denial, error, False, scope)
 
 
 class Session:
@@ -93,6 +98,7 @@ class Session:
         "_reader_done",
         "_receiving",
         "plan",
+        "problem",
         "receive",
         "scope",
         "send",
@@ -101,9 +107,17 @@ class Session:
     )
 
     def __init__(
-        self, plan: SocketPlan, scope: Scope, receive: Receive, send: Send, values: Sequence[str]
+        self,
+        plan: SocketPlan,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        values: Sequence[str],
+        *,
+        problem: ProblemSender = send_json_problem,
     ) -> None:
         self.plan = plan
+        self.problem = problem
         self.scope = scope
         self.receive = receive
         self.send = send
@@ -155,7 +169,7 @@ class Session:
             return
         if not socket.accepted and supports_denial(self.scope):
             socket.mark_closed(POLICY_VIOLATION)
-            await _send_denial(self.send, error)
+            await _send_denial(self.send, error, self.scope, self.problem)
             return
         code = INTERNAL_ERROR if error is _INTERNAL else POLICY_VIOLATION
         await socket.accept()
