@@ -477,3 +477,21 @@ def test_app_wide_middleware_wraps_static_mounts(tmp_path: Path) -> None:
     assert [(r.method, r.path) for r in outer.routes if r.path == "/files/{path}"] == [
         ("GET", "/files/{path}")
     ]
+
+
+class Elsewhere:
+    """A middleware with nothing to do on any route: `wrap` returns the app it got."""
+
+    def wrap(self, app: ASGIApp, route: RouteInfo) -> ASGIApp:
+        return app
+
+
+def test_a_middleware_that_wraps_nothing_leaves_the_route_as_it_was() -> None:
+    app = app_with([Elsewhere()], ping=[Elsewhere()])
+    with TestClient(app) as client:
+        assert client.get("/ping").text == "pong"
+        router = app.jero.router
+        assert router is not None
+        found = router.lookup("/ping")
+        assert found is not None
+        assert found[0].serves["GET"].__name__ == "answer_encoded"

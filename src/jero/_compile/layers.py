@@ -14,14 +14,16 @@ this order (innermost first):
 | 6  | track streams     | respond  | streaming routes (shutdown ends them first)             |
 | 7  | answer            | (core)   | every route: invoke → encode/respond → send, one        |
 |    |                   |          | try/except turning failures into problem answers        |
-| 8  | capabilities      | serve    | the route's `capabilities`, in the order given          |
-| 9  | middleware        | serve    | the mount's, inside the app-wide ones                   |
+| 8  | middleware        | serve    | the mount's, inside the app-wide ones; jero's own       |
+|    |                   |          | capabilities (rate limits, sessions, tracing, metrics)  |
+|    |                   |          | are middleware of this form                             |
 
 Layers 2 to 6 change the plan's `invoke` / `respond` / `encode`; layer 7 turns the plan
-into the route's `Serve`; layers 8 and 9 wrap that `Serve`. A layer that does not apply
-returns what it was given, so a route pays only for what it uses. A new capability is a
-`Capability` (see `_middleware/chain.py`'s `Middleware`: same `wrap(app, route)` form)
-passed to the stack, not an edit here.
+into the route's `Serve`; layer 8 wraps that `Serve`. A layer that does not apply
+returns what it was given, so a route pays only for what it uses: a middleware whose
+`wrap` returns the app it was given (a rate limit on another route, telemetry that
+excludes the route) leaves the route exactly as it was. A new cross-cutting capability
+is a `Middleware` (`_middleware/chain.py`) in a package of its own, not an edit here.
 
 The answers given without a handler (404, 405, OPTIONS) and static mounts get the layers
 that make sense for them: the answer step and the middleware.
@@ -63,7 +65,6 @@ def stack_route(
     allow: frozenset[str],
     ctx: LayerContext,
     *,
-    capabilities: Sequence[Middleware] = (),
     middleware: Sequence[Middleware] = (),
 ) -> Serve:
     """The route's `Serve`: `plan` with every layer it uses, in the table's order."""
@@ -73,9 +74,7 @@ def stack_route(
     plan = _conditional(plan)
     plan = _track_streams(plan, ctx.streams)
     serve = answer(plan.invoke, plan.respond, plan.encode, ctx.problem)
-    info = route_info(plan, allow)
-    serve = _middleware(serve, capabilities, info, ctx)
-    return _middleware(serve, [*ctx.app_middleware, *middleware], info, ctx)
+    return _middleware(serve, [*ctx.app_middleware, *middleware], route_info(plan, allow), ctx)
 
 
 def stack_unhandled(
@@ -221,14 +220,15 @@ def _track_streams(plan: HandlerPlan, streams: ActiveStreams) -> HandlerPlan:
     return dataclasses.replace(plan, respond=respond)
 
 
-# --- 8, 9: capabilities and middleware --------------------------------------
+# --- 8: middleware -------------------------------------------------------------
 
 
 def _middleware(
     serve: Serve, chain: Sequence[Middleware], info: RouteInfo, ctx: LayerContext
 ) -> Serve:
     """`serve` inside `chain` (first outermost). The slot values travel on the scope,
-    since a middleware is an ASGI app; a route without middleware is returned as is."""
+    since a middleware is an ASGI app; a route that no middleware wraps (none, or each
+    returned the app it was given) is returned as is."""
     if not chain:
         return serve
 
@@ -236,6 +236,8 @@ def _middleware(
         await serve(scope, receive, send, scope[PATH_VALUES])
 
     app: ASGIApp = compose(innermost, chain, info, ctx.problem)
+    if app is innermost:
+        return serve
 
     async def enter(scope: Scope, receive: Receive, send: Send, values: Sequence[str]) -> None:
         scope[PATH_VALUES] = values

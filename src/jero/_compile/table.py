@@ -17,19 +17,13 @@ from .layers import LayerContext, stack_mount, stack_route, stack_unhandled
 
 
 class _Route:
-    """A plan as included, with the layers of its mount."""
+    """A plan as included, with the middleware of its mount."""
 
-    __slots__ = ("capabilities", "middleware", "plan")
+    __slots__ = ("middleware", "plan")
 
-    def __init__(
-        self,
-        plan: HandlerPlan,
-        middleware: Sequence[Middleware],
-        capabilities: Sequence[Middleware],
-    ) -> None:
+    def __init__(self, plan: HandlerPlan, middleware: Sequence[Middleware]) -> None:
         self.plan = plan
         self.middleware = tuple(middleware)
-        self.capabilities = tuple(capabilities)
 
 
 class RouteTable:
@@ -45,7 +39,6 @@ class RouteTable:
         plan: HandlerPlan,
         *,
         middleware: Sequence[Middleware] = (),
-        capabilities: Sequence[Middleware] = (),
     ) -> None:
         methods = self._shapes.setdefault(plan.template.segments, {})
         clash = methods.get(plan.http_method)
@@ -57,7 +50,7 @@ class RouteTable:
                 f"({other.http_method} {other.path}): same method and path shape; give one "
                 f"of them a different path"
             )
-        methods[plan.http_method] = _Route(plan, middleware, capabilities)
+        methods[plan.http_method] = _Route(plan, middleware)
 
     def mount(self, mount: StaticMount) -> None:
         clash = self._mounts.get(mount.prefix)
@@ -129,7 +122,6 @@ def _seal_methods(methods: dict[str, _Route], ctx: LayerContext) -> MethodTable:
             route.plan,
             allow_set,
             ctx,
-            capabilities=route.capabilities,
             middleware=route.middleware,
         )
         for method, route in methods.items()
