@@ -45,6 +45,7 @@ from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
+from ._jobs.backend import JobBackend
 from ._tasks import BackgroundTasks
 from ._websockets.asyncapi import (
     AsyncAPIDocument,
@@ -213,14 +214,20 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         drain_timeout: float | None = 30.0,
         maxsize: int = 1024,
         allow_one_to_many: bool = False,
+        backend: JobBackend | None = None,
     ) -> BackgroundTasks:
         """A running `BackgroundTasks` queue on the app's lifecycle stack.
 
         At shutdown it drains (up to `drain_timeout` seconds) before anything entered
-        earlier closes, so its handlers can keep using those services.
+        earlier closes, so its handlers can keep using those services. `backend` makes
+        it durable (`PostgresJobs`, `MemoryJobs`; see jero._jobs); the default is the
+        in-process queue.
         """
         tasks = BackgroundTasks(
-            drain_timeout=drain_timeout, maxsize=maxsize, allow_one_to_many=allow_one_to_many
+            drain_timeout=drain_timeout,
+            maxsize=maxsize,
+            allow_one_to_many=allow_one_to_many,
+            backend=backend,
         )
         return await self._aenter(tasks)
 

@@ -1,0 +1,217 @@
+"""What every durable backend shares: the typed front (`enqueue`, `join`, `status`,
+`failed`, `retry`) over pgqueuer, and when to consume.
+
+A backend only enqueues in a web process. It consumes (runs handlers) under
+`jero worker`, or in the same process when created with `work=True` (the in-memory
+backend always does: it has no other process to share its queue with).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from .._errors import WiringError
+from .kinds import Handler, JobKind, job_kind, kind_name
+from .model import JobId, JobStatus, RetryPolicy
+from .outcomes import Outcomes
+from .worker_mode import WORKER_MODE
+
+if TYPE_CHECKING:
+    from pgqueuer.ports import RepositoryPort
+
+    from .executor import JobExecutor, Shift
+    from .runner import Runner
+
+__all__ = ["JobBackend"]
+
+
+class JobBackend(abc.ABC):
+    """Base of the durable backends `_create_background_tasks(backend=...)` accepts."""
+
+    join_poll_interval = 0.05
+
+    def __init__(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        work: bool = False,
+        concurrency: int = 8,
+        heartbeat_timeout: float = 30.0,
+        poll_interval: float = 5.0,
+    ) -> None:
+        require("pgqueuer", type(self).__name__)
+        if concurrency < 1:
+            raise WiringError(f"{type(self).__name__}: concurrency={concurrency} must be >= 1")
+        if not heartbeat_timeout > 0:
+            raise WiringError(f"{type(self).__name__}: heartbeat_timeout must be > 0 seconds")
+        self.retry = retry or RetryPolicy()
+        self.work = work
+        self.concurrency = concurrency
+        self.heartbeat_timeout = heartbeat_timeout
+        self.poll_interval = poll_interval
+        self.kinds: dict[str, JobKind] = {}
+        self.__runner: Runner | None = None
+        self.__shift: Shift | None = None
+        self.__outcomes: Outcomes | None = None
+        self.__outstanding: set[JobId] = set()
+
+    # --- what each engine provides ------------------------------------------------------
+
+    @abc.abstractmethod
+    async def _open(self) -> None: ...
+
+    @abc.abstractmethod
+    async def _close(self) -> None: ...
+
+    @abc.abstractmethod
+    def _consumer(self) -> AbstractAsyncContextManager[RepositoryPort]:
+        """pgqueuer queries for one consuming session (a new connection per session)."""
+
+    @abc.abstractmethod
+    def _outcomes(self) -> Outcomes: ...
+
+    @abc.abstractmethod
+    async def _enqueue(
+        self,
+        kind: JobKind,
+        payload: bytes,
+        key: str | None,
+        after: timedelta | None,
+        connection: Any,
+    ) -> JobId: ...
+
+    @abc.abstractmethod
+    async def _finished(self, ids: list[JobId]) -> set[JobId]:
+        """Which of `ids` are done: succeeded, failed or cancelled."""
+
+    @abc.abstractmethod
+    async def status(self, job_id: JobId) -> JobStatus:
+        """The job's state, attempts, key, last error and typed result."""
+
+    @abc.abstractmethod
+    async def failed(self, limit: int = 100) -> list[JobStatus]:
+        """Jobs in the `failed` state, newest first."""
+
+    @abc.abstractmethod
+    async def retry_failed(self, ids: list[JobId]) -> None:
+        """Put `failed` jobs back in the queue with their attempts reset."""
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def register(self, item_type: type[msgspec.Struct], handler: Handler) -> None:
+        """A kind of job this backend enqueues (and consumes, when it works)."""
+        kind = job_kind(item_type, handler)
+        self.kinds[kind.name] = kind
+        if self.__runner is not None:
+            self.__runner.add(kind.name, self.__executor(kind))
+
+    async def start(self) -> None:
+        await self._open()
+        mode = WORKER_MODE.get()
+        if mode is not None:
+            mode.backends.append(self)
+        if mode is not None or self.work:
+            from .executor import Shift
+            from .runner import Runner
+
+            concurrency = self.concurrency if mode is None else mode.concurrency
+            self.__shift = Shift(concurrency)
+            self.__outcomes = self._outcomes()
+            runner = Runner(
+                self._consumer,
+                {name: self.__executor(kind) for name, kind in self.kinds.items()},
+                self.__shift,
+                heartbeat_timeout=self.heartbeat_timeout,
+                poll_interval=self.poll_interval,
+            )
+            runner.start()
+            self.__runner = runner
+
+    def __executor(self, kind: JobKind) -> JobExecutor:
+        from pgqueuer.core.executors import EntrypointExecutorParameters
+
+        from .executor import JobExecutor
+
+        assert self.__shift is not None and self.__outcomes is not None
+        return JobExecutor(
+            EntrypointExecutorParameters(concurrency_limit=0, func=kind.handler, on_failure="hold"),
+            kind=kind,
+            outcomes=self.__outcomes,
+            retry=self.retry,
+            shift=self.__shift,
+        )
+
+    async def stop(self, drain_timeout: float | None) -> None:
+        try:
+            if self.__runner is not None:
+                await self.__runner.stop(drain_timeout)
+                self.__runner = None
+        finally:
+            await self._close()
+
+    # --- request time -----------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        item: msgspec.Struct,
+        *,
+        key: str | None = None,
+        delay: float | timedelta | None = None,
+        run_at: datetime | None = None,
+        connection: Any = None,
+    ) -> JobId:
+        kind = self.kinds.get(kind_name(type(item)))
+        if kind is None or kind.item_type is not type(item):
+            raise LookupError(
+                f"no handler is registered for {type(item).__qualname__}; register one "
+                f"before adding its items"
+            )
+        job_id = await self._enqueue(
+            kind, kind.encode_item(item), key, _after(delay, run_at), connection
+        )
+        self.__outstanding.add(job_id)
+        return job_id
+
+    async def join(self) -> None:
+        """Wait until every job this process added is done (on whichever worker)."""
+        while self.__outstanding:
+            done = await self._finished(sorted(self.__outstanding))
+            self.__outstanding -= done
+            if self.__outstanding:
+                await asyncio.sleep(self.join_poll_interval)
+
+    @property
+    def pending(self) -> int:
+        """Jobs this process added that `join` has not yet seen done."""
+        return len(self.__outstanding)
+
+
+def require(module: str, what: str) -> None:
+    """The engine's client library is an optional extra: say which one is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise WiringError(
+            f"{what} needs the {module!r} package: install jero[postgres-jobs]"
+        )
+
+
+def _after(delay: float | timedelta | None, run_at: datetime | None) -> timedelta | None:
+    if delay is not None and run_at is not None:
+        raise TypeError("give delay= or run_at=, not both")
+    if run_at is not None:
+        if run_at.tzinfo is None:
+            raise TypeError("run_at must be an aware datetime (e.g. datetime.now(UTC))")
+        return max(run_at - datetime.now(UTC), timedelta(0))
+    if delay is None:
+        return None
+    after = delay if isinstance(delay, timedelta) else timedelta(seconds=delay)
+    if after < timedelta(0):
+        raise ValueError(f"delay={delay!r} must not be negative")
+    return after
