@@ -32,6 +32,7 @@ from ._errors import (
     WiringError,
 )
 from ._headers import RawHeaders
+from ._jobs import JobBackend, JobId, JobState, JobStatus, MemoryJobs, PostgresJobs, RetryPolicy
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
 from ._middleware.chain import ASGIMiddleware, Middleware, RouteInfo
@@ -81,9 +82,14 @@ __all__ = [
     "HTTPError",
     "InternalServerError",
     "JSONResponse",
+    "JobBackend",
+    "JobId",
+    "JobState",
+    "JobStatus",
     "Limits",
     "Link",
     "MalformedRequestError",
+    "MemoryJobs",
     "Message",
     "MethodNotAllowedError",
     "Middleware",
@@ -92,6 +98,7 @@ __all__ = [
     "NotFoundError",
     "OperationMeta",
     "PayloadTooLargeError",
+    "PostgresJobs",
     "PreconditionFailedError",
     "Preconditions",
     "Problem",
@@ -101,6 +108,7 @@ __all__ = [
     "RequestTimeoutError",
     "Resource",
     "ResourceMeta",
+    "RetryPolicy",
     "RouteInfo",
     "SSEResponse",
     "Scalar",

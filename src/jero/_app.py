@@ -29,6 +29,7 @@ from ._errors import (
     ServiceUnavailableError,
     WiringError,
 )
+from ._jobs.backend import JobBackend
 from ._lifecycle import BaseFactory, LifecycleOwner
 from ._middleware.chain import Middleware
 from ._middleware.wiring import PATH_VALUES, MiddlewareWiring
@@ -45,7 +46,6 @@ from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
-from ._jobs.backend import JobBackend
 from ._tasks import BackgroundTasks
 from ._websockets.asyncapi import (
     AsyncAPIDocument,

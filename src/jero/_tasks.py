@@ -19,8 +19,8 @@ import inspect
 import logging
 import typing
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 import anyio

@@ -8,7 +8,15 @@ for unit tests; `jero worker module:app` consumes. pgqueuer is an optional extra
 
 from .backend import JobBackend
 from .memory import MemoryJobs
-from .postgres import PostgresJobs
 from .model import JobId, JobState, JobStatus, RetryPolicy
+from .postgres import PostgresJobs
 
-__all__ = ["JobBackend", "JobId", "JobState", "JobStatus", "MemoryJobs", "PostgresJobs", "RetryPolicy"]
+__all__ = [
+    "JobBackend",
+    "JobId",
+    "JobState",
+    "JobStatus",
+    "MemoryJobs",
+    "PostgresJobs",
+    "RetryPolicy",
+]

@@ -12,7 +12,7 @@ import abc
 import asyncio
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
@@ -140,7 +140,9 @@ class JobBackend(abc.ABC):
 
         assert self.__shift is not None and self.__outcomes is not None
         return JobExecutor(
-            EntrypointExecutorParameters(concurrency_limit=0, func=kind.handler, on_failure="hold"),
+            EntrypointExecutorParameters(
+                concurrency_limit=0, func=cast(Any, kind.handler), on_failure="hold"
+            ),
             kind=kind,
             outcomes=self.__outcomes,
             retry=self.retry,
@@ -197,9 +199,7 @@ def require(module: str, what: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise WiringError(
-            f"{what} needs the {module!r} package: install jero[postgres-jobs]"
-        )
+        raise WiringError(f"{what} needs the {module!r} package: install jero[postgres-jobs]")
 
 
 def _after(delay: float | timedelta | None, run_at: datetime | None) -> timedelta | None:

@@ -14,7 +14,6 @@ from typing import Any
 
 import msgspec
 
-
 __all__ = ["Handler", "JobKind", "UndecodablePayload", "job_kind", "kind_name"]
 
 type Handler = Callable[[Any], Awaitable[object]]

@@ -9,7 +9,7 @@ engine, not a deployment choice; `connection=` has no transaction to join here).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -70,7 +70,7 @@ class MemoryJobs(JobBackend):
         return self.__session()
 
     @contextlib.asynccontextmanager
-    async def __session(self) -> AsyncIterator[RepositoryPort]:
+    async def __session(self) -> AsyncGenerator[RepositoryPort]:
         yield self.__running()
 
     def __running(self) -> InMemoryQueries:

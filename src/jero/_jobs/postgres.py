@@ -11,7 +11,8 @@ enqueues only if that transaction commits.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import importlib
+from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -110,10 +111,9 @@ class PostgresJobs(JobBackend):
     # --- lifecycle ---------------------------------------------------------------------
 
     async def _open(self) -> None:
-        import asyncpg
         from pgqueuer import Queries
 
-        self.__pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.pool_size)
+        self.__pool = await _asyncpg().create_pool(self.dsn, min_size=1, max_size=self.pool_size)
         async with self.__pool.acquire() as connection:
             queries = Queries.from_asyncpg_connection(connection)
             self.__queue_table = queries.qbe.settings.queue_table
@@ -135,14 +135,13 @@ class PostgresJobs(JobBackend):
         return self.__session()
 
     @contextlib.asynccontextmanager
-    async def __session(self) -> AsyncIterator[RepositoryPort]:
+    async def __session(self) -> AsyncGenerator[RepositoryPort]:
         """A pool of its own per consuming session: a restarted database leaves the old
         connections dead, and the next session starts from fresh ones."""
-        import asyncpg
         from pgqueuer import Queries
 
         size = max(4, self.concurrency // 2 + 2)
-        pool: Any = await asyncpg.create_pool(self.dsn, min_size=2, max_size=size)
+        pool: Any = await _asyncpg().create_pool(self.dsn, min_size=2, max_size=size)
         try:
             yield Queries.from_asyncpg_pool(pool)
         finally:
@@ -250,6 +249,11 @@ class PostgresJobs(JobBackend):
             rows = await connection.fetch(_REQUEUED, ids)
             requeued = [EngineJobId(row["id"]) for row in rows]
             await Queries.from_asyncpg_connection(connection).requeue_jobs(requeued)
+
+
+def _asyncpg() -> Any:
+    """asyncpg ships no type information; the pool and connections are used as `Any`."""
+    return importlib.import_module("asyncpg")
 
 
 def _state(row: Any) -> JobState:
