@@ -99,8 +99,13 @@ class JobBackend(abc.ABC):
         """Jobs in the `failed` state, newest first."""
 
     @abc.abstractmethod
+    async def _requeue(self, ids: list[JobId]) -> list[JobId]:
+        """Put the `failed` ones of `ids` back in the queue; returns those."""
+
     async def retry_failed(self, ids: list[JobId]) -> None:
-        """Put `failed` jobs back in the queue with their attempts reset."""
+        """Put `failed` jobs back in the queue with their attempts reset (`join` then
+        waits for them too)."""
+        self.__outstanding.update(await self._requeue(ids))
 
     # --- lifecycle ---------------------------------------------------------------------
 

@@ -101,7 +101,17 @@ class MemoryJobs(JobBackend):
         return job_id
 
     async def _finished(self, ids: list[JobId]) -> set[JobId]:
-        return {job_id for job_id in ids if self.__record(job_id).state in _DONE}
+        done = {job_id for job_id in ids if self.__record(job_id).state in _DONE}
+        failed = [job_id for job_id in done if self.__record(job_id).state == "failed"]
+        # A failure is recorded here before pgqueuer holds the row (its log is buffered).
+        return done - set(failed) | await self.__held(failed)
+
+    async def __held(self, ids: list[JobId]) -> set[JobId]:
+        """Which of `ids` the engine holds as failed (so they can be requeued)."""
+        if not ids:
+            return set()
+        statuses = await self.__running().job_status(cast("list[EngineJobId]", ids))
+        return {JobId(int(job_id)) for job_id, status in statuses if status == "failed"}
 
     def __record(self, job_id: JobId) -> _Record:
         record = self.__records.get(job_id)
@@ -146,9 +156,10 @@ class MemoryJobs(JobBackend):
         ids = [job_id for job_id, record in self.__records.items() if record.state == "failed"]
         return [await self.status(job_id) for job_id in sorted(ids, reverse=True)[:limit]]
 
-    async def retry_failed(self, ids: list[JobId]) -> None:
-        ids = [job_id for job_id in ids if self.__record(job_id).state == "failed"]
+    async def _requeue(self, ids: list[JobId]) -> list[JobId]:
+        ids = sorted(await self.__held(ids))
         await self.__running().requeue_jobs(cast("list[EngineJobId]", ids))
         for job_id in ids:
             record = self.__record(job_id)
             record.state, record.attempts = "queued", 0
+        return ids

@@ -58,8 +58,9 @@ _FAILED = (
 )
 _RETURNED = f"UPDATE {TABLE} SET attempts = attempts + 1 WHERE id = $1"
 _REQUEUED = (
-    f"UPDATE {TABLE} SET state = 'queued', attempts = 0, finished = NULL "
-    f"WHERE id = ANY($1::bigint[]) AND state = 'failed' RETURNING id"
+    f"UPDATE {TABLE} j SET state = 'queued', attempts = 0, finished = NULL "
+    f"FROM {{queue}} q WHERE q.id = j.id AND q.status = 'failed' "
+    f"AND j.id = ANY($1::bigint[]) AND j.state = 'failed' RETURNING j.id"
 )
 _LIST_FAILED = f"SELECT id FROM {TABLE} WHERE state = 'failed' ORDER BY id DESC LIMIT $1"
 
@@ -241,14 +242,15 @@ class PostgresJobs(JobBackend):
         rows = await self.__running().fetch(_LIST_FAILED, limit)
         return [await self.status(JobId(row["id"])) for row in rows]
 
-    async def retry_failed(self, ids: list[JobId]) -> None:
+    async def _requeue(self, ids: list[JobId]) -> list[JobId]:
         from pgqueuer import Queries
         from pgqueuer.domain.types import JobId as EngineJobId
 
         async with self.__running().acquire() as connection, connection.transaction():
-            rows = await connection.fetch(_REQUEUED, ids)
+            rows = await connection.fetch(_REQUEUED.format(queue=self.__queue_table), ids)
             requeued = [EngineJobId(row["id"]) for row in rows]
             await Queries.from_asyncpg_connection(connection).requeue_jobs(requeued)
+        return [JobId(job_id) for job_id in requeued]
 
 
 def _asyncpg() -> Any:
@@ -259,9 +261,12 @@ def _asyncpg() -> Any:
 def _state(row: Any) -> JobState:
     """jero's record says when a job ended; the queue row says where a live one is."""
     state: str = row["state"]
-    if state in ("succeeded", "failed"):
-        return state  # type: ignore[return-value]
-    match row["queue_status"]:
+    queue_status: str | None = row["queue_status"]
+    if state == "succeeded":
+        return "succeeded"
+    if state == "failed" and queue_status != "picked":  # pgqueuer's log is buffered
+        return "failed"
+    match queue_status:
         case "queued":
             return "queued"
         case "picked":
