@@ -25,6 +25,7 @@ from jero import Accepted, BackgroundTasks, BaseApp, Endpoint, JobId, PostgresJo
 TABLES = """
 CREATE TABLE IF NOT EXISTS job_started (key text NOT NULL, pid integer NOT NULL);
 CREATE TABLE IF NOT EXISTS job_handled (key text NOT NULL, pid integer NOT NULL);
+CREATE INDEX IF NOT EXISTS job_started_key ON job_started (key);
 """
 
 
