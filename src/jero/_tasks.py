@@ -196,6 +196,12 @@ class BackgroundTasks:
         """Queue `failed` jobs again, with their attempts reset."""
         await self.__durable("retry").retry_failed(list(job_ids))
 
+    def every(self, cron: str, item: msgspec.Struct) -> None:
+        """Add `item` periodically, on the cron schedule `cron` (e.g. `"0 3 * * *"`, or
+        six fields with seconds last); call it in `_wire` after registering the item's
+        handler. Workers fire each due tick once between them."""
+        self.__durable("every").every(cron, item)
+
     def __durable(self, method: str) -> JobBackend:
         if self.backend is None:
             raise RuntimeError(

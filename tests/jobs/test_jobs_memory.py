@@ -233,3 +233,40 @@ def test_an_app_enqueues_durably_and_a_test_joins_its_jobs() -> None:
         client.call(app.tasks.join)
         assert app.tasks.pending == 0
     assert sorted(gateway.calls) == ["o1", "o2", "o2"]
+
+
+def test_a_periodic_job_is_added_on_its_cron_schedule() -> None:
+    seen: list[int] = []
+    ticks = anyio.Event()
+
+    async def ping(item: Ping) -> None:
+        seen.append(item.n)
+        if len(seen) == 2:
+            ticks.set()
+
+    async def main() -> None:
+        async with BackgroundTasks(backend=MemoryJobs()) as tasks:
+            tasks.register(ping)
+            tasks.every("* * * * * *", Ping(7))  # every second (seconds last)
+            with anyio.fail_after(30):  # a hang guard; two ticks take about two seconds
+                await ticks.wait()
+
+    run(main)
+    assert seen[:2] == [7, 7]
+
+
+def test_periodic_jobs_are_checked_at_wiring() -> None:
+    async def ping(item: Ping) -> None:
+        pass
+
+    tasks = BackgroundTasks(backend=MemoryJobs())
+    with pytest.raises(WiringError, match="register the item's handler first"):
+        tasks.every("* * * * *", Ping(1))
+    tasks.register(ping)
+    with pytest.raises(WiringError, match="not a valid cron expression"):
+        tasks.every("every day", Ping(1))
+    tasks.every("0 3 * * *", Ping(1))
+    with pytest.raises(WiringError, match="already scheduled"):
+        tasks.every("0 3 * * *", Ping(1))
+    with pytest.raises(RuntimeError, match="keeps no job records"):
+        BackgroundTasks().every("0 3 * * *", Ping(1))

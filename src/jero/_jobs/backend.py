@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -60,6 +62,7 @@ class JobBackend(abc.ABC):
         self.__shift: Shift | None = None
         self.__outcomes: Outcomes | None = None
         self.__outstanding: set[JobId] = set()
+        self.__schedules: dict[tuple[str, str], Callable[[Any], Awaitable[None]]] = {}
 
     # --- what each engine provides ------------------------------------------------------
 
@@ -116,6 +119,31 @@ class JobBackend(abc.ABC):
         if self.__runner is not None:
             self.__runner.add(kind.name, self.__executor(kind))
 
+    def every(self, cron: str, item: msgspec.Struct) -> None:
+        """Enqueue `item` on the cron schedule `cron` (five fields, or six with seconds
+        last, as croniter reads them); one consuming process fires each due tick."""
+        from croniter import croniter
+
+        kind = self.kinds.get(kind_name(type(item)))
+        if kind is None:
+            raise WiringError(
+                f"every({cron!r}, {type(item).__qualname__}(...)): register the item's "
+                f"handler first"
+            )
+        if not croniter.is_valid(cron):
+            raise WiringError(f"every({cron!r}, ...): not a valid cron expression")
+        payload = kind.encode_item(item)
+        name = f"{kind.name}@{hashlib.sha256(payload).hexdigest()[:16]}"
+        if (name, cron) in self.__schedules:
+            raise WiringError(f"every({cron!r}, {item!r}) is already scheduled")
+
+        async def fire(schedule: object) -> None:
+            await self._enqueue(kind, payload, None, None, None)
+
+        self.__schedules[name, cron] = fire
+        if self.__runner is not None:
+            self.__runner.add_schedule(name, cron, fire)
+
     async def start(self) -> None:
         await self._open()
         mode = WORKER_MODE.get()
@@ -135,6 +163,8 @@ class JobBackend(abc.ABC):
                 heartbeat_timeout=self.heartbeat_timeout,
                 poll_interval=self.poll_interval,
             )
+            for (name, cron), fire in self.__schedules.items():
+                runner.add_schedule(name, cron, fire)
             runner.start()
             self.__runner = runner
 

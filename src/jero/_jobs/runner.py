@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 from pgqueuer.core.qm import QueueManager
+from pgqueuer.core.sm import SchedulerManager
+from pgqueuer.domain.models import Schedule
 from pgqueuer.ports import RepositoryPort
 
 from .executor import JobExecutor, Shift
@@ -26,6 +28,7 @@ __all__ = ["Runner"]
 logger = logging.getLogger("jero")
 
 type QueriesFactory = Callable[[], AbstractAsyncContextManager[RepositoryPort]]
+type Fire = Callable[[Schedule], Awaitable[None]]
 
 RESTART_DELAYS = (0.1, 0.5, 1.0, 2.0)
 
@@ -48,7 +51,11 @@ class Runner:
         self.heartbeat_timeout = timedelta(seconds=heartbeat_timeout)
         self.poll_interval = timedelta(seconds=poll_interval)
         self.stopping = asyncio.Event()
+        self.schedules: dict[tuple[str, str], Fire] = {}
+        """(name, cron expression) -> what enqueues the periodic job when it is due."""
         self.__manager: QueueManager | None = None
+        self.__scheduler: SchedulerManager | None = None
+        self.__schedules_changed = asyncio.Event()
         self.__task: asyncio.Task[None] | None = None
         self.__has_kinds = asyncio.Event()
         if executors:
@@ -73,6 +80,8 @@ class Runner:
         self.stopping.set()
         if self.__manager is not None:
             self.__manager.shutdown.set()
+        if self.__scheduler is not None:
+            self.__scheduler.shutdown.set()
         done, _ = await asyncio.wait({task}, timeout=drain_timeout or 0)
         if not done:
             self.shift.returning.set()
@@ -118,10 +127,46 @@ class Runner:
             if self.stopping.is_set():
                 return
             concurrency = max(self.shift.concurrency, 2)
-            await manager.run(
+            consume = manager.run(
                 dequeue_timeout=self.poll_interval,
                 batch_size=max(concurrency // 2, 1),
                 max_concurrent_tasks=concurrency,
                 heartbeat_timeout=self.heartbeat_timeout,
                 shutdown_on_listener_failure=True,
             )
+            runs = [asyncio.ensure_future(consume), asyncio.ensure_future(self.__fire(queries))]
+            try:
+                done, _ = await asyncio.wait(runs, return_when=asyncio.FIRST_COMPLETED)
+                for run in done:
+                    run.result()
+            finally:
+                manager.shutdown.set()
+                self.__schedules_changed.set()
+                if self.__scheduler is not None:
+                    self.__scheduler.shutdown.set()
+                await asyncio.wait(runs)
+
+    def add_schedule(self, name: str, expression: str, fire: Fire) -> None:
+        """A periodic job: the scheduler restarts with it (pgqueuer reads its schedules
+        when it starts)."""
+        self.schedules[name, expression] = fire
+        self.__schedules_changed.set()
+        if self.__scheduler is not None:
+            self.__scheduler.shutdown.set()
+
+    async def __fire(self, queries: RepositoryPort) -> None:
+        """Run pgqueuer's scheduler over the schedules known now, again when one is added;
+        its schedule table lets one worker fire each due tick."""
+        manager = self.__manager
+        while manager is not None and not manager.shutdown.is_set():
+            self.__schedules_changed.clear()
+            if not self.schedules:
+                await self.__schedules_changed.wait()
+                continue
+            scheduler = SchedulerManager(queries)
+            for (name, expression), fire in list(self.schedules.items()):
+                scheduler.schedule(name, expression)(fire)
+            self.__scheduler = scheduler
+            if self.__schedules_changed.is_set() or manager.shutdown.is_set():
+                continue
+            await scheduler.run()
