@@ -80,6 +80,7 @@ class BackgroundTasks:
         self.maxsize = maxsize
         self.allow_one_to_many = allow_one_to_many
         self.backend = backend
+        self.__backend_started = False
         self.__added = 0
         self.__handlers: dict[type[Any], list[TaskHandler[Any]]] = {}
         self.__send: MemoryObjectSendStream[msgspec.Struct] | None = None
@@ -128,7 +129,7 @@ class BackgroundTasks:
         """
         backend = self.backend
         if backend is not None:
-            if self.__group is None:
+            if not self.__backend_started:
                 raise RuntimeError(_closed_message(item))
             return await backend.enqueue(
                 item, key=key, delay=delay, run_at=run_at, connection=connection
@@ -213,12 +214,11 @@ class BackgroundTasks:
     # --- lifecycle -------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        if self.__group is not None:
+        if self.__group is not None or self.__backend_started:
             raise RuntimeError("BackgroundTasks is already running")
         if self.backend is not None:
-            group = anyio.create_task_group()  # marks the tasks as running
             await self.backend.start()
-            self.__group = group
+            self.__backend_started = True
             return self
         send, receive = anyio.create_memory_object_stream[msgspec.Struct](self.maxsize)
         self.__send, self.__receive = send, receive
@@ -236,8 +236,8 @@ class BackgroundTasks:
         tb: TracebackType | None,
     ) -> None:
         if self.backend is not None:
-            if self.__group is not None:
-                self.__group = None
+            if self.__backend_started:
+                self.__backend_started = False  # later adds are refused
                 await self.backend.stop(self.drain_timeout)
             return
         group, send, receive = self.__group, self.__send, self.__receive

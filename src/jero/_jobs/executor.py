@@ -77,9 +77,23 @@ class JobExecutor(EntrypointExecutor):
                 await self.__give_back(job_id)
             error = run.exception()
             if error is None:
-                await self.outcomes.succeeded(job_id, self.kind.encode_result(run.result()))
+                await self.__succeeded(job_id, run.result())
                 return
         await self.__failed(job, job_id, error)
+
+    async def __succeeded(self, job_id: JobId, result: object) -> None:
+        try:
+            await self.outcomes.succeeded(job_id, self.kind.encode_result(result))
+        except Exception as error:
+            # The handler's work is done but not recorded (the database went away): run
+            # the job again rather than report a success nobody can read back.
+            logger.warning(
+                "Job %d (%s): its result was not recorded (%s); it will run again",
+                job_id,
+                self.kind.name,
+                error,
+            )
+            raise errors.RetryRequested(delay=self.retry.delay(0), reason=str(error)) from error
 
     async def __give_back(self, job_id: JobId) -> None:
         await self.outcomes.returned(job_id)
@@ -96,7 +110,15 @@ class JobExecutor(EntrypointExecutor):
             self.retry.max_attempts,
             message,
         )
-        await self.outcomes.attempt_failed(job_id, message, final=final)
+        try:
+            await self.outcomes.attempt_failed(job_id, message, final=final)
+        except Exception as record_error:  # the engine still retries or holds the job
+            logger.warning(
+                "Job %d (%s): the failure was not recorded (%s)",
+                job_id,
+                self.kind.name,
+                record_error,
+            )
         if final:
             raise JobFailed(message) from error
         raise errors.RetryRequested(delay=self.retry.delay(job.attempts), reason=message)

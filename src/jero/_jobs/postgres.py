@@ -115,17 +115,25 @@ class PostgresJobs(JobBackend):
         from pgqueuer import Queries
 
         self.__pool = await _asyncpg().create_pool(self.dsn, min_size=1, max_size=self.pool_size)
-        async with self.__pool.acquire() as connection:
-            queries = Queries.from_asyncpg_connection(connection)
-            self.__queue_table = queries.qbe.settings.queue_table
-            if self.install:
-                await connection.execute("SELECT pg_advisory_lock($1)", SCHEMA_LOCK)
-                try:
-                    if not await queries.schema_is_installed():
-                        await queries.install()
-                    await connection.execute(_CREATE)
-                finally:
-                    await connection.execute("SELECT pg_advisory_unlock($1)", SCHEMA_LOCK)
+        try:
+            async with self.__pool.acquire() as connection:
+                queries = Queries.from_asyncpg_connection(connection)
+                self.__queue_table = queries.qbe.settings.queue_table
+                if self.install:
+                    await self.__install(connection, queries)
+        except BaseException:
+            await self._close()
+            raise
+
+    async def __install(self, connection: Any, queries: Any) -> None:
+        """Create pgqueuer's schema and `jero_jobs` once, whichever process starts first."""
+        await connection.execute("SELECT pg_advisory_lock($1)", SCHEMA_LOCK)
+        try:
+            if not await queries.schema_is_installed():
+                await queries.install()
+            await connection.execute(_CREATE)
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock($1)", SCHEMA_LOCK)
 
     async def _close(self) -> None:
         pool, self.__pool = self.__pool, None
