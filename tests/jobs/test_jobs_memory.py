@@ -271,3 +271,42 @@ def test_periodic_jobs_are_checked_at_wiring() -> None:
         tasks.every("0 3 * * *", Ping(1))
     with pytest.raises(RuntimeError, match="keeps no job records"):
         BackgroundTasks().every("0 3 * * *", Ping(1))
+
+
+def test_a_consumer_runs_at_most_its_concurrency_of_handlers_at_once() -> None:
+    running = 0
+    most = 0
+
+    async def ping(item: Ping) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await anyio.sleep(0.05)
+        running -= 1
+
+    async def main() -> None:
+        async with BackgroundTasks(backend=MemoryJobs(concurrency=2)) as tasks:
+            tasks.register(ping)
+            for n in range(8):
+                await tasks.add(Ping(n))
+            await tasks.join()
+
+    run(main)
+    assert most == 2
+
+
+def test_adding_after_shutdown_is_refused() -> None:
+    async def ping(item: Ping) -> None:
+        pass
+
+    async def main() -> None:
+        tasks = BackgroundTasks(backend=MemoryJobs())
+        tasks.register(ping)
+        with pytest.raises(RuntimeError, match="not running"):
+            await tasks.add(Ping(1))
+        async with tasks:
+            await tasks.add(Ping(1))
+        with pytest.raises(RuntimeError, match="not running"):
+            await tasks.add(Ping(2))
+
+    run(main)

@@ -67,17 +67,24 @@ def test_a_job_added_in_a_rolled_back_transaction_never_runs(dsn: str) -> None:
                     async with connection.transaction():
                         await tasks.add(Ship("rolled-back"), connection=connection)
                         raise LookupError("the order was refused")
+                with pytest.raises(LookupError):
+                    async with connection.transaction():
+                        await tasks.add(Ship("keyed"), key="ship-keyed", connection=connection)
+                        raise LookupError("refused too")
                 async with connection.transaction():
                     committed = await tasks.add(Ship("committed"), connection=connection)
-                rows = await connection.fetch("SELECT id FROM jero_jobs")
+                    # The rolled-back key was never taken: this one is a new job.
+                    keyed = await tasks.add(Ship("keyed"), key="ship-keyed", connection=connection)
+                rows = await connection.fetch("SELECT id FROM jero_jobs ORDER BY id")
             finally:
                 await connection.close()
             await tasks.join()
             assert (await tasks.status(committed)).state == "succeeded"
-            assert [row["id"] for row in rows] == [committed]
+            assert (await tasks.status(keyed)).state == "succeeded"
+            assert [row["id"] for row in rows] == [committed, keyed]
 
     anyio.run(main)
-    assert warehouse.calls == ["committed"]
+    assert sorted(warehouse.calls) == ["committed", "keyed"]
 
 
 def test_a_key_enqueued_concurrently_is_one_job_run_once(dsn: str) -> None:
@@ -183,3 +190,25 @@ def test_a_web_process_only_enqueues_and_join_waits_for_another_consumer(dsn: st
 
     anyio.run(main)
     assert sorted(warehouse.calls) == [f"o{n}" for n in range(5)]
+
+
+def test_a_running_job_reads_as_running(dsn: str) -> None:
+    started = anyio.Event()
+    release = anyio.Event()
+
+    async def ship(item: Ship) -> Shipped:
+        started.set()
+        await release.wait()
+        return Shipped(item.order, 1)
+
+    async def main() -> None:
+        async with durable(dsn, ship) as tasks:
+            job = await tasks.add(Ship("o1"))
+            with anyio.fail_after(30):  # a hang guard
+                await started.wait()
+            assert (await tasks.status(job)).state == "running"
+            release.set()
+            await tasks.join()
+            assert (await tasks.status(job)).result == Shipped("o1", 1)
+
+    anyio.run(main)
