@@ -212,3 +212,33 @@ def test_a_running_job_reads_as_running(dsn: str) -> None:
             assert (await tasks.status(job)).result == Shipped("o1", 1)
 
     anyio.run(main)
+
+
+def test_a_periodic_job_is_added_on_its_schedule(dsn: str) -> None:
+    ticks: list[str] = []
+    twice = anyio.Event()
+
+    async def ship(item: Ship) -> Shipped:
+        ticks.append(item.order)
+        if len(ticks) == 2:
+            twice.set()
+        return Shipped(item.order, len(ticks))
+
+    async def main() -> None:
+        async with durable(dsn, ship) as tasks:
+            tasks.every("* * * * * *", Ship("nightly"))  # every second, for the test
+            with anyio.fail_after(30):  # a hang guard; two ticks take about two seconds
+                await twice.wait()
+            [row] = await _fetch(dsn, "SELECT count(*) AS n FROM jero_jobs")
+            assert row["n"] >= 2  # each tick is a job of its own, with its record
+
+    anyio.run(main)
+    assert ticks[:2] == ["nightly", "nightly"]
+
+
+async def _fetch(dsn: str, sql: str) -> list[Any]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return list(await connection.fetch(sql))
+    finally:
+        await connection.close()
