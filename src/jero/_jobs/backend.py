@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import hashlib
+import importlib
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
@@ -122,7 +123,7 @@ class JobBackend(abc.ABC):
     def every(self, cron: str, item: msgspec.Struct) -> None:
         """Enqueue `item` on the cron schedule `cron` (five fields, or six with seconds
         last, as croniter reads them); one consuming process fires each due tick."""
-        from croniter import croniter
+        croniter: Any = importlib.import_module("croniter").croniter  # pgqueuer's, untyped
 
         kind = self.kinds.get(kind_name(type(item)))
         if kind is None:

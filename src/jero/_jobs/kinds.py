@@ -42,7 +42,7 @@ class JobKind:
     def decode_item(self, payload: bytes | None) -> msgspec.Struct:
         try:
             return msgspec.json.decode(payload or b"", type=self.item_type)
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        except msgspec.DecodeError as error:  # ValidationError included
             raise UndecodablePayload(
                 f"the stored payload does not decode as {self.item_type.__qualname__}: {error}"
             ) from None
