@@ -310,3 +310,14 @@ def test_adding_after_shutdown_is_refused() -> None:
             await tasks.add(Ping(2))
 
     run(main)
+
+
+def test_the_worker_command_wants_a_positive_concurrency(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from jero._cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["worker", "tests.cli_apps:app", "--concurrency", "0"])
+    assert exit_info.value.code == 2
+    assert "argument --concurrency: must be 1 or more" in capsys.readouterr().err

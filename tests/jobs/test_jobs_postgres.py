@@ -8,6 +8,7 @@ delays, and typed results.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -102,7 +103,7 @@ def test_a_key_enqueued_concurrently_is_one_job_run_once(dsn: str) -> None:
 
 
 def test_a_payload_that_no_longer_decodes_fails_at_once_and_the_worker_goes_on(
-    dsn: str,
+    dsn: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     warehouse = Warehouse()
 
@@ -132,8 +133,13 @@ def test_a_payload_that_no_longer_decodes_fails_at_once_and_the_worker_goes_on(
                 )
                 assert (await worker.status(new)).state == "succeeded"
 
-    anyio.run(main)
+    with caplog.at_level(logging.ERROR, logger="jero"):
+        anyio.run(main)
     assert warehouse.calls == ["o2"]
+    assert [record.getMessage() for record in caplog.records if record.name == "jero"] == [
+        f"Job 1 ({__name__}.Ship) failed: the stored payload does not decode as Ship: "
+        f"Object missing required field `order`"
+    ]
 
 
 def test_out_of_attempts_a_job_is_failed_and_a_retry_runs_it_again(dsn: str) -> None:
