@@ -12,6 +12,7 @@ import abc
 import asyncio
 import hashlib
 import importlib
+import importlib.util
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
@@ -51,8 +52,10 @@ class JobBackend(abc.ABC):
         require("pgqueuer", type(self).__name__)
         if concurrency < 1:
             raise WiringError(f"{type(self).__name__}: concurrency={concurrency} must be >= 1")
-        if not heartbeat_timeout > 0:
-            raise WiringError(f"{type(self).__name__}: heartbeat_timeout must be > 0 seconds")
+        if not (heartbeat_timeout > 0 and poll_interval > 0):
+            raise WiringError(
+                f"{type(self).__name__}: heartbeat_timeout and poll_interval must be > 0 seconds"
+            )
         self.retry = retry or RetryPolicy()
         self.work = work
         self.concurrency = concurrency
@@ -232,8 +235,6 @@ class JobBackend(abc.ABC):
 
 def require(module: str, what: str) -> None:
     """The engine's client library is an optional extra: say which one is missing."""
-    import importlib.util
-
     if importlib.util.find_spec(module) is None:
         raise WiringError(f"{what} needs the {module!r} package: install jero[postgres-jobs]")
 

@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .backend import JobBackend
+from .backend import JobBackend, require
 from .kinds import JobKind
 from .model import JobId, JobState, JobStatus, RetryPolicy
 
@@ -96,6 +96,7 @@ class PostgresJobs(JobBackend):
         pool_size: int = 10,
         install: bool = True,
     ) -> None:
+        require("asyncpg", type(self).__name__)
         super().__init__(
             retry=retry,
             work=work,
