@@ -120,7 +120,8 @@ class BackgroundTasks:
         run_at: datetime | None = None,
         connection: Any = None,
     ) -> JobId:
-        """Queue `item` for its handler; waits while the queue is full. Returns its id.
+        """Queue `item` for its handler; waits while the queue is full. Returns its id
+        (in-process: a sequence number; a durable backend reads the job back by it).
 
         The keywords need a durable backend: `key` (an idempotency key: adding the same
         key again returns the first job's id and runs nothing), `delay` (seconds or a
