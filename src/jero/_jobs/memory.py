@@ -62,6 +62,8 @@ class MemoryJobs(JobBackend):
         from pgqueuer.adapters.inmemory import InMemoryDriver, InMemoryQueries
 
         self.__queries = InMemoryQueries(InMemoryDriver())
+        self.__records.clear()  # a new engine numbers its jobs from 1 again
+        self.__keys.clear()
 
     async def _close(self) -> None:
         self.__queries = None
