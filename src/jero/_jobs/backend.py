@@ -49,7 +49,6 @@ class JobBackend(abc.ABC):
         heartbeat_timeout: float = 30.0,
         poll_interval: float = 5.0,
     ) -> None:
-        require("pgqueuer", type(self).__name__)
         if concurrency < 1:
             raise WiringError(f"{type(self).__name__}: concurrency={concurrency} must be >= 1")
         if not (heartbeat_timeout > 0 and poll_interval > 0):
@@ -148,16 +147,22 @@ class JobBackend(abc.ABC):
         if self.__runner is not None:
             self.__runner.add_schedule(name, cron, fire)
 
-    async def start(self) -> None:
-        await self._open()
+    def _concurrency(self) -> int | None:
+        """Handlers at once when this process consumes (worker mode or `work=True`),
+        `None` when it only enqueues; a worker registers the backend it runs."""
         mode = WORKER_MODE.get()
         if mode is not None:
             mode.backends.append(self)
-        if mode is not None or self.work:
+            return mode.concurrency
+        return self.concurrency if self.work else None
+
+    async def start(self) -> None:
+        await self._open()
+        concurrency = self._concurrency()
+        if concurrency is not None:
             from .executor import Shift
             from .runner import Runner
 
-            concurrency = self.concurrency if mode is None else mode.concurrency
             self.__shift = Shift(concurrency)
             self.__outcomes = self._outcomes()
             runner = Runner(
@@ -233,10 +238,10 @@ class JobBackend(abc.ABC):
         return len(self.__outstanding)
 
 
-def require(module: str, what: str) -> None:
+def require(module: str, what: str, extra: str = "postgres-jobs") -> None:
     """The engine's client library is an optional extra: say which one is missing."""
     if importlib.util.find_spec(module) is None:
-        raise WiringError(f"{what} needs the {module!r} package: install jero[postgres-jobs]")
+        raise WiringError(f"{what} needs the {module!r} package: install jero[{extra}]")
 
 
 def _after(delay: float | timedelta | None, run_at: datetime | None) -> timedelta | None:

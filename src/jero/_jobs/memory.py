@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from .backend import JobBackend
+from .backend import JobBackend, require
 from .kinds import JobKind
 from .model import JobId, JobState, JobStatus, RetryPolicy
 
@@ -51,6 +51,7 @@ class MemoryJobs(JobBackend):
         concurrency: int = 8,
         poll_interval: float = 0.05,
     ) -> None:
+        require("pgqueuer", type(self).__name__)
         super().__init__(
             retry=retry, work=True, concurrency=concurrency, poll_interval=poll_interval
         )

@@ -96,6 +96,7 @@ class PostgresJobs(JobBackend):
         pool_size: int = 10,
         install: bool = True,
     ) -> None:
+        require("pgqueuer", type(self).__name__)
         require("asyncpg", type(self).__name__)
         super().__init__(
             retry=retry,
