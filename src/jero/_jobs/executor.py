@@ -69,11 +69,15 @@ class JobExecutor(EntrypointExecutor):
             stop = asyncio.ensure_future(self.shift.returning.wait())
             try:
                 await asyncio.wait({run, stop}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                run.cancel()  # the dispatch itself was cancelled: take the handler along
+                raise
             finally:
                 stop.cancel()
             if not run.done():
                 run.cancel()
                 await asyncio.wait({run})
+            if run.cancelled():
                 await self.__give_back(job_id)
             error = run.exception()
             if error is None:
@@ -96,7 +100,12 @@ class JobExecutor(EntrypointExecutor):
             raise errors.RetryRequested(delay=self.retry.delay(0), reason=str(error)) from error
 
     async def __give_back(self, job_id: JobId) -> None:
-        await self.outcomes.returned(job_id)
+        try:
+            await self.outcomes.returned(job_id)
+        except Exception as error:  # the queue still takes the job back
+            logger.warning(
+                "Job %d (%s): its return was not recorded (%s)", job_id, self.kind.name, error
+            )
         raise errors.RetryRequested(delay=timedelta(0), reason="the worker shut down")
 
     async def __failed(self, job: models.Job, job_id: JobId, error: BaseException) -> None:
