@@ -117,3 +117,21 @@ def test_the_worker_command_refuses_an_app_without_durable_tasks(
         "jero worker: error: tests.cli_apps:app creates no durable background tasks; give "
         "_create_background_tasks a backend= (e.g. PostgresJobs)\n"
     )
+
+
+def test_killing_one_of_two_workers_mid_run_loses_no_job(dsn: str) -> None:
+    total = 200
+    enqueue(dsn, *(Work(f"job-{n}", first_run_seconds=0.05) for n in range(total)))
+    with jero_worker(dsn, concurrency=4) as doomed, jero_worker(dsn, concurrency=4) as survivor:
+        some = total // 5
+        wait_for("some jobs", lambda: len(counts(dsn, "job_handled")) >= some, doomed, survivor)
+        stop(doomed.process, signal.SIGKILL)
+        wait_for("every job", lambda: len(counts(dsn, "job_handled")) == total, survivor)
+        wait_for("every job recorded", lambda: states(dsn) == {"succeeded": total}, survivor)
+    handled = counts(dsn, "job_handled")
+    started = counts(dsn, "job_started")
+    print(
+        f"\nworker killed mid-run: {total} enqueued, {len(handled)} completed, "
+        f"{sum(started.values()) - total} runs started again after the kill"
+    )
+    assert sorted(handled) == sorted(f"job-{n}" for n in range(total))
