@@ -35,6 +35,7 @@ from ._errors import (
 )
 from ._errors_format import ErrorFormat, InputStatuses
 from ._headers import RawHeaders
+from ._jobs import JobBackend, JobId, JobState, JobStatus, MemoryJobs, PostgresJobs, RetryPolicy
 from ._lifecycle import BaseFactory
 from ._meta import EndpointMeta, OperationMeta, ResourceMeta
 from ._middleware.chain import ASGIMiddleware, Middleware, RouteInfo
@@ -114,9 +115,14 @@ __all__ = [
     "InternalServerError",
     "InvalidSessionError",
     "JSONResponse",
+    "JobBackend",
+    "JobId",
+    "JobState",
+    "JobStatus",
     "Limits",
     "Link",
     "MalformedRequestError",
+    "MemoryJobs",
     "MemoryStore",
     "Message",
     "MethodNotAllowedError",
@@ -127,6 +133,7 @@ __all__ = [
     "NotFoundError",
     "OperationMeta",
     "PayloadTooLargeError",
+    "PostgresJobs",
     "PreconditionFailedError",
     "Preconditions",
     "Problem",
@@ -139,6 +146,7 @@ __all__ = [
     "RequestTimeoutError",
     "Resource",
     "ResourceMeta",
+    "RetryPolicy",
     "RouteInfo",
     "RouteOnScope",
     "RouteTemplate",

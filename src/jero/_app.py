@@ -21,6 +21,7 @@ from ._assembly import AppOptions, Assembly, JeroState
 from ._binding.base import Limits
 from ._errors import ServiceUnavailableError, WiringError
 from ._errors_format import ErrorFormat, InputStatuses, compile_errors
+from ._jobs.backend import JobBackend
 from ._lifecycle import BaseFactory, LifecycleOwner, check_factory
 from ._lifespan import serve_lifespan
 from ._middleware.chain import Middleware
@@ -195,14 +196,20 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         drain_timeout: float | None = 30.0,
         maxsize: int = 1024,
         allow_one_to_many: bool = False,
+        backend: JobBackend | None = None,
     ) -> BackgroundTasks:
         """A running `BackgroundTasks` queue on the app's lifecycle stack.
 
         At shutdown it drains (up to `drain_timeout` seconds) before anything entered
-        earlier closes, so its handlers can keep using those services.
+        earlier closes, so its handlers can keep using those services. `backend` makes
+        it durable (`PostgresJobs`, `MemoryJobs`; see jero._jobs); the default is the
+        in-process queue.
         """
         tasks = BackgroundTasks(
-            drain_timeout=drain_timeout, maxsize=maxsize, allow_one_to_many=allow_one_to_many
+            drain_timeout=drain_timeout,
+            maxsize=maxsize,
+            allow_one_to_many=allow_one_to_many,
+            backend=backend,
         )
         return await self._aenter(tasks)
 

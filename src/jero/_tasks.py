@@ -7,6 +7,10 @@
 The app enters the queue on its lifecycle stack, so at shutdown it drains before any
 service entered earlier closes: a handler still running sees its clients open. Work
 not finished within `drain_timeout` seconds is cancelled, and what was lost is logged.
+
+With `backend=` (a durable backend from `jero._jobs`) the same object enqueues into a
+database instead, and workers (`jero worker`) run the handlers; this module only
+delegates to it.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import inspect
 import logging
 import typing
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 import anyio.abc
@@ -24,7 +29,11 @@ import msgspec
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._errors import WiringError
+from ._jobs.model import JobId, JobStatus
 from ._types import is_struct_type
+
+if TYPE_CHECKING:
+    from ._jobs.backend import JobBackend
 
 __all__ = ["BackgroundTasks"]
 
@@ -42,6 +51,8 @@ class BackgroundTasks:
     - `drain_timeout`: seconds the shutdown waits for queued work; `None` drops it at once.
     - `maxsize`: queued items before `add` waits (backpressure).
     - `allow_one_to_many`: let several handlers share one item type (run in order).
+    - `backend`: a durable backend (`PostgresJobs`, `MemoryJobs`); `None` is this
+      in-process queue.
     """
 
     def __init__(
@@ -50,7 +61,13 @@ class BackgroundTasks:
         drain_timeout: float | None = 30.0,
         maxsize: int = 1024,
         allow_one_to_many: bool = False,
+        backend: JobBackend | None = None,
     ) -> None:
+        if backend is not None and allow_one_to_many:
+            raise WiringError(
+                "BackgroundTasks: allow_one_to_many=True needs the in-process queue; a "
+                "durable backend runs one handler per item type (one job, one result)"
+            )
         if drain_timeout is not None and not drain_timeout >= 0:
             raise WiringError(
                 f"BackgroundTasks: drain_timeout={drain_timeout!r} must be a number of "
@@ -62,6 +79,9 @@ class BackgroundTasks:
         self.drain_timeout = drain_timeout
         self.maxsize = maxsize
         self.allow_one_to_many = allow_one_to_many
+        self.backend = backend
+        self.__backend_started = False
+        self.__added = 0
         self.__handlers: dict[type[Any], list[TaskHandler[Any]]] = {}
         self.__send: MemoryObjectSendStream[msgspec.Struct] | None = None
         self.__receive: MemoryObjectReceiveStream[msgspec.Struct] | None = None
@@ -86,11 +106,40 @@ class BackgroundTasks:
                 f"tasks with allow_one_to_many=True to run both"
             )
         handlers.append(handler)
+        if self.backend is not None:
+            self.backend.register(item_type, handler)
 
     # --- request time ----------------------------------------------------------------
 
-    async def add(self, item: msgspec.Struct) -> None:
-        """Queue `item` for its handler; waits while the queue is full."""
+    async def add(
+        self,
+        item: msgspec.Struct,
+        *,
+        key: str | None = None,
+        delay: float | timedelta | None = None,
+        run_at: datetime | None = None,
+        connection: Any = None,
+    ) -> JobId:
+        """Queue `item` for its handler; waits while the queue is full. Returns its id
+        (in-process: a sequence number; a durable backend reads the job back by it).
+
+        The keywords need a durable backend: `key` (an idempotency key: adding the same
+        key again returns the first job's id and runs nothing), `delay` (seconds or a
+        timedelta) or `run_at` (an aware datetime), and `connection` (an asyncpg
+        connection in a transaction: the job exists only if that transaction commits).
+        """
+        backend = self.backend
+        if backend is not None:
+            if not self.__backend_started:
+                raise RuntimeError(_closed_message(item))
+            return await backend.enqueue(
+                item, key=key, delay=delay, run_at=run_at, connection=connection
+            )
+        if key is not None or delay is not None or run_at is not None or connection is not None:
+            raise TypeError(
+                "BackgroundTasks.add: key=, delay=, run_at= and connection= need a durable "
+                "backend (_create_background_tasks(backend=PostgresJobs(...)) or MemoryJobs())"
+            )
         send = self.__send
         if send is None:
             raise RuntimeError(_closed_message(item))
@@ -102,11 +151,17 @@ class BackgroundTasks:
             if isinstance(error, anyio.ClosedResourceError | anyio.BrokenResourceError):
                 raise RuntimeError(_closed_message(item)) from None
             raise
+        self.__added += 1
+        return JobId(self.__added)
 
     async def join(self) -> None:
         """Wait until every item added so far has been handled: the queue is empty and no
         handler is running. Returns at once when there is nothing to wait for; a test
-        awaits it instead of polling (`TestClient.call(tasks.join)` from a sync test)."""
+        awaits it instead of polling (`TestClient.call(tasks.join)` from a sync test).
+        On a durable backend: every job this process added is done, on any worker."""
+        if self.backend is not None:
+            await self.backend.join()
+            return
         if self.__unfinished == 0:
             return
         if self.__idle is None:
@@ -123,14 +178,49 @@ class BackgroundTasks:
     def pending(self) -> int:
         """Items queued and not yet taken by the worker (the one being handled is not
         counted): a gauge for metrics. To wait for the work to be done, `await join()`."""
+        if self.backend is not None:
+            return self.backend.pending
         receive = self.__receive
         return 0 if receive is None else receive.statistics().current_buffer_used
+
+    # --- durable backends ------------------------------------------------------------
+
+    async def status(self, job_id: JobId) -> JobStatus:
+        """A job's state, attempts, last error and result (decoded as the handler's
+        declared return type); `LookupError` for an unknown id."""
+        return await self.__durable("status").status(job_id)
+
+    async def failed(self, limit: int = 100) -> list[JobStatus]:
+        """Jobs in the `failed` state (out of attempts, or undecodable), newest first."""
+        return await self.__durable("failed").failed(limit)
+
+    async def retry(self, *job_ids: JobId) -> None:
+        """Queue `failed` jobs again, with their attempts reset."""
+        await self.__durable("retry").retry_failed(list(job_ids))
+
+    def every(self, cron: str, item: msgspec.Struct) -> None:
+        """Add `item` periodically, on the cron schedule `cron` (e.g. `"0 3 * * *"`, or
+        six fields with seconds last); call it in `_wire` after registering the item's
+        handler. Workers fire each due tick once between them."""
+        self.__durable("every").every(cron, item)
+
+    def __durable(self, method: str) -> JobBackend:
+        if self.backend is None:
+            raise RuntimeError(
+                f"BackgroundTasks.{method}: the in-process queue keeps no job records; "
+                f"create the tasks with a durable backend"
+            )
+        return self.backend
 
     # --- lifecycle -------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        if self.__group is not None:
+        if self.__group is not None or self.__backend_started:
             raise RuntimeError("BackgroundTasks is already running")
+        if self.backend is not None:
+            await self.backend.start()
+            self.__backend_started = True
+            return self
         send, receive = anyio.create_memory_object_stream[msgspec.Struct](self.maxsize)
         self.__send, self.__receive = send, receive
         self.__drained = anyio.Event()
@@ -146,6 +236,11 @@ class BackgroundTasks:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self.backend is not None:
+            if self.__backend_started:
+                self.__backend_started = False  # later adds are refused
+                await self.backend.stop(self.drain_timeout)
+            return
         group, send, receive = self.__group, self.__send, self.__receive
         if group is None or send is None or receive is None:
             return

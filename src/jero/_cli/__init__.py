@@ -1,4 +1,5 @@
-"""The `jero` command: serve (`run`, `dev`), inspect (`routes`, `openapi`) and `check` apps."""
+"""The `jero` command: serve (`run`, `dev`), inspect (`routes`, `openapi`), `check` apps and
+run their durable jobs (`worker`)."""
 
 from .main import main
 

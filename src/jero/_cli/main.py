@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 import typing
@@ -96,6 +97,15 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from .worker import run_worker
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    target = _target(args)
+    run_worker(load_jero_app(target), str(target), args.concurrency)
+    return 0
+
+
 # --- arguments ---------------------------------------------------------------------
 
 
@@ -138,6 +148,16 @@ def _workers(text: str) -> int:
     if count < 0:
         raise argparse.ArgumentTypeError("must be 0 (one per core), auto, or more")
     return count or _cpu_workers()
+
+
+def _positive(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return count
 
 
 def _cpu_workers() -> int:
@@ -187,6 +207,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--yaml", action="store_true", help="YAML instead of JSON (needs PyYAML)")
 
     command("check", _check, "wire the app and report every WiringError (exit status 1)")
+
+    worker = command("worker", _worker, "run the app's durable background jobs (no HTTP)")
+    worker.add_argument(
+        "--concurrency", type=_positive, default=8, help="jobs run at once (default: 8)"
+    )
+    worker.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     return parser
 
 
