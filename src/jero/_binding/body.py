@@ -146,6 +146,43 @@ def json_decoder(tp: Any) -> Callable[[bytes], Any]:
     return decode_json
 
 
+MSGPACK_TOO_DEEP = "MessagePack is malformed: nesting too deep"
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    """A decoded MessagePack value with its integral floats (within `_INT_DIGITS`) as ints."""
+    kind = type(value)
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < 10.0**_INT_DIGITS else value
+    if kind is list:
+        return [_integral_floats_as_ints(item) for item in value]
+    if kind is dict:
+        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+    return value
+
+
+def msgpack_decoder(tp: Any) -> Callable[[bytes], Any]:
+    """`decode(body)` of a MessagePack document into `tp`, accepting integral floats for
+    `int` fields exactly as `json_decoder` does (one typed decode on the happy path)."""
+    decode = msgspec.msgpack.Decoder(tp).decode
+
+    def decode_msgpack(data: bytes) -> Any:
+        try:
+            return decode(data)
+        except msgspec.ValidationError as error:
+            if "got `float`" not in str(error):
+                raise
+            first = error
+        try:
+            return msgspec.convert(_integral_floats_as_ints(msgspec.msgpack.decode(data)), tp)
+        except msgspec.ValidationError as error:
+            if "got `float`" in str(error):
+                raise first from None
+            raise
+
+    return decode_msgpack
+
+
 def is_json_media_type(value: str) -> bool:
     return value == "application/json" or (
         value.startswith("application/") and value.endswith("+json")
@@ -159,7 +196,7 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             f"got {getattr(tp, '__name__', tp)!r}"
         )
     decode = json_decoder(tp)
-    decode_msgpack = msgspec.msgpack.Decoder(tp).decode if ctx.msgpack else None
+    decode_msgpack = msgpack_decoder(tp) if ctx.msgpack else None
     expected = f"application/json or {MSGPACK}" if ctx.msgpack else "application/json"
     max_size = ctx.limits.max_body_size
     timeout = ctx.limits.body_timeout
@@ -186,7 +223,8 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
         except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
             raise InvalidInputError(InputProblem("body", INVALID_UTF8)) from None
         except RecursionError:
-            raise InvalidInputError(InputProblem("body", TOO_DEEP)) from None
+            too_deep = TOO_DEEP if decoder is decode else MSGPACK_TOO_DEEP
+            raise InvalidInputError(InputProblem("body", too_deep)) from None
 
     return Binder(bind_json, awaits=True, phase=BODY)
 

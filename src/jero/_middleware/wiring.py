@@ -102,7 +102,7 @@ def _route_info(plan: HandlerPlan, allow: frozenset[str]) -> RouteInfo:
         method=plan.http_method,
         path=plan.path,
         allow=allow,
-        name=f"{plan.owner.__qualname__}.{plan.operation.name}",
+        name=f"{plan.owner.__name__}.{plan.operation.name}",
         media_types=frozenset(shape.media_type for shape in shapes),
         streams=plan.render.streams,
     )
