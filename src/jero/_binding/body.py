@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -151,13 +151,13 @@ MSGPACK_TOO_DEEP = "MessagePack is malformed: nesting too deep"
 
 def _integral_floats_as_ints(value: Any) -> Any:
     """A decoded MessagePack value with its integral floats (within `_INT_DIGITS`) as ints."""
-    kind = type(value)
-    if kind is float:
+    if isinstance(value, float):
         return int(value) if value.is_integer() and abs(value) < 10.0**_INT_DIGITS else value
-    if kind is list:
-        return [_integral_floats_as_ints(item) for item in value]
-    if kind is dict:
-        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(item) for item in cast("list[Any]", value)]
+    if isinstance(value, dict):
+        items = cast("dict[Any, Any]", value).items()
+        return {key: _integral_floats_as_ints(item) for key, item in items}
     return value
 
 
