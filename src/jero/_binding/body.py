@@ -24,7 +24,7 @@ from .._headers import find_header
 from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
 from .._types import is_json_body_type
 from .base import BODY, BindContext, Binder
-from .deadlines import receive_within
+from .deadlines import body_pace, receive_within
 
 
 class ClientDisconnectError(Exception):
@@ -59,10 +59,13 @@ async def read_body(
     max_size: int,
     timeout: float | None,
     declared: bytes | None = None,
+    *,
+    min_rate: float | None = None,
 ) -> bytes:
     """The whole request body, refused with a 413 as soon as it is known to be too big,
-    a 408 when no chunk arrives for `timeout` seconds, and `ClientDisconnectError` when
-    the server reports the body ended (the client left, or sent broken framing).
+    a 408 when no chunk arrives for `timeout` seconds or the body falls behind
+    `min_rate` (see `BodyPace`), and `ClientDisconnectError` when the server reports the
+    body ended (the client left, or sent broken framing).
 
     `declared` is the Content-Length header when the caller already found it.
     """
@@ -77,8 +80,9 @@ async def read_body(
         return body
     chunks = [body]
     size = len(body)
+    pace = body_pace(timeout, min_rate)
     while True:
-        message = await receive_within(receive, timeout)
+        message = await receive_within(receive, timeout, pace, size)
         if message["type"] == "http.disconnect":
             raise ClientDisconnectError
         chunk: bytes = message.get("body", b"")
@@ -200,6 +204,7 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
     expected = f"application/json or {MSGPACK}" if ctx.msgpack else "application/json"
     max_size = ctx.limits.max_body_size
     timeout = ctx.limits.body_timeout
+    min_rate = ctx.limits.body_min_rate
 
     async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
         raw = length = None
@@ -213,7 +218,7 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             if decode_msgpack is None or kind not in MSGPACK_MEDIA_TYPES:
                 raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))
             decoder = decode_msgpack
-        body = await read_body(scope, receive, max_size, timeout, length)
+        body = await read_body(scope, receive, max_size, timeout, length, min_rate=min_rate)
         try:
             return decoder(body)
         except msgspec.ValidationError as error:
@@ -234,8 +239,9 @@ def build_content(tp: Any, ctx: BindContext) -> Binder:
         raise WiringError(f"{ctx.where} must be annotated `bytes`")
     max_size = ctx.limits.max_body_size
     timeout = ctx.limits.body_timeout
+    min_rate = ctx.limits.body_min_rate
 
     async def bind_content(scope: Scope, receive: Receive, values: Sequence[str]) -> bytes:
-        return await read_body(scope, receive, max_size, timeout)
+        return await read_body(scope, receive, max_size, timeout, min_rate=min_rate)
 
     return Binder(bind_content, awaits=True, phase=BODY)
