@@ -70,8 +70,11 @@ async def deny(scope: Scope, send: Send, error: HTTPError[Any]) -> None:
     if supports_denial(scope):
         await _send_denial(send, error)
     else:
-        # Closing before accepting: the server answers the handshake with a 403.
-        await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": ""})
+        # Closing before accepting would be a bare 403 to the client, with no reason:
+        # accept, then close with 1008 and the problem `type`, as a refused handshake is.
+        await send({"type": "websocket.accept"})
+        reason = type(error).type
+        await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": reason})
 
 
 async def _send_denial(send: Send, error: HTTPError[Any]) -> None:
