@@ -3,6 +3,10 @@
 Serve it with `uv run granian --interface asgi examples.chat:app`, then connect to
 `ws://127.0.0.1:8000/rooms/lobby/ws?nick=ana` and send `{"type": "post", "text": "hi"}`.
 The AsyncAPI document is at /asyncapi.json.
+
+Rooms live in memory, per process: members connected to different workers of
+`--workers 2` do not see each other. Serve it with one worker, or fan posts out through a
+shared broker (Redis pub/sub, PostgreSQL LISTEN/NOTIFY).
 """
 
 from collections import defaultdict
