@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import weakref
 from asyncio import current_task, get_running_loop
+from collections.abc import Awaitable, Callable
 from time import monotonic
 from typing import Any, cast
 
 import anyio
 
-from .._asgi import Message, Receive
+from .._asgi import Message, Receive, Send
 from .._errors import BodyTimeoutError, BodyTooSlowError, RateProblem, TimeoutProblem
 
 
@@ -127,12 +128,37 @@ async def receive_within(
         if cap < deadline:
             deadline, slow = cap, True
     try:
+        return await _by(deadline, receive)
+    except _Overdue:
+        if slow:
+            raise cast(BodyPace, pace).error() from None
+        raise body_timeout(cast(float, timeout)) from None
+
+
+async def send_within(send: Send, message: Message, timeout: float) -> bool:
+    """`await send(message)`; False when the server had not taken it within `timeout`
+    seconds (the send is then cancelled)."""
+    try:
+        await _by(monotonic() + timeout, send, message)
+    except _Overdue:
+        return False
+    return True
+
+
+class _Overdue(Exception):
+    """The awaited step was cancelled at its deadline."""
+
+
+async def _by[*A, T](deadline: float, step: Callable[[*A], Awaitable[T]], *arguments: *A) -> T:
+    """`await step(*arguments)`, or `_Overdue` once `time.monotonic()` passes `deadline`:
+    one entry in the loop's watchdog, no timer of its own."""
+    try:
         loop = get_running_loop()
     except RuntimeError:  # not asyncio
-        return await _receive_in_scope(receive, deadline, timeout, pace if slow else None)
+        return await _in_scope(deadline, step, *arguments)
     task = current_task(loop)
     if task is None:
-        return await _receive_in_scope(receive, deadline, timeout, pace if slow else None)
+        return await _in_scope(deadline, step, *arguments)
     watchdog = _last
     if watchdog is None or watchdog.loop is not loop:
         watchdog = _watchdog(loop)
@@ -140,32 +166,28 @@ async def receive_within(
     if watchdog.timer is None or deadline < watchdog.timer_at:
         watchdog.schedule(deadline)
     try:
-        return await receive()
+        return await step(*arguments)
     except asyncio.CancelledError:
         if task in watchdog.expired:
             watchdog.expired.discard(task)
             if task.uncancel() == 0:
-                if slow:
-                    raise cast(BodyPace, pace).error() from None
-                raise body_timeout(cast(float, timeout)) from None
+                raise _Overdue from None
         raise
     finally:
         watchdog.waiting.pop(task, None)  # (the sweep already removed what it cancelled)
         if watchdog.expired and task in watchdog.expired:
-            # The message came just as the deadline passed: keep it, withdraw the
-            # cancellation (at zero, uncancel() also clears the pending one).
+            # The step completed just as the deadline passed: keep its result, withdraw
+            # the cancellation (at zero, uncancel() also clears the pending one).
             watchdog.expired.discard(task)
             task.uncancel()
 
 
-async def _receive_in_scope(
-    receive: Receive, deadline: float, timeout: float | None, pace: BodyPace | None
-) -> Message:
+async def _in_scope[*A, T](
+    deadline: float, step: Callable[[*A], Awaitable[T]], *arguments: *A
+) -> T:
     with anyio.move_on_after(deadline - monotonic()):
-        return await receive()
-    if pace is not None:
-        raise pace.error()
-    raise body_timeout(cast(float, timeout))
+        return await step(*arguments)
+    raise _Overdue
 
 
 _FOREVER = float("inf")
