@@ -52,10 +52,11 @@ def never_reading_member(port: int) -> socket.socket:
     conn.settimeout(WAIT_SECONDS)
     conn.connect(("127.0.0.1", port))
     key = base64.b64encode(os.urandom(16)).decode()
-    conn.sendall(
+    head = (
         f"GET /rooms/lobby/ws?nick=slow HTTP/1.1\r\nhost: 127.0.0.1\r\nupgrade: websocket\r\n"
-        f"connection: Upgrade\r\nsec-websocket-key: {key}\r\nsec-websocket-version: 13\r\n\r\n".encode()
+        f"connection: Upgrade\r\nsec-websocket-key: {key}\r\nsec-websocket-version: 13\r\n\r\n"
     )
+    conn.sendall(head.encode())
     assert conn.recv(12) == b"HTTP/1.1 101"
     return conn
 
