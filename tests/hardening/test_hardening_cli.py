@@ -94,3 +94,34 @@ def test_workers_die_with_a_main_process_that_was_sigkilled() -> None:
         wait_until(lambda: not any(alive(pid) for pid in workers), "the workers gone")
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/widgets/a")
+
+
+# --- the protective options reach granian --------------------------------------------
+
+
+def test_an_idle_connection_is_closed_after_the_header_timeout() -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ["run", APP, "--port", str(port), "--header-timeout", "0.5"]
+    with serving(args, answers(url)) as server:
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS) as idle:
+            started = time.monotonic()
+            assert idle.recv(64) == b""  # closed by the server, having sent nothing
+            waited = time.monotonic() - started
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS) as kept:
+            kept.sendall(b"GET /widgets/a HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+            assert kept.recv(12) == b"HTTP/1.1 200"
+            while kept.recv(4096):  # the rest of the answer, then the idle close
+                pass
+        assert server.stop() == 0
+    print(f"idle connection closed after {waited:.2f} s (--header-timeout 0.5)")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--max-connections", "0"), ("--backlog", "-1"), ("--header-timeout", "soon")],
+)
+def test_a_bad_protective_option_is_a_usage_error(option: str, value: str) -> None:
+    result = jero("run", APP, option, value)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].startswith(f"jero run: error: argument {option}: ")

@@ -160,7 +160,10 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     run = command("run", _run, "serve the app with granian (production)")
-    _server_arguments(run)
+    # HTTP/1 by default: in auto mode granian waits for a connection's first bytes (to
+    # tell HTTP/1 from HTTP/2) with no deadline, so a client that sends nothing holds
+    # its connection slot for ever, whatever --header-timeout says.
+    _server_arguments(run, http="1")
     run.add_argument("--uds", type=Path, help="serve on this Unix domain socket instead")
     run.add_argument(
         "--workers",
@@ -263,7 +266,7 @@ def _protection(args: argparse.Namespace) -> Protection:
     )
 
 
-def _server_arguments(parser: argparse.ArgumentParser) -> None:
+def _server_arguments(parser: argparse.ArgumentParser, http: str = "auto") -> None:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="bind port (default: 8000)")
     parser.add_argument(
@@ -272,4 +275,9 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="event loop; auto: uvloop when installed, else asyncio (default: auto)",
     )
-    parser.add_argument("--http", choices=("auto", "1", "2"), default="auto", help="HTTP version")
+    parser.add_argument(
+        "--http",
+        choices=("auto", "1", "2"),
+        default=http,
+        help=f"HTTP version; auto tells HTTP/1 from cleartext HTTP/2 (default: {http})",
+    )
