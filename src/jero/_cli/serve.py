@@ -122,7 +122,7 @@ def _server(target: Target, options: ServeOptions, *, reload: bool) -> AbstractS
         }
     protective: dict[str, Any] = {}
     if options.protection is not None:
-        protective = _protective_settings(options.protection, options.workers)
+        protective = _protective_settings(options.protection)
     return Granian(
         str(target),
         address=options.host,
@@ -142,7 +142,9 @@ def _server(target: Target, options: ServeOptions, *, reload: bool) -> AbstractS
     )
 
 
-def _protective_settings(protection: Protection, workers: int) -> dict[str, Any]:
+def _protective_settings(protection: Protection) -> dict[str, Any]:
+    """granian's arguments for `protection` (its timeouts are whole milliseconds, its
+    HTTP/2 ping acknowledgement timeout and kill timeout whole seconds)."""
     header_ms = max(1, round(protection.header_timeout * 1000))
     return {
         "backlog": protection.backlog,
