@@ -3,6 +3,8 @@ whole body must keep up `Limits.body_min_rate` once its first `body_timeout` is 
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Sequence
 
 import anyio
@@ -13,6 +15,7 @@ from jero._asgi import Message
 from tests.asgi_driver import Exchange, http_scope, running
 from tests.body_end_app import App
 from tests.forms_support import CONTENT_TYPE, body, part
+from tests.granian_server import WAIT_SECONDS, granian
 
 TEXT = "x" * 200
 ROUTES = {
@@ -79,3 +82,37 @@ def test_the_minimum_rate_defaults_on_and_can_be_switched_off() -> None:
     exchange, chunks = drip("/json", Limits(body_timeout=0.2, body_min_rate=None), 0.001)
     assert exchange.status == 200
     assert exchange.receive_calls == chunks
+
+
+# --- over granian: a dripped body is cut, not held --------------------------------------
+
+DRIPS = 100  # one byte every DRIP_PAUSE: ten seconds, far past the 0.5 s grace
+
+
+@pytest.mark.server
+def test_granian_a_body_dripped_under_the_chunk_timeout_is_408_before_it_ends() -> None:
+    with granian("tests.body_end_app:app") as server:  # body_timeout=0.5, default min rate
+        port = int(server.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS) as conn:
+            conn.sendall(
+                b"POST /content HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                b"content-type: application/octet-stream\r\ncontent-length: 10000\r\n\r\n"
+            )
+            answer = b""
+            sent = 0
+            conn.setblocking(False)
+            while sent < DRIPS and not answer:
+                try:
+                    conn.sendall(b"x")
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                sent += 1
+                time.sleep(0.1)
+                try:
+                    answer = conn.recv(4096)
+                except BlockingIOError:
+                    pass
+        assert answer.startswith(b"HTTP/1.1 408"), (sent, answer)
+        assert b"bytes_per_second" in answer
+        assert sent < DRIPS
+    print(f"dripped body cut with a 408 after {sent} one-byte chunks (~{sent / 10:.1f} s)")
