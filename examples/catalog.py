@@ -2,6 +2,10 @@
 
 Serve it with `uv run granian --interface asgi examples.catalog:app`, then open
 http://127.0.0.1:8000/docs (Swagger UI) or fetch /openapi.json.
+
+Widgets, orders and labels live in memory, per process: under `--workers 2` a widget
+created through one worker is a 404 on the other, and a restart empties them all. Serve
+it with one worker, or keep the state in a database as examples/bookshelf/ does.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """A small notes API whose route classes a typed client calls (see examples/consumer/).
 
 Serve it with `uv run granian --interface asgi examples.notes:app`.
+
+The notes live in memory, per process: each worker of `--workers 2` has its own, and a
+restart empties them. A real app keeps them in a database (see examples/bookshelf/).
 """
 
 from __future__ import annotations

@@ -41,8 +41,13 @@ class BookPatch(Struct, rename="camel", forbid_unknown_fields=True):
     year: Year | None = None
 
 
+# Row ids are SQLite INTEGER / PostgreSQL BIGINT: a larger path value could not name a
+# row, and handed to the driver it would overflow (a 500), so it is a 404 at binding.
+BookId = Annotated[int, Meta(ge=1, le=2**63 - 1)]
+
+
 class BookPath(Struct):
-    book_id: Annotated[int, Meta(ge=1)]
+    book_id: BookId
 
 
 class BookQuery(Struct, rename="camel"):

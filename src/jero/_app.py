@@ -9,14 +9,14 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import Awaitable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, ClassVar, overload
 
 import msgspec
 
-from ._asgi import ASGIApp, Receive, Scope, Send
+from ._asgi import Receive, Scope, Send
 from ._assembly import AppOptions, Assembly, JeroState
 from ._binding.base import Limits
 from ._errors import ServiceUnavailableError, WiringError
@@ -95,7 +95,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         self.__stack: AsyncExitStack | None = None
         self.__streams = ActiveStreams()
         self.__websockets = WebSocketRoutes(self.__options.problem)
-        self.__serve_http: ASGIApp = self.__answer_not_ready
+        self.__serve_http: Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]] = (
+            self.__answer_not_ready
+        )
         self.jero = JeroState()
         """Read-only facts for tooling (`jero routes`, the test client): see `JeroState`."""
 
@@ -317,7 +319,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
     # A plain function returning the route's own coroutine: no frame of its own per
     # request. Marked, so servers and tools that ask still see an ASGI 3 coroutine.
     @inspect.markcoroutinefunction
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
         """ASGI 3: an HTTP request goes straight to the sealed `Server` (see `_serve`);
         before wiring completed it is a 503 problem."""
         if scope["type"] == "http":

@@ -426,6 +426,17 @@ class BodyTimeoutError(
     """408: the client stopped sending its body (`Limits.body_timeout`)."""
 
 
+class RateProblem(msgspec.Struct):
+    bytes_per_second: float
+
+
+class BodyTooSlowError(
+    RequestTimeoutError[RateProblem],
+    detail="The request body arrived slower than {bytes_per_second} bytes per second",
+):
+    """408: the body kept arriving, too slowly to finish (`Limits.body_min_rate`)."""
+
+
 class MediaTypeProblem(msgspec.Struct):
     expected: str
     received: str

@@ -18,7 +18,7 @@ A route's request-time work comes in three forms:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -40,7 +40,7 @@ type Encoder = Callable[[Any], Rendered]
 
 type HeaderEncoder = Callable[[Any], HeaderList]
 
-type Serve = Callable[[Scope, Receive, Send, Sequence[str]], Awaitable[None]]
+type Serve = Callable[[Scope, Receive, Send, Sequence[str]], Coroutine[Any, Any, None]]
 """`await serve(scope, receive, send, slot_values)`: a route's complete answer."""
 
 type Release = Callable[[Scope], None]

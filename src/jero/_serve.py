@@ -10,7 +10,8 @@ response and any failure becomes a problem answer.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from ._asgi import Receive, Scope, Send
 from ._errors import MethodNotAllowedError
@@ -34,7 +35,7 @@ class Server:
         self._mount_for = router.mount_for
         self._not_found = not_found
 
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
         """Find the route's `Serve` and return its coroutine (no frame of our own)."""
         path: str = scope["path"]
         if root_path := scope.get("root_path"):

@@ -320,4 +320,4 @@ def test_the_worker_command_wants_a_positive_concurrency(
     with pytest.raises(SystemExit) as exit_info:
         main(["worker", "tests.cli_apps:app", "--concurrency", "0"])
     assert exit_info.value.code == 2
-    assert "argument --concurrency: must be 1 or more" in capsys.readouterr().err
+    assert "argument --concurrency: must be more than 0" in capsys.readouterr().err

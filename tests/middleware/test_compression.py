@@ -201,12 +201,15 @@ def test_a_strong_etag_becomes_weak_on_a_compressed_body() -> None:
     assert identity.headers["etag"] == '"v1"'
 
 
-def test_head_is_not_compressed() -> None:
+def test_head_carries_the_encoding_headers_of_its_get_and_no_body() -> None:
     with client_for(Compression()) as client:
         response = client.head("/rows", headers={"accept-encoding": "gzip"})
+        small = client.head("/small", headers={"accept-encoding": "gzip"})
     assert response.status_code == 200
-    assert "content-encoding" not in response.headers
-    assert response.headers["content-length"] == str(len(ROWS_JSON))
+    assert response.content == b""
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in small.headers
 
 
 class _Incremental:

@@ -441,7 +441,7 @@ def _error_types(document: dict, method: str, path: str) -> dict[str, list[str]]
     """Status → the problem `type` codes documented for it."""
     found: dict[str, list[str]] = {}
     for status, response in operation(document, method, path)["responses"].items():
-        if PROBLEM in response.get("content", {}):
+        if status != "default" and PROBLEM in response.get("content", {}):
             schemas = problem_schemas(document, response)
             found[status] = [schema["properties"]["type"]["const"] for schema in schemas]
     return found

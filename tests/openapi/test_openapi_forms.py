@@ -133,7 +133,7 @@ def test_the_multipart_encoding_names_json_parts_and_part_headers() -> None:
 
 def test_form_errors() -> None:
     responses = operation(DOCUMENT, "post", "/uploads")["responses"]
-    assert sorted(responses) == ["200", "400", "408", "413", "415", "422", "500"]
+    assert sorted(responses) == ["200", "400", "408", "413", "415", "422", "500", "default"]
     too_large = responses["413"]["content"]["application/problem+json"]["schema"]
     # Over a size limit or over a count limit: both are `payload-too-large`.
     assert too_large == {
@@ -166,7 +166,12 @@ def test_cookie_parameters_use_the_cookie_names_verbatim() -> None:
             "schema": {"type": "string"},
         },
     }
-    assert sorted(operation(DOCUMENT, "get", "/page")["responses"]) == ["200", "400", "500"]
+    assert sorted(operation(DOCUMENT, "get", "/page")["responses"]) == [
+        "200",
+        "400",
+        "500",
+        "default",
+    ]
 
 
 def test_a_documented_multipart_request_is_accepted() -> None:

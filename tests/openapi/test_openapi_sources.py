@@ -83,7 +83,7 @@ ROUTES = {
 def documented(document: dict, method: str, path: str) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for status, response in operation(document, method, path)["responses"].items():
-        if PROBLEM in response.get("content", {}):
+        if status != "default" and PROBLEM in response.get("content", {}):
             for schema in problem_schemas(document, response):
                 found.add((status, schema["properties"]["type"]["const"]))
     return found

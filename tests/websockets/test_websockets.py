@@ -391,10 +391,15 @@ def test_unknown_paths_are_404_and_a_crashing_connect_is_500(
     assert any("Broken.connect" in r.getMessage() for r in caplog.records)
 
 
-def test_a_server_without_the_extension_answers_unknown_paths_by_closing() -> None:
-    with TestClient(socket_app(EchoSocket())) as client, pytest.raises(WebSocketDenied) as unknown:
-        client.websocket_connect("/nowhere", denial_response=False).__enter__()
-    assert unknown.value.status == 403  # what the server answers a close before accept
+def test_a_server_without_the_extension_answers_unknown_paths_by_closing_1008() -> None:
+    with (
+        TestClient(socket_app(EchoSocket())) as client,
+        client.websocket_connect("/nowhere", denial_response=False) as ws,
+        pytest.raises(WebSocketClosed) as unknown,
+    ):
+        ws.receive(str)
+    # accepted, then closed with the reason a bare 403 could not carry
+    assert (unknown.value.code, unknown.value.reason) == (1008, "not-found")
 
 
 # --- routing -------------------------------------------------------------------------------

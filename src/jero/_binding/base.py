@@ -67,6 +67,12 @@ class Limits:
     body_timeout: float | None = 60.0
     """Seconds a `json`, `content` or `form` body may go without a byte arriving (not
     the whole body's time); then the answer is a 408 problem. None: wait forever."""
+    body_min_rate: float | None = 1024
+    """Bytes per second a body sent in several chunks must average, once its first
+    `body_timeout` seconds (60 when that is None) are over: the whole body may take
+    that grace plus one second per `body_min_rate` bytes received, so a body dripped
+    just under the per-chunk timeout is still bounded. Past it, a 408 problem. None:
+    no whole-body bound."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

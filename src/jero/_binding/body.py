@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -25,7 +25,7 @@ from .._headers import find_header
 from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
 from .._types import is_json_body_type
 from .base import BODY, BindContext, Binder
-from .deadlines import receive_within
+from .deadlines import body_pace, receive_within
 
 BODY_ENDED = "the request body ended before it was complete"
 
@@ -53,10 +53,13 @@ async def read_body(
     max_size: int,
     timeout: float | None,
     declared: bytes | None = None,
+    *,
+    min_rate: float | None = None,
 ) -> bytes:
     """The whole request body, refused with a 413 as soon as it is known to be too big,
-    a 408 when no chunk arrives for `timeout` seconds, and `ClientDisconnectError` when
-    the server reports the body ended (the client left, or sent broken framing).
+    a 408 when no chunk arrives for `timeout` seconds or the body falls behind
+    `min_rate` (see `BodyPace`), and `ClientDisconnectError` when the server reports the
+    body ended (the client left, or sent broken framing).
 
     `declared` is the Content-Length header when the caller already found it.
     """
@@ -75,8 +78,9 @@ async def read_body(
         return body
     chunks = [body]
     size = len(body)
+    pace = body_pace(timeout, min_rate)
     while True:
-        message = await receive_within(receive, timeout)
+        message = await receive_within(receive, timeout, pace, size)
         if message["type"] == "http.disconnect":
             raise ClientDisconnectError
         chunk: bytes = message.get("body", b"")
@@ -144,6 +148,43 @@ def json_decoder(tp: Any) -> Callable[[bytes], Any]:
     return decode_json
 
 
+MSGPACK_TOO_DEEP = "MessagePack is malformed: nesting too deep"
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    """A decoded MessagePack value with its integral floats (within `_INT_DIGITS`) as ints."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 10.0**_INT_DIGITS else value
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(item) for item in cast("list[Any]", value)]
+    if isinstance(value, dict):
+        items = cast("dict[Any, Any]", value).items()
+        return {key: _integral_floats_as_ints(item) for key, item in items}
+    return value
+
+
+def msgpack_decoder(tp: Any) -> Callable[[bytes], Any]:
+    """`decode(body)` of a MessagePack document into `tp`, accepting integral floats for
+    `int` fields exactly as `json_decoder` does (one typed decode on the happy path)."""
+    decode = msgspec.msgpack.Decoder(tp).decode
+
+    def decode_msgpack(data: bytes) -> Any:
+        try:
+            return decode(data)
+        except msgspec.ValidationError as error:
+            if "got `float`" not in str(error):
+                raise
+            first = error
+        try:
+            return msgspec.convert(_integral_floats_as_ints(msgspec.msgpack.decode(data)), tp)
+        except msgspec.ValidationError as error:
+            if "got `float`" in str(error):
+                raise first from None
+            raise
+
+    return decode_msgpack
+
+
 def is_json_media_type(value: str) -> bool:
     return value == "application/json" or (
         value.startswith("application/") and value.endswith("+json")
@@ -157,10 +198,11 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             f"got {getattr(tp, '__name__', tp)!r}"
         )
     decode = json_decoder(tp)
-    decode_msgpack = msgspec.msgpack.Decoder(tp).decode if ctx.msgpack else None
+    decode_msgpack = msgpack_decoder(tp) if ctx.msgpack else None
     expected = f"application/json or {MSGPACK}" if ctx.msgpack else "application/json"
     max_size = ctx.limits.max_body_size
     timeout = ctx.limits.body_timeout
+    min_rate = ctx.limits.body_min_rate
 
     async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
         raw = length = None
@@ -174,7 +216,7 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
             if decode_msgpack is None or kind not in MSGPACK_MEDIA_TYPES:
                 raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))
             decoder = decode_msgpack
-        body = await read_body(scope, receive, max_size, timeout, length)
+        body = await read_body(scope, receive, max_size, timeout, length, min_rate=min_rate)
         try:
             return decoder(body)
         except msgspec.ValidationError as error:
@@ -184,7 +226,8 @@ def build_json(tp: Any, ctx: BindContext) -> Binder:
         except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
             raise InvalidInputError(InputProblem("body", INVALID_UTF8)) from None
         except RecursionError:
-            raise InvalidInputError(InputProblem("body", TOO_DEEP)) from None
+            too_deep = TOO_DEEP if decoder is decode else MSGPACK_TOO_DEEP
+            raise InvalidInputError(InputProblem("body", too_deep)) from None
 
     return Binder(bind_json, awaits=True, phase=BODY)
 
@@ -194,8 +237,9 @@ def build_content(tp: Any, ctx: BindContext) -> Binder:
         raise WiringError(f"{ctx.where} must be annotated `bytes`")
     max_size = ctx.limits.max_body_size
     timeout = ctx.limits.body_timeout
+    min_rate = ctx.limits.body_min_rate
 
     async def bind_content(scope: Scope, receive: Receive, values: Sequence[str]) -> bytes:
-        return await read_body(scope, receive, max_size, timeout)
+        return await read_body(scope, receive, max_size, timeout, min_rate=min_rate)
 
     return Binder(bind_content, awaits=True, phase=BODY)

@@ -1,4 +1,10 @@
-"""`Limits.body_timeout`: a deadline on each wait for the next chunk of a request body.
+"""`Limits.body_timeout`: a deadline on each wait for the next chunk of a request body,
+and `Limits.body_min_rate`: one on the whole body.
+
+The whole-body bound costs nothing on the fast path: a body that arrives in one message
+never computes it, and a longer one only passes its allowance (`BodyPace.not_after`, a
+sum) as the wait's deadline when that comes before the per-chunk one: still one entry in
+the watchdog's dict per wait, no timer of its own.
 
 A cancel scope per wait would do, but anyio's costs tens of microseconds and even
 `asyncio.timeout` arms a timer per call, while most bodies arrive in one message that is
@@ -14,18 +20,44 @@ from __future__ import annotations
 import asyncio
 import weakref
 from asyncio import current_task, get_running_loop
+from collections.abc import Awaitable, Callable
 from time import monotonic
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
-from .._asgi import Message, Receive
-from .._errors import BodyTimeoutError, TimeoutProblem
+from .._asgi import Message, Receive, Send
+from .._errors import BodyTimeoutError, BodyTooSlowError, RateProblem, TimeoutProblem
 
 
 def body_timeout(timeout: float) -> BodyTimeoutError:
     """408; the connection closes, since the rest of the body may still come."""
     return BodyTimeoutError(TimeoutProblem(timeout), headers={"connection": "close"})
+
+
+_DEFAULT_GRACE = 60.0
+
+
+class BodyPace:
+    """The whole-body allowance of one request body that arrives in several chunks:
+    `grace` seconds from the first chunk, plus one second per `rate` bytes received."""
+
+    __slots__ = ("rate", "start")
+
+    def __init__(self, timeout: float | None, rate: float) -> None:
+        self.rate = rate
+        self.start = monotonic() + (timeout if timeout is not None else _DEFAULT_GRACE)
+
+    def not_after(self, received: int) -> float:
+        return self.start + received / self.rate
+
+    def error(self) -> BodyTooSlowError:
+        return BodyTooSlowError(RateProblem(self.rate), headers={"connection": "close"})
+
+
+def body_pace(timeout: float | None, min_rate: float | None) -> BodyPace | None:
+    """The pace of a body that did not arrive whole in its first message."""
+    return None if min_rate is None else BodyPace(timeout, min_rate)
 
 
 class _Watchdog:
@@ -79,42 +111,83 @@ def _watchdog(loop: asyncio.AbstractEventLoop) -> _Watchdog:
     return watchdog
 
 
-async def receive_within(receive: Receive, timeout: float | None) -> Message:
-    """`await receive()`, or `BodyTimeoutError` when nothing came for `timeout` seconds."""
-    if timeout is None:
+async def receive_within(
+    receive: Receive,
+    timeout: float | None,
+    pace: BodyPace | None = None,
+    received: int = 0,
+) -> Message:
+    """`await receive()`, or `BodyTimeoutError` when nothing came for `timeout` seconds,
+    or `BodyTooSlowError` when `pace` allows `received` bytes no more time."""
+    if timeout is None and pace is None:
         return await receive()
+    deadline = monotonic() + timeout if timeout is not None else _FOREVER
+    slow = False
+    if pace is not None:
+        cap = pace.not_after(received)
+        if cap < deadline:
+            deadline, slow = cap, True
+    try:
+        return await _by(deadline, receive)
+    except _Overdue:
+        if slow:
+            raise cast(BodyPace, pace).error() from None
+        raise body_timeout(cast(float, timeout)) from None
+
+
+async def send_within(send: Send, message: Message, timeout: float) -> bool:
+    """`await send(message)`; False when the server had not taken it within `timeout`
+    seconds (the send is then cancelled)."""
+    try:
+        await _by(monotonic() + timeout, send, message)
+    except _Overdue:
+        return False
+    return True
+
+
+class _Overdue(Exception):
+    """The awaited step was cancelled at its deadline."""
+
+
+async def _by[*A, T](deadline: float, step: Callable[[*A], Awaitable[T]], *arguments: *A) -> T:
+    """`await step(*arguments)`, or `_Overdue` once `time.monotonic()` passes `deadline`:
+    one entry in the loop's watchdog, no timer of its own."""
     try:
         loop = get_running_loop()
     except RuntimeError:  # not asyncio
-        return await _receive_in_scope(receive, timeout)
+        return await _in_scope(deadline, step, *arguments)
     task = current_task(loop)
     if task is None:
-        return await _receive_in_scope(receive, timeout)
+        return await _in_scope(deadline, step, *arguments)
     watchdog = _last
     if watchdog is None or watchdog.loop is not loop:
         watchdog = _watchdog(loop)
-    deadline = monotonic() + timeout
     watchdog.waiting[task] = deadline
     if watchdog.timer is None or deadline < watchdog.timer_at:
         watchdog.schedule(deadline)
     try:
-        return await receive()
+        return await step(*arguments)
     except asyncio.CancelledError:
         if task in watchdog.expired:
             watchdog.expired.discard(task)
             if task.uncancel() == 0:
-                raise body_timeout(timeout) from None
+                raise _Overdue from None
         raise
     finally:
         watchdog.waiting.pop(task, None)  # (the sweep already removed what it cancelled)
         if watchdog.expired and task in watchdog.expired:
-            # The message came just as the deadline passed: keep it, withdraw the
-            # cancellation (at zero, uncancel() also clears the pending one).
+            # The step completed just as the deadline passed: keep its result, withdraw
+            # the cancellation (at zero, uncancel() also clears the pending one).
             watchdog.expired.discard(task)
             task.uncancel()
 
 
-async def _receive_in_scope(receive: Receive, timeout: float) -> Message:
-    with anyio.move_on_after(timeout):
-        return await receive()
-    raise body_timeout(timeout)
+async def _in_scope[*A, T](
+    deadline: float, step: Callable[[*A], Awaitable[T]], *arguments: *A
+) -> T:
+    with anyio.move_on_after(deadline - monotonic()):
+        return await step(*arguments)
+    raise _Overdue
+
+
+_FOREVER = float("inf")

@@ -29,7 +29,7 @@ from .._errors import (
 from .._headers import RawHeaders, find_header
 from .base import Limits
 from .body import check_content_length
-from .deadlines import receive_within
+from .deadlines import BodyPace, body_pace, receive_within
 from .uploads import FilePart, MemoryBudget, Spool
 
 PART_HEADER_MAX_SIZE = 8 * 1024
@@ -163,10 +163,11 @@ async def read_multipart(
     reader = _MultipartReader(wanted, limits, MemoryBudget(limits.spool_threshold), on_disk)
     timeout = limits.body_timeout
     received = 0
+    pace: BodyPace | None = None
     try:
         with cast(Any, parser):
             while True:
-                message = await receive_within(receive, timeout)
+                message = await receive_within(receive, timeout, pace, received)
                 if message["type"] == "http.disconnect":
                     raise ClientDisconnectError
                 chunk: bytes = message.get("body", b"")
@@ -178,6 +179,8 @@ async def read_multipart(
                         await reader.feed(event)
                 if not message.get("more_body", False):
                     break
+                if pace is None:  # a body in several messages: from now on, paced
+                    pace = body_pace(timeout, limits.body_min_rate)
     except ParserLimitReached as error:
         if "count" in _reason(error):
             problem = CountProblem("headers in a form part", PART_HEADER_MAX_COUNT)

@@ -524,7 +524,13 @@ def build_form(tp: Any, ctx: BindContext) -> Binder:
                 scope, receive, boundary=boundary, wanted=wanted, limits=limits, on_disk=on_disk
             )
         elif kind == URLENCODED:
-            body = await read_body(scope, receive, limits.max_form_size, limits.body_timeout)
+            body = await read_body(
+                scope,
+                receive,
+                limits.max_form_size,
+                limits.body_timeout,
+                min_rate=limits.body_min_rate,
+            )
             parts = parse_urlencoded(body, wanted, limits)
         else:
             raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))

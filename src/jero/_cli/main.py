@@ -17,6 +17,7 @@ from .lifespan import LifespanFailed
 from .target import Target, load_jero_app, parse_target
 
 if typing.TYPE_CHECKING:
+    from .protection import Protection
     from .serve import ServeOptions
 
 EXIT_USAGE = 2
@@ -134,6 +135,7 @@ def _serve_options(
         ssl_certificate=getattr(args, "ssl_certificate", None),
         ssl_keyfile=getattr(args, "ssl_keyfile", None),
         reload_paths=getattr(args, "reload_dir", None) or (),
+        protection=_protection(args) if hasattr(args, "max_connections") else None,
     )
 
 
@@ -148,16 +150,6 @@ def _workers(text: str) -> int:
     if count < 0:
         raise argparse.ArgumentTypeError("must be 0 (one per core), auto, or more")
     return count or _cpu_workers()
-
-
-def _positive(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return count
 
 
 def _cpu_workers() -> int:
@@ -178,7 +170,10 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     run = command("run", _run, "serve the app with granian (production)")
-    _server_arguments(run)
+    # HTTP/1 by default: in auto mode granian waits for a connection's first bytes (to
+    # tell HTTP/1 from HTTP/2) with no deadline, so a client that sends nothing holds
+    # its connection slot for ever, whatever --header-timeout says.
+    _server_arguments(run, http="1")
     run.add_argument("--uds", type=Path, help="serve on this Unix domain socket instead")
     run.add_argument(
         "--workers",
@@ -190,6 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--access-log", action="store_true", help="log every request")
     run.add_argument("--ssl-certificate", type=Path, help="serve HTTPS with this certificate")
     run.add_argument("--ssl-keyfile", type=Path, help="the certificate's private key")
+    _protection_arguments(run)
 
     dev = command("dev", _dev, "serve the app for development: reload on changes, debug logs")
     _server_arguments(dev)
@@ -210,13 +206,83 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = command("worker", _worker, "run the app's durable background jobs (no HTTP)")
     worker.add_argument(
-        "--concurrency", type=_positive, default=8, help="jobs run at once (default: 8)"
+        "--concurrency", type=_positive(int), default=8, help="jobs run at once (default: 8)"
     )
     worker.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     return parser
 
 
-def _server_arguments(parser: argparse.ArgumentParser) -> None:
+def _protection_arguments(parser: argparse.ArgumentParser) -> None:
+    """The settings that bound what slow, idle or crashing peers can take (`Protection`)."""
+    from .protection import Protection
+
+    default = Protection()
+    group = parser.add_argument_group("protection")
+    group.add_argument(
+        "--backlog",
+        type=_positive(int),
+        default=default.backlog,
+        help="connections the kernel queues before a worker accepts them "
+        f"(default: {default.backlog})",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        default=default.max_connections,
+        help="connections each worker serves at once; idle and slow ones count "
+        f"(default: {default.max_connections})",
+    )
+    group.add_argument(
+        "--header-timeout",
+        type=_positive(float),
+        default=default.header_timeout,
+        help="seconds a connection may take to send a request's headers, idle keep-alive "
+        f"time included (default: {default.header_timeout:g})",
+    )
+    group.add_argument(
+        "--no-keep-alive", action="store_true", help="close each HTTP/1 connection after one answer"
+    )
+    group.add_argument(
+        "--no-respawn",
+        action="store_true",
+        help="stop the server when a worker dies, instead of starting a new one",
+    )
+    group.add_argument(
+        "--worker-kill-timeout",
+        type=_positive(float),
+        default=default.kill_timeout,
+        help="seconds a stopping worker gets to finish before it is killed "
+        f"(default: {default.kill_timeout:g})",
+    )
+
+
+def _positive[N: (int, float)](kind: Callable[[str], N]) -> Callable[[str], N]:
+    def parse(text: str) -> N:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+        return value
+
+    return parse
+
+
+def _protection(args: argparse.Namespace) -> Protection:
+    from .protection import Protection
+
+    return Protection(
+        backlog=args.backlog,
+        max_connections=args.max_connections,
+        header_timeout=args.header_timeout,
+        keep_alive=not args.no_keep_alive,
+        respawn=not args.no_respawn,
+        kill_timeout=args.worker_kill_timeout,
+    )
+
+
+def _server_arguments(parser: argparse.ArgumentParser, http: str = "auto") -> None:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="bind port (default: 8000)")
     parser.add_argument(
@@ -225,4 +291,9 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="event loop; auto: uvloop when installed, else asyncio (default: auto)",
     )
-    parser.add_argument("--http", choices=("auto", "1", "2"), default="auto", help="HTTP version")
+    parser.add_argument(
+        "--http",
+        choices=("auto", "1", "2"),
+        default=http,
+        help=f"HTTP version; auto tells HTTP/1 from cleartext HTTP/2 (default: {http})",
+    )

@@ -4,6 +4,10 @@ The command's process is granian's main process: it binds the socket, spawns the
 workers and handles SIGINT / SIGTERM (a graceful stop, exit status 0) and SIGHUP (a
 graceful respawn of the workers) exactly as the `granian` command does. Each worker
 imports the target itself, through `load_worker_app`.
+
+`jero run` also sets granian's protective settings to defaults safe in front of the
+internet (see `Protection`): granian's own defaults let about a thousand idle or
+slow connections take every slot of a worker, and a worker that dies is not replaced.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import dataclasses
 import functools
 import importlib.util
 import logging
+import math
 import multiprocessing
+import os
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,11 +26,13 @@ from typing import Any
 
 from granian import Granian
 from granian.constants import HTTPModes, Interfaces, Loops
+from granian.http import HTTP1Settings, HTTP2Settings
 from granian.log import LogLevels
 from granian.server.common import AbstractServer
 
 from .errors import CommandError
 from .framework import AnyApp, ASGIApp, BaseApp, Message, Receive, Scope, Send, openapi_paths
+from .protection import Protection, die_with_parent, raise_open_files_limit
 from .target import Target, import_target, load_app, parse_target
 
 logger = logging.getLogger("jero")
@@ -45,6 +53,8 @@ class ServeOptions:
     ssl_certificate: Path | None = None
     ssl_keyfile: Path | None = None
     reload_paths: Sequence[Path] = ()
+    protection: Protection | None = None
+    """None: granian's own settings (`jero dev`)."""
 
 
 def resolve_loop(name: str) -> Loops:
@@ -58,10 +68,23 @@ def resolve_loop(name: str) -> Loops:
 
 
 def run(target: Target, options: ServeOptions) -> None:
-    """Serve until SIGINT / SIGTERM; a worker that dies takes the server down (exit 1)."""
+    """Serve until SIGINT / SIGTERM; a worker that dies is replaced (unless told not to),
+    and every worker dies with this process, even when it is SIGKILLed."""
     import_target(target)  # a bad target is a one-line error here, not in every worker
-    loader = functools.partial(load_worker_app, str(target), None)
-    _server(target, options, reload=False).serve(target_loader=loader, wrap_loader=False)
+    if options.protection is not None:
+        raise_open_files_limit(options.protection.max_connections)
+    loader = functools.partial(load_worker_app, str(target), None, os.getpid())
+    server = _server(target, options, reload=False)
+    try:
+        server.serve(target_loader=loader, wrap_loader=False)
+    except RuntimeError as error:
+        reason = str(error).split("\n", 1)[0].removesuffix(".")
+        if "(os error" not in reason:
+            raise
+        # granian's socket errors carry the Rust backtrace when RUST_BACKTRACE is set.
+        where = options.uds or f"{options.host}:{options.port}"
+        reason = reason.partition(" (os error")[0]
+        raise CommandError(f"cannot listen on {where}: {reason}") from None
 
 
 def dev(target: Target, options: ServeOptions) -> None:
@@ -76,8 +99,11 @@ def dev(target: Target, options: ServeOptions) -> None:
     _server(target, options, reload=True).serve(target_loader=loader, wrap_loader=False)
 
 
-def load_worker_app(spec: str, announce_at: str | None) -> ASGIApp:
-    """Run in each worker: import the app; in dev, log its docs URL once it started."""
+def load_worker_app(spec: str, announce_at: str | None, parent: int | None = None) -> ASGIApp:
+    """Run in each worker: import the app; in dev, log its docs URL once it started.
+    With `parent` (the main process's id), the worker is tied to it first."""
+    if parent is not None:
+        die_with_parent(parent)
     app = load_app(parse_target(spec))
     if announce_at is not None and isinstance(app, BaseApp):
         return _announcing_docs(typing.cast(AnyApp, app), announce_at)
@@ -94,6 +120,9 @@ def _server(target: Target, options: ServeOptions, *, reload: bool) -> AbstractS
             # A broken edit kills the worker; the next edit respawns it.
             "reload_ignore_worker_failure": True,
         }
+    protective: dict[str, Any] = {}
+    if options.protection is not None:
+        protective = _protective_settings(options.protection)
     return Granian(
         str(target),
         address=options.host,
@@ -109,7 +138,26 @@ def _server(target: Target, options: ServeOptions, *, reload: bool) -> AbstractS
         ssl_cert=options.ssl_certificate,
         ssl_key=options.ssl_keyfile,
         **reload_options,
+        **protective,
     )
+
+
+def _protective_settings(protection: Protection) -> dict[str, Any]:
+    """granian's arguments for `protection` (its timeouts are whole milliseconds, its
+    HTTP/2 ping acknowledgement timeout and kill timeout whole seconds)."""
+    header_ms = max(1, round(protection.header_timeout * 1000))
+    return {
+        "backlog": protection.backlog,
+        "backpressure": protection.max_connections,
+        "http1_settings": HTTP1Settings(
+            header_read_timeout=header_ms, keep_alive=protection.keep_alive
+        ),
+        "http2_settings": HTTP2Settings(
+            keep_alive_interval=header_ms, keep_alive_timeout=max(1, header_ms // 1000)
+        ),
+        "respawn_failed_workers": protection.respawn,
+        "workers_kill_timeout": max(1, math.ceil(protection.kill_timeout)),
+    }
 
 
 def _logging_config(level: str) -> dict[str, Any]:

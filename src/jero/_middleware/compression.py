@@ -272,11 +272,27 @@ class _Compressing:
 
     async def _on_start(self, message: Message) -> None:
         headers: HeaderList = message["headers"]
-        if not _eligible(message["status"], headers):
+        status: int = message["status"]
+        if status == 304 and _could_compress(headers):
+            # RFC 9110 §15.4.5: the validators and Vary its 200 would have carried.
+            self.passing = True
+            await self.target({**message, "headers": _not_modified(headers, self.codec)})
+            return
+        if not _eligible(status, headers):
             self.passing = True
             await self.target(message)
             return
-        if self.codec is None or self.head:
+        codec = self.codec
+        if codec is not None and self.head:
+            # The GET's head, without a body to measure: compressed unless it declares a
+            # length under the threshold (the compressed length is unknown, so none).
+            declared = _declared_length(headers)
+            if declared is None or declared >= self.minimum:
+                headers = _compressed(headers, codec, None)
+                self.passing = True
+                await self.target({**message, "headers": headers})
+                return
+        if codec is None or self.head:
             self.passing = True
             await self.target({**message, "headers": [*headers, _VARY]})
             return
@@ -340,6 +356,30 @@ def _eligible(status: int, headers: HeaderList) -> bool:
         if len(_by_content_type) < _ACCEPT_CACHE_SIZE:
             _by_content_type[content_type] = known
     return known
+
+
+def _could_compress(headers: HeaderList) -> bool:
+    """Whether a 304's 200 could have been compressed: not when the 304 names an encoding
+    already or a media type never compressed."""
+    for key, value in headers:
+        if key == b"content-encoding":
+            return False
+        if key == b"content-type" and not compressible(value.decode("latin-1")):
+            return False
+    return True
+
+
+def _not_modified(headers: HeaderList, codec: _Codec | None) -> HeaderList:
+    """A 304's head: `Vary: Accept-Encoding`, and the ETag weakened as a compressed 200's
+    is, so a cache holding the compressed body sees the validator it stored."""
+    weaken = codec is not None
+    out: HeaderList = [
+        (key, b"W/" + value if weaken and key == b"etag" and not value.startswith(b"W/") else value)
+        for key, value in headers
+    ]
+    if not any(key == b"vary" and b"accept-encoding" in value.lower() for key, value in out):
+        out.append(_VARY)
+    return out
 
 
 def _declared_length(headers: HeaderList) -> int | None:

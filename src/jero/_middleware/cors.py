@@ -159,8 +159,10 @@ class CORS:
         vary = ["Origin"] if not self.any_origin else []
         if self.any_header:
             vary.append("Access-Control-Request-Headers")
+        refused: HeaderList = []
         if vary:
             fixed.append((_VARY, ", ".join(vary).encode()))
+            refused.append(fixed[-1])  # a refusal depends on the same request fields
 
         async def run(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["method"] != "OPTIONS":
@@ -175,7 +177,8 @@ class CORS:
                 origin, wanted, scope, path=path, served=served, methods=methods
             )
             if refusal is not None:
-                await problem(send, CORSRefusedError(CORSRefusal(refusal)), False, scope)
+                error = CORSRefusedError(CORSRefusal(refusal))
+                await problem(_adding(send, refused) if refused else send, error, False, scope)
                 return
             headers = [(_ACAO, b"*" if self.any_origin else origin), *fixed]
             requested = _header(scope, b"access-control-request-headers")

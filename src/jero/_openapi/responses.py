@@ -15,7 +15,7 @@ import msgspec
 
 from .._compile.render import build_render_plan
 from .._compile.sources import SOURCES
-from .._errors import HTTPError, InternalServerError, WiringError
+from .._errors import HTTPError, InternalServerError, Problem, WiringError
 from .._media import MSGPACK
 from .._plan import ResponseShape
 from .._types import header_wire_name, struct_fields, union_of
@@ -35,6 +35,9 @@ def ndjson_content(bodies: list[Any], op: OperationContext, status: int) -> Sche
     return {"schema": op.book.schema(union_of(bodies), where)}
 
 
+_PLAIN_EVENT = "plain text: an item the stream yields as a str"
+
+
 def event_stream_content(bodies: list[Any], op: OperationContext, status: int) -> Schema:
     """One server-sent event, as OpenAPI 3.1 tools read `schema` for text/event-stream:
     `data` is the item as JSON text (or plain text for `str` items)."""
@@ -43,11 +46,13 @@ def event_stream_content(bodies: list[Any], op: OperationContext, status: int) -
         data: Schema = {"type": "string"}
     else:
         where = f"{op.where}: the {status} event stream's items"
-        data = {
+        as_json: Schema = {
             "type": "string",
             "contentMediaType": "application/json",
             "contentSchema": op.book.schema(items, where),
         }
+        # A stream of Structs may also yield `str` items, sent as they are.
+        data = {"anyOf": [as_json, {"type": "string", "description": _PLAIN_EVENT}]}
     event: Schema = {
         "type": "object",
         "properties": {
@@ -222,16 +227,45 @@ def responses_of(op: OperationContext) -> Schema:
     challenge = challenge_header(op.auth) if op.auth is not None else None
     if challenge is not None:
         responses[401]["headers"] = {"www-authenticate": challenge}
-    return {str(status): responses[status] for status in sorted(responses)}
+    documented: Schema = {str(status): responses[status] for status in sorted(responses)}
+    documented["default"] = _undeclared_error(op)
+    return documented
+
+
+_UNDECLARED = (
+    "Any other error: an HTTPError the handler raises without listing it in errors= "
+    "(list it there to document its status, type and params)"
+)
+
+
+def _undeclared_error(op: OperationContext) -> Schema:
+    """The `default` response: handlers may raise any `HTTPError`, and one that is not
+    declared still answers an error document, so the document says so."""
+    content = _format_content(op)
+    if content is None:
+        schema = op.book.schema(Problem, f"{op.where}: an undeclared error")
+        content = _problem_content(schema, op)
+    return {"description": _UNDECLARED, "content": content}
 
 
 def _error_content(classes: list[ErrorClass], op: OperationContext) -> Schema:
     """Problem details per class (discriminated by `type`), or the app's error body."""
+    content = _format_content(op)
+    if content is None:
+        content = _problem_content(op.book.errors(classes, op.where), op)
+    return content
+
+
+def _format_content(op: OperationContext) -> Schema | None:
+    """The app's own error body under its media type, when it declared an ErrorFormat."""
     fmt = op.errors.format if op.errors is not None else None
-    if fmt is not None:
-        where = f"{op.where}: the error body {type(fmt).__qualname__}"
-        return {fmt.media_type: {"schema": op.book.schema(type(fmt).body_type, where)}}
-    schema = op.book.errors(classes, op.where)
+    if fmt is None:
+        return None
+    where = f"{op.where}: the error body {type(fmt).__qualname__}"
+    return {fmt.media_type: {"schema": op.book.schema(type(fmt).body_type, where)}}
+
+
+def _problem_content(schema: Schema, op: OperationContext) -> Schema:
     content: Schema = {PROBLEM_MEDIA_TYPE: {"schema": schema}}
     if op.plan.msgpack:
         content["application/problem+msgpack"] = {"schema": schema}

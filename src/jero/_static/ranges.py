@@ -6,6 +6,10 @@ from __future__ import annotations
 from .._headers import quality_values
 
 UNSATISFIABLE = (-1, -1)
+_MAX_DIGITS = 18
+"""A position with more significant digits is past any file (10**18 bytes is an exabyte);
+it is read as that bound, so a header of thousands of digits costs no big-int parse."""
+_BEYOND = 10**_MAX_DIGITS
 
 
 def parse_range(value: str, size: int) -> tuple[int, int] | None:
@@ -22,15 +26,15 @@ def parse_range(value: str, size: int) -> tuple[int, int] | None:
     if not _digits(first_text):  # a suffix: the last N bytes
         if first_text or not _digits(last_text):
             return None
-        length = int(last_text)
+        length = _number(last_text)
         if length == 0 or size == 0:
             return UNSATISFIABLE
         return max(0, size - length), size - 1
-    first = int(first_text)
+    first = _number(first_text)
     if last_text:
-        if not _digits(last_text) or int(last_text) < first:
+        if not _digits(last_text) or (last := _number(last_text)) < first:
             return None
-        last = min(int(last_text), size - 1)
+        last = min(last, size - 1)
     else:
         last = size - 1
     if first >= size:
@@ -40,6 +44,12 @@ def parse_range(value: str, size: int) -> tuple[int, int] | None:
 
 def _digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
+
+
+def _number(digits: str) -> int:
+    """The value of a run of ASCII digits, saturated at `_BEYOND`."""
+    significant = digits.lstrip("0")
+    return _BEYOND if len(significant) > _MAX_DIGITS else int(significant or "0")
 
 
 def preferred_codings(value: str | None, offered: tuple[str, ...]) -> list[str]:

@@ -6,8 +6,10 @@ in a one-yield generator's setup, or by the first item — is the error's own re
 problem document rather than an empty 200. `stream_body` runs the pump (pull →
 encode → send) in a task group next to a watcher that waits on `receive()` for
 `http.disconnect` and cancels the group the moment it arrives, so a stream blocked
-waiting for its next item stops immediately too. Whatever ends the stream — the last
-item, a disconnect, an error, or cancellation from outside — the teardown runs exactly
+waiting for its next item stops immediately too, and one that never awaits stops within
+a few chunks (the pump yields to the watcher every `_YIELD_EVERY` chunks). Whatever ends
+the stream — the last item, a disconnect, an error, or cancellation from outside — the
+teardown runs exactly
 once and shielded, so its `await`s complete even while the request is being cancelled.
 
 `ActiveStreams` lets an app end its open streams at shutdown and wait for their
@@ -23,6 +25,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, cast
 
 import anyio
+from anyio.lowlevel import checkpoint
 
 from .._asgi import Message, Receive, Send
 from .._plan import Responder
@@ -33,6 +36,9 @@ type Encode = Callable[[Any], bytes]
 type Emit = Callable[[bytes], Awaitable[None]]
 
 PING = b": ping\n\n"
+_YIELD_EVERY = 16
+"""Chunks sent between two turns of the event loop: a bound on what a stream generates
+after its client left, at the cost of one `sleep(0)` per 16 chunks."""
 END: Message = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
@@ -78,8 +84,16 @@ class _Source:
             iterator = self.items = aiter(first)
         else:
             await emit(encode(first))
+        pending = _YIELD_EVERY
         async for item in iterator:
             await emit(encode(item))
+            pending -= 1
+            if not pending:
+                # A generator that never awaits, sent through a `send` that never
+                # suspends, would otherwise run to its end before the disconnect
+                # watcher got a turn: let it run (and cancel us) every few chunks.
+                pending = _YIELD_EVERY
+                await checkpoint()
 
     async def close(self, error: BaseException | None, cancelled: bool) -> None:
         """Close the iterator, then resume the teardown generator exactly once."""
@@ -180,6 +194,8 @@ async def stream_body(
 
 def _emitter(send: Send, link: _Link, locked: bool) -> Emit:
     async def emit(body: bytes) -> None:
+        if link.disconnected:  # the watcher saw the client leave at the last yield
+            raise _ClientGone
         try:
             if not link.started:
                 link.started = True

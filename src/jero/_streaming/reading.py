@@ -75,8 +75,8 @@ class _Events:
             self._event = value
         elif name == "id" and "\0" not in value:
             self._id = value
-        elif name == "retry" and value.isascii() and value.isdigit():
-            self._retry = int(value)
+        elif name == "retry" and value.isascii() and value.isdigit() and len(value) <= 18:
+            self._retry = int(value)  # longer is no delay a client could wait: ignored
         return None
 
     def _dispatch(self) -> ServerSentEvent[Any] | None:

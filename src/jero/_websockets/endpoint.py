@@ -56,12 +56,24 @@ class WebSocketLimits:
     max_queued_messages: int = 64
     """Messages received but not yet handled by `receive`: a client that runs this far
     ahead of its handler is closed rather than buffered without bound."""
+    max_queued_bytes: int = 4 * 1024 * 1024
+    """Bytes of those messages together (one message is always let in): the memory a
+    client can make the server hold for it, given back when the socket closes."""
+    send_timeout: float | None = 10.0
+    """Seconds one `send` may wait for the server to take a message. A client that
+    stops reading is a slow consumer: its socket is closed with 1008 and `send` returns
+    False, so whoever was sending (a room's broadcast) carries on. None: wait forever."""
 
     def __post_init__(self) -> None:
-        for name in ("max_message_size", "max_queued_messages"):
+        for name in ("max_message_size", "max_queued_messages", "max_queued_bytes"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise WiringError(f"WebSocketLimits.{name} = {value!r}; give a positive int")
+        timeout = self.send_timeout
+        if timeout is not None and (type(timeout) not in (int, float) or timeout <= 0):
+            raise WiringError(
+                f"WebSocketLimits.send_timeout = {timeout!r}; give seconds (> 0) or None"
+            )
 
 
 class WebSocketEndpoint:

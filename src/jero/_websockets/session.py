@@ -18,6 +18,8 @@ problem `type` as reason. How the session ends decides the close code:
 | a text frame for `bytes` (or the reverse)     | 1003                    |
 | a message over `max_message_size`             | 1009                    |
 | more than `max_queued_messages` waiting       | 1009                    |
+| more than `max_queued_bytes` waiting          | 1009                    |
+| a `send` not taken within `send_timeout`      | 1008 (a slow consumer)  |
 | `receive` raises an `HTTPError`               | 4000 + status, `type`   |
 | `receive` raises anything else (logged)       | 1011                    |
 | the app shuts down                            | 1001                    |
@@ -72,8 +74,11 @@ async def deny(
     if supports_denial(scope):
         await _send_denial(send, error, scope, problem)
     else:
-        # Closing before accepting: the server answers the handshake with a 403.
-        await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": ""})
+        # Closing before accepting would be a bare 403 to the client, with no reason:
+        # accept, then close with 1008 and the problem `type`, as a refused handshake is.
+        await send({"type": "websocket.accept"})
+        reason = type(error).type
+        await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": reason})
 
 
 async def _send_denial(
@@ -122,7 +127,9 @@ class Session:
         self.receive = receive
         self.send = send
         self.values = values
-        self.socket: WebSocket[Any] = WebSocket(send, plan.frame, self._closed_by_server)
+        self.socket: WebSocket[Any] = WebSocket(
+            send, plan.frame, self._closed_by_server, plan.limits.send_timeout
+        )
         self._bound: dict[str, Any] = {}
         self._opened = False
         self._by_server = False
@@ -178,11 +185,15 @@ class Session:
     # --- messages ------------------------------------------------------------------
 
     async def _loop(self) -> None:
-        queue = _Inbox(self.plan.limits.max_queued_messages)
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._read, queue)
-            await self._dispatch(queue)
-            group.cancel_scope.cancel()
+        limits = self.plan.limits
+        queue = _Inbox(limits.max_queued_messages, limits.max_queued_bytes)
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._read, queue)
+                await self._dispatch(queue)
+                group.cancel_scope.cancel()
+        finally:
+            queue.clear()  # what was never handled is given back now, not with the session
 
     async def _read(self, queue: _Inbox) -> None:
         """Pull events from the server into the queue until either side closes."""
@@ -211,13 +222,13 @@ class Session:
                 return
             if kind != "websocket.receive":
                 continue
-            if _size(message, limit) > limit:
+            size = _size(message, limit)
+            if size > limit:
                 await socket.close(MESSAGE_TOO_BIG, f"a message is limited to {limit} bytes")
                 return
-            if not queue.put(message):
-                await socket.close(
-                    MESSAGE_TOO_BIG, f"more than {queue.limit} messages are waiting to be handled"
-                )
+            refused = queue.put(message, size)
+            if refused is not None:
+                await socket.close(MESSAGE_TOO_BIG, refused)
                 return
 
     async def _dispatch(self, queue: _Inbox) -> None:
@@ -291,27 +302,39 @@ class Session:
 class _Inbox:
     """The bounded queue between the reader and the dispatcher: a deque and, only while
     the dispatcher waits on an empty queue, one event (an anyio memory stream costs
-    several times more per message; benchmarks/ws_echo.py shows it)."""
+    several times more per message; benchmarks/ws_echo.py shows it). Bounded in
+    messages and in bytes."""
 
-    __slots__ = ("_closed", "_items", "_waiter", "limit")
+    __slots__ = ("_bytes", "_closed", "_items", "_waiter", "limit", "max_bytes")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, max_bytes: int) -> None:
         self.limit = limit
-        self._items: deque[Message] = deque()
+        self.max_bytes = max_bytes
+        self._items: deque[tuple[Message, int]] = deque()
+        self._bytes = 0
         self._waiter: anyio.Event | None = None
         self._closed = False
 
-    def put(self, message: Message) -> bool:
-        """Queue `message`; False when `limit` messages are already waiting."""
-        if len(self._items) >= self.limit:
-            return False
-        self._items.append(message)
+    def put(self, message: Message, size: int) -> str | None:
+        """Queue `message` of `size` bytes; the reason it is refused when the queue is
+        full (the first message waiting is always let in, whatever its size)."""
+        items = self._items
+        if len(items) >= self.limit:
+            return f"more than {self.limit} messages are waiting to be handled"
+        if items and self._bytes + size > self.max_bytes:
+            return f"more than {self.max_bytes} bytes of messages are waiting to be handled"
+        items.append((message, size))
+        self._bytes += size
         self._wake()
-        return True
+        return None
 
     def close(self) -> None:
         self._closed = True
         self._wake()
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
 
     def _wake(self) -> None:
         if self._waiter is not None:
@@ -325,7 +348,9 @@ class _Inbox:
                 return None
             waiter = self._waiter = anyio.Event()
             await waiter.wait()
-        return self._items.popleft()
+        message, size = self._items.popleft()
+        self._bytes -= size
+        return message
 
 
 async def _nothing(*arguments: Any) -> None:

@@ -2,7 +2,9 @@
 
 Hooks receive it as `socket: WebSocket[Out]`; handing it to other code (a room's member
 set) is how a broadcast reaches it. `send` awaits the server, so a client that reads
-slowly slows its sender down instead of growing a buffer.
+slowly slows its sender down instead of growing a buffer, for at most
+`WebSocketLimits.send_timeout` seconds: past it the client is a slow consumer, and its
+socket is closed with 1008.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._asgi import Message, Send
+from .._binding.deadlines import send_within
 
 __all__ = ["WebSocket"]
 
@@ -19,6 +22,8 @@ type Frame = Callable[[Any], Message]
 
 ACCEPT: Message = {"type": "websocket.accept"}
 NORMAL_CLOSURE = 1000
+SLOW_CONSUMER = 1008
+"""A policy violation: the client did not read what it was sent in time."""
 CLOSE_REASON_BYTES = 123
 """A close frame's reason fits in 123 bytes of UTF-8 (RFC 6455 §5.5)."""
 
@@ -39,14 +44,27 @@ class WebSocket[Out]:
     Sockets compare by identity, so they can be kept in sets.
     """
 
-    __slots__ = ("_accepted", "_before_close", "_closed", "_frame", "_send", "close_code")
+    __slots__ = (
+        "_accepted",
+        "_before_close",
+        "_closed",
+        "_frame",
+        "_send",
+        "_send_timeout",
+        "close_code",
+    )
 
     def __init__(
-        self, send: Send, frame: Frame, before_close: Callable[[], Awaitable[None]]
+        self,
+        send: Send,
+        frame: Frame,
+        before_close: Callable[[], Awaitable[None]],
+        send_timeout: float | None = None,
     ) -> None:
         self._send = send
         self._frame = frame
         self._before_close = before_close
+        self._send_timeout = send_timeout
         self._accepted = False
         self._closed = False
         self.close_code: int | None = None
@@ -59,13 +77,20 @@ class WebSocket[Out]:
 
     async def send(self, message: Out) -> bool:
         """Send one message; False (and nothing sent) when the socket is already closed,
-        so a broadcast over many sockets need not guard each send."""
+        so a broadcast over many sockets need not guard each send. Also False when the
+        client did not take it within the send timeout: the socket is then closed 1008."""
         if self._closed:
             return False
         if not self._accepted:
             await self.accept()
+        timeout = self._send_timeout
         try:
-            await self._send(self._frame(message))
+            if timeout is None:
+                await self._send(self._frame(message))
+            elif not await send_within(self._send, self._frame(message), timeout):
+                reason = f"the client did not take a message within {timeout:g} seconds"
+                await self.close(SLOW_CONSUMER, reason)
+                return False
         except OSError:
             # The connection is gone; its close code comes with the disconnect event.
             self._closed = True
@@ -86,7 +111,10 @@ class WebSocket[Out]:
                 # Closing before accepting would turn into an HTTP 403 without the code;
                 # refusing a handshake is what raising an HTTPError in `connect` is for.
                 await self.accept()
-            await self._send(frame)
+            if self._send_timeout is None:
+                await self._send(frame)
+            else:  # a client that reads nothing would not take the close frame either
+                await send_within(self._send, frame, self._send_timeout)
         except (OSError, RuntimeError):
             pass  # the connection is already gone: there is no one left to tell
 
