@@ -9,6 +9,16 @@ from ._auth import AuthorizationHeader, BasicAuth, BearerAuth
 from ._binding.base import Limits
 from ._binding.forms import FormPart
 from ._binding.uploads import FilePart
+from ._channels import (
+    Channel,
+    Channels,
+    ChannelUnavailableError,
+    InProcessBackend,
+    PostgresBackend,
+    RedisBackend,
+    SubscriberOverflowError,
+    Subscription,
+)
 from ._conditional.errors import PreconditionFailedError
 from ._conditional.etags import make_etag
 from ._conditional.preconditions import Preconditions
@@ -68,6 +78,9 @@ __all__ = [
     "BearerAuth",
     "BytesResponse",
     "CORSRefusedError",
+    "Channel",
+    "ChannelUnavailableError",
+    "Channels",
     "Compression",
     "ConflictError",
     "Created",
@@ -79,6 +92,7 @@ __all__ = [
     "FormPart",
     "GoneError",
     "HTTPError",
+    "InProcessBackend",
     "InternalServerError",
     "JSONResponse",
     "Limits",
@@ -92,11 +106,13 @@ __all__ = [
     "NotFoundError",
     "OperationMeta",
     "PayloadTooLargeError",
+    "PostgresBackend",
     "PreconditionFailedError",
     "Preconditions",
     "Problem",
     "RawHeaders",
     "Receive",
+    "RedisBackend",
     "RequestId",
     "RequestTimeoutError",
     "Resource",
@@ -110,6 +126,8 @@ __all__ = [
     "ServiceUnavailableError",
     "SetCookie",
     "StreamingResponse",
+    "SubscriberOverflowError",
+    "Subscription",
     "SwaggerUI",
     "TooManyRequestsError",
     "URLFor",

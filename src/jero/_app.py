@@ -23,6 +23,7 @@ from ._asgi import ASGIApp, Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
 from ._binding.body import ClientDisconnectError
+from ._channels import Backend, Channels, Overflow
 from ._errors import (
     HTTPError,
     NotFoundError,
@@ -223,6 +224,23 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             drain_timeout=drain_timeout, maxsize=maxsize, allow_one_to_many=allow_one_to_many
         )
         return await self._aenter(tasks)
+
+    async def _create_channels(
+        self,
+        *,
+        backend: Backend | None = None,
+        buffer: int = 256,
+        overflow: Overflow = "drop_oldest",
+        publish_timeout: float = 5.0,
+    ) -> Channels:
+        """A connected `Channels` hub on the app's lifecycle stack (see docs/channels.md).
+
+        `backend` is `InProcessBackend()` by default, or `RedisBackend(url)` /
+        `PostgresBackend(dsn)` to span workers and machines. It closes at shutdown after
+        the sockets and streams that subscribe to it.
+        """
+        hub = Channels(backend, buffer=buffer, overflow=overflow, publish_timeout=publish_timeout)
+        return await self._aenter(hub)
 
     def _include_openapi(
         self,

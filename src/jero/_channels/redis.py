@@ -1,0 +1,257 @@
+"""`RedisBackend`: channels over Redis (or Valkey) pub/sub, with optional history in
+Redis Streams.
+
+Every process keeps one subscriber connection (SUBSCRIBE per topic that has local
+subscribers, so a process only receives the topics it needs) and one publishing client.
+Pub/sub is at-most-once: an item published while a process is disconnected never
+reaches that process. With `history=N`, each publish also appends the item to a stream
+per topic (trimmed to N, expiring `history_ttl` seconds after its last item) in the
+same server-side script, and the stream's entry id travels with the item as its event
+id, so an SSE client that reconnects with `Last-Event-ID` is sent what it missed.
+
+When Redis goes away: `publish` raises `ChannelUnavailableError` at once (a refused
+connection) or after the hub's `publish_timeout` (a silent one); the listener retries
+with a delay doubling from `reconnect_delay[0]` to `reconnect_delay[1]`, and on
+reconnection subscribes again to every topic that still has local subscribers. Local
+subscriptions stay open throughout; they simply receive nothing while disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from typing import Any
+
+import anyio
+
+from .backend import Deliver, Retained
+from .errors import ChannelUnavailableError
+
+__all__ = ["RedisBackend"]
+
+logger = logging.getLogger("jero")
+
+# One round trip, atomic: append to the topic's stream, trim, refresh its expiry, and
+# publish "<entry id>\n<item>" so subscribers learn the id with the item.
+_PUBLISH_WITH_HISTORY = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '*', 'd', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[1], id .. '\\n' .. ARGV[1])
+return id
+"""
+_STREAM_ID = re.compile(r"\d+-\d+|\d+")
+
+
+class RedisBackend:
+    """Channels over the Redis (or Valkey) server at `url` (`redis://host:port/db`).
+
+    - `history`: items kept per topic in a Redis Stream for `Last-Event-ID` replay
+      (0, the default, keeps none and publishes with plain PUBLISH);
+    - `history_ttl`: seconds a topic's stream outlives its last publish;
+    - `prefix`: put before every topic, to share one Redis between apps;
+    - `connect_timeout`: seconds to open a connection or confirm a subscription;
+    - `reconnect_delay`: the first and the longest wait between reconnection attempts.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        history: int = 0,
+        history_ttl: int = 86_400,
+        prefix: str = "jero:",
+        connect_timeout: float = 2.0,
+        reconnect_delay: tuple[float, float] = (0.05, 2.0),
+    ) -> None:
+        try:
+            import redis.asyncio  # noqa: F401  # pyright: ignore[reportUnusedImport]
+        except ImportError as error:
+            raise ImportError("RedisBackend needs redis-py: install jero[redis]") from error
+        if isinstance(history, bool) or not isinstance(history, int) or history < 0:  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ValueError(f"RedisBackend(history={history!r}): give an int >= 0")
+        self.url = url
+        self.history = history
+        self.history_ttl = history_ttl
+        self.prefix = prefix
+        self.connect_timeout = connect_timeout
+        self.reconnect_delay = reconnect_delay
+        self.connections = 0
+        """How many times the listener connected (1 + reconnections)."""
+        self._deliver: Deliver | None = None
+        # redis-py's own annotations are loose (str | bytes everywhere): its objects
+        # are held as Any here, and what comes out of them is typed where it is read.
+        self._publisher: Any = None
+        self._script: Any = None
+        self._listener: asyncio.Task[None] | None = None
+        self._pubsub: Any = None
+        self._topics: set[str] = set()
+        self._confirmations: dict[bytes, asyncio.Event] = {}
+        self._connected = asyncio.Event()
+
+    @property
+    def keeps_history(self) -> bool:
+        return self.history > 0
+
+    @property
+    def connected(self) -> bool:
+        """Whether the listener is connected and subscribed right now."""
+        return self._connected.is_set()
+
+    def _client(self) -> Any:
+        from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        # No retries inside redis-py: a failure surfaces at once, and this backend
+        # decides what to do (raise to the publisher, reconnect the listener).
+        return Redis.from_url(  # pyright: ignore[reportUnknownMemberType]
+            self.url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=self.connect_timeout
+        )
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+        self._publisher = self._client()
+        self._script = self._publisher.register_script(_PUBLISH_WITH_HISTORY)
+        self._listener = asyncio.create_task(self._listen_forever())
+        # The first connection must succeed: an app that cannot reach its broker at
+        # startup refuses to start, with the reason.
+        try:
+            with anyio.fail_after(self.connect_timeout):
+                await self._connected.wait()
+        except TimeoutError:
+            await self.stop()
+            raise ConnectionError(
+                f"Channels: Redis at {self.url} did not answer within {self.connect_timeout} s"
+            ) from None
+
+    async def stop(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        publisher, self._publisher = self._publisher, None
+        if publisher is not None:
+            await publisher.aclose()
+        self._deliver = None
+
+    # --- publishing ------------------------------------------------------------------
+
+    async def publish(self, topic: str, data: bytes) -> str | None:
+        from redis.exceptions import RedisError
+
+        publisher = self._publisher
+        if publisher is None:
+            raise RuntimeError("RedisBackend: not started")
+        key = self.prefix + topic
+        try:
+            if self.history:
+                entry: bytes = await self._script(
+                    keys=[key], args=[data, self.history, self.history_ttl]
+                )
+                return entry.decode()
+            await publisher.publish(key, b"\n" + data)
+        except (RedisError, OSError) as error:
+            raise ChannelUnavailableError() from error
+        return None
+
+    async def replay(self, topic: str, after: str) -> Retained:
+        from redis.exceptions import RedisError
+
+        if self._publisher is None or not _STREAM_ID.fullmatch(after):
+            return []
+        try:
+            entries: list[tuple[bytes, dict[bytes, bytes]]] = await self._publisher.xrange(
+                self.prefix + topic, min=f"({after}", max="+", count=self.history
+            )
+        except (RedisError, OSError) as error:
+            raise ChannelUnavailableError() from error
+        return [(entry.decode(), fields[b"d"]) for entry, fields in entries]
+
+    # --- subscribing -----------------------------------------------------------------
+
+    async def subscribe(self, topic: str) -> None:
+        """Returns once Redis confirmed the subscription (or at once while it is
+        unreachable: the listener subscribes when it reconnects)."""
+        self._topics.add(topic)
+        pubsub = self._pubsub
+        if pubsub is None:
+            return
+        key = (self.prefix + topic).encode()
+        confirmed = self._confirmations.setdefault(key, asyncio.Event())
+        with contextlib.suppress(Exception), anyio.move_on_after(self.connect_timeout):
+            await pubsub.subscribe(key)
+            await confirmed.wait()
+
+    async def unsubscribe(self, topic: str) -> None:
+        self._topics.discard(topic)
+        pubsub = self._pubsub
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                await pubsub.unsubscribe(self.prefix + topic)
+
+    # --- the listener ----------------------------------------------------------------
+
+    async def _listen_forever(self) -> None:
+        low, high = self.reconnect_delay
+        delay = low
+        while True:
+            try:
+                await self._listen_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if self._connected.is_set():
+                    logger.warning("Channels: lost Redis at %s (%s); reconnecting", self.url, error)
+                else:
+                    delay = min(delay * 2, high)
+            else:
+                delay = low
+            if self._connected.is_set():
+                self._connected.clear()
+                delay = low
+            await asyncio.sleep(delay)
+
+    async def _listen_once(self) -> None:
+        client = self._client()
+        pubsub: Any = client.pubsub()
+        try:
+            # The control channel keeps the connection subscribed even with no topic,
+            # so it can be read (and its loss noticed) at all times.
+            await pubsub.subscribe(self.prefix + "\0control")
+            self._pubsub = pubsub
+            if self._topics:
+                await pubsub.subscribe(*[self.prefix + topic for topic in self._topics])
+            self.connections += 1
+            if self.connections > 1:
+                logger.warning("Channels: reconnected to Redis at %s", self.url)
+            self._connected.set()
+            await self._read(pubsub)
+        finally:
+            self._pubsub = None
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+            with contextlib.suppress(Exception):
+                await client.aclose()
+
+    async def _read(self, pubsub: Any) -> None:
+        prefix = len(self.prefix)
+        while True:
+            message: dict[str, Any] | None = await pubsub.get_message(timeout=5.0)
+            if message is None:
+                await pubsub.ping()  # an idle connection that died is noticed here
+                continue
+            kind: str = message["type"]
+            channel: bytes = message["channel"] or b""
+            if kind == "message":
+                payload: bytes = message["data"]
+                head, _, data = payload.partition(b"\n")
+                deliver = self._deliver
+                if deliver is not None:
+                    deliver(channel[prefix:].decode(), head.decode() or None, data)
+            elif kind == "subscribe":
+                confirmed = self._confirmations.pop(channel, None)
+                if confirmed is not None:
+                    confirmed.set()
