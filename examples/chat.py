@@ -1,16 +1,21 @@
-"""Chat rooms over WebSockets: every message a member posts fans out to the room.
+"""Chat rooms over WebSockets: every message a member posts fans out to the room, on
+every worker and every machine that serves the app.
 
 Serve it with `uv run granian --interface asgi examples.chat:app`, then connect to
 `ws://127.0.0.1:8000/rooms/lobby/ws?nick=ana` and send `{"type": "post", "text": "hi"}`.
 The AsyncAPI document is at /asyncapi.json.
+
+Rooms are a channel: each socket subscribes to its room's key, and every event is
+published to it. With `CHANNELS_URL=redis://127.0.0.1:6379/0` (or a PostgreSQL URL)
+the channel spans every process sharing that broker (`--workers 2`, or several
+machines behind a load balancer); without it the rooms live in this one process.
 """
 
-from collections import defaultdict
+import os
 
-import anyio
 from msgspec import Struct
 
-from jero import BaseApp, WebSocket, WebSocketEndpoint
+from jero import BaseApp, Channel, Subscription, WebSocket, WebSocketEndpoint, backend_from_url
 
 
 class RoomPath(Struct):
@@ -33,6 +38,7 @@ class Posted(Struct, tag="posted"):
 class Joined(Struct, tag="joined"):
     nick: str
     members: int
+    """Members of the room connected to the server the joiner connected to."""
 
 
 class Left(Struct, tag="left"):
@@ -42,44 +48,41 @@ class Left(Struct, tag="left"):
 type Event = Posted | Joined | Left
 
 
-class Rooms:
-    """Who is in which room; one instance shared by every socket of the app."""
-
-    def __init__(self) -> None:
-        self.members: defaultdict[str, dict[WebSocket[Event], str]] = defaultdict(dict)
-
-    async def broadcast(self, room: str, event: Event) -> None:
-        # Each member gets its copy concurrently: a slow reader delays only itself.
-        async with anyio.create_task_group() as group:
-            for socket in list(self.members[room]):
-                group.start_soon(socket.send, event)
-
-
 class ChatSocket(WebSocketEndpoint, path="/rooms/{room_id}/ws", summary="A chat room"):
-    def __init__(self, rooms: Rooms) -> None:
+    def __init__(self, rooms: Channel[Event]) -> None:
         self.rooms = rooms
+        # This server's sockets: who they are and their subscription to the room.
+        self.members: dict[WebSocket[Event], tuple[str, Subscription[Event]]] = {}
+        self.here: dict[str, int] = {}
 
     async def connect(self, path: RoomPath, params: Member, socket: WebSocket[Event]) -> None:
-        room = self.rooms.members[path.room_id]
-        room[socket] = params.nick
-        await self.rooms.broadcast(path.room_id, Joined(params.nick, len(room)))
+        # Subscribed before the first publish, so the joiner sees its own `Joined`.
+        subscription = await self.rooms.attach(socket, path.room_id)
+        self.members[socket] = (params.nick, subscription)
+        here = self.here[path.room_id] = self.here.get(path.room_id, 0) + 1
+        await self.rooms.publish(Joined(params.nick, here), key=path.room_id)
 
     async def receive(self, message: Post, path: RoomPath, socket: WebSocket[Event]) -> None:
-        nick = self.rooms.members[path.room_id][socket]
-        await self.rooms.broadcast(path.room_id, Posted(nick, message.text))
+        nick, _ = self.members[socket]
+        await self.rooms.publish(Posted(nick, message.text), key=path.room_id)
 
     async def disconnect(self, path: RoomPath, socket: WebSocket[Event], code: int) -> None:
-        room = self.rooms.members[path.room_id]
-        nick = room.pop(socket)
-        if room:
-            await self.rooms.broadcast(path.room_id, Left(nick))
+        nick, subscription = self.members.pop(socket)
+        await subscription.aclose()
+        if here := self.here[path.room_id] - 1:
+            self.here[path.room_id] = here
         else:
-            del self.rooms.members[path.room_id]
+            del self.here[path.room_id]
+        await self.rooms.publish(Left(nick), key=path.room_id)
 
 
 class App(BaseApp):
     async def _wire(self) -> None:
-        self._include_websocket(ChatSocket(Rooms()))
+        channels = await self._create_channels(
+            backend=backend_from_url(os.environ.get("CHANNELS_URL"))
+        )
+        rooms: Channel[Event] = channels.channel("rooms", Event)
+        self._include_websocket(ChatSocket(rooms))
         self._include_asyncapi(title="Chat", version="1.0.0")
 
 

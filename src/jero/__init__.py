@@ -18,6 +18,7 @@ from ._channels import (
     RedisBackend,
     SubscriberOverflowError,
     Subscription,
+    backend_from_url,
 )
 from ._conditional.errors import PreconditionFailedError
 from ._conditional.etags import make_etag
@@ -137,6 +138,7 @@ __all__ = [
     "WebSocketEndpoint",
     "WebSocketLimits",
     "WiringError",
+    "backend_from_url",
     "current_request_id",
     "make_etag",
 ]

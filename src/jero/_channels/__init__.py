@@ -7,7 +7,7 @@ that carries encoded items between processes: `InProcessBackend` (the default),
 library only when constructed, from the `jero[redis]` / `jero[postgres]` extras.
 """
 
-from .backend import Backend
+from .backend import Backend, backend_from_url
 from .channel import Channel
 from .errors import ChannelUnavailableError, SubscriberOverflowError
 from .hub import Channels
@@ -27,4 +27,5 @@ __all__ = [
     "RedisBackend",
     "SubscriberOverflowError",
     "Subscription",
+    "backend_from_url",
 ]

@@ -69,3 +69,26 @@ def _id_key(event_id: str) -> tuple[int, int]:
         return int(head), int(tail or 0)
     except ValueError:
         return (-1, -1)
+
+
+def backend_from_url(url: str | None, *, history: int = 0) -> Backend:
+    """The backend a URL names, so one setting picks it per deployment:
+    `redis://` or `rediss://` or `valkey://` → `RedisBackend`, `postgres://` or
+    `postgresql://` → `PostgresBackend`, None, `""` or `memory://` → `InProcessBackend`.
+    `history` is passed to the backends that keep one (PostgreSQL keeps none)."""
+    from .memory import InProcessBackend
+
+    scheme = (url or "").partition("://")[0].lower()
+    if scheme in ("", "memory"):
+        return InProcessBackend(history=history)
+    if scheme in ("redis", "rediss", "valkey", "valkeys"):
+        from .redis import RedisBackend
+
+        assert url is not None
+        return RedisBackend(url.replace("valkey", "redis", 1), history=history)
+    if scheme in ("postgres", "postgresql"):
+        from .postgres import PostgresBackend
+
+        assert url is not None
+        return PostgresBackend(url)
+    raise ValueError(f"backend_from_url: no channels backend for {url!r}")

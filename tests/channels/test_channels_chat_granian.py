@@ -1,0 +1,156 @@
+"""examples/chat.py served by real granian processes sharing one Redis: a message posted
+by a client of one worker, or of one server, reaches the clients of the others; a
+server killed with SIGKILL leaves the others' rooms working."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import anyio
+import msgspec
+import pytest
+
+from examples.chat import Event, Joined, Post, Posted
+from tests.granian_server import WAIT_SECONDS, GranianProcess, granian
+from tests.processes import stop
+from tests.redis_server import RedisServer
+
+pytestmark = pytest.mark.server
+
+websockets = pytest.importorskip("websockets")
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+
+_decode = msgspec.json.Decoder(Event).decode
+
+
+def _text(post: Post) -> str:
+    """A JSON text frame (a binary frame would be read as MessagePack)."""
+    return msgspec.json.encode(post).decode()
+
+
+def ws_url(server: GranianProcess, room: str, nick: str) -> str:
+    return f"{server.url.replace('http://', 'ws://')}/rooms/{room}/ws?nick={nick}"
+
+
+async def joined(ws: ClientConnection, nick: str) -> Joined:
+    """Read until the socket's own `Joined` arrived (it is subscribed from then on)."""
+    while True:
+        event = _decode(await ws.recv())
+        if isinstance(event, Joined) and event.nick == nick:
+            return event
+
+
+async def posts(ws: ClientConnection, count: int) -> list[tuple[str, str]]:
+    """The next `count` Posted events as (nick, text), Joined / Left ones skipped."""
+    found: list[tuple[str, str]] = []
+    while len(found) < count:
+        event = _decode(await ws.recv())
+        if isinstance(event, Posted):
+            found.append((event.nick, event.text))
+    return found
+
+
+@pytest.fixture
+def two_servers(redis: RedisServer) -> Iterator[tuple[GranianProcess, GranianProcess]]:
+    """Two granian instances of the chat ("two machines") sharing one Redis."""
+    with ExitStack() as stack:
+        env = {"CHANNELS_URL": redis.url}
+        yield (
+            stack.enter_context(granian("examples.chat:app", env)),
+            stack.enter_context(granian("examples.chat:app", env)),
+        )
+
+
+def test_a_post_on_one_server_reaches_the_members_on_the_other(
+    two_servers: tuple[GranianProcess, GranianProcess],
+) -> None:
+    one, two = two_servers
+
+    async def main() -> dict[str, list[tuple[str, str]]]:
+        with anyio.fail_after(WAIT_SECONDS):
+            async with (
+                connect(ws_url(one, "lobby", "ana")) as ana,
+                connect(ws_url(two, "lobby", "bob")) as bob,
+                connect(ws_url(one, "lobby", "cat")) as cat,
+                connect(ws_url(two, "other", "eve")) as eve,
+            ):
+                for ws, nick in ((ana, "ana"), (bob, "bob"), (cat, "cat"), (eve, "eve")):
+                    await joined(ws, nick)
+                await bob.send(_text(Post("from two")))
+                await ana.send(_text(Post("from one")))
+                await eve.send(_text(Post("elsewhere")))
+                return {
+                    "ana": await posts(ana, 2),
+                    "bob": await posts(bob, 2),
+                    "cat": await posts(cat, 2),
+                    "eve": await posts(eve, 1),
+                }
+
+    received = anyio.run(main)
+    lobby = {("bob", "from two"), ("ana", "from one")}
+    for nick in ("ana", "bob", "cat"):
+        assert set(received[nick]) == lobby, nick
+    assert received["eve"] == [("eve", "elsewhere")]
+
+
+def test_on_two_workers_every_member_gets_every_post(redis: RedisServer) -> None:
+    members = 8
+
+    async def main() -> tuple[list[int], list[list[tuple[str, str]]]]:
+        with granian("examples.chat:app", {"CHANNELS_URL": redis.url}, workers=2) as server:
+            with anyio.fail_after(WAIT_SECONDS):
+                async with _members(server, members) as sockets:
+                    counts = [
+                        (await joined(ws, f"m{i}")).members for i, ws in enumerate(sockets)
+                    ]
+                    await sockets[0].send(_text(Post("to all")))
+                    await sockets[-1].send(_text(Post("back")))
+                    return counts, [await posts(ws, 2) for ws in sockets]
+
+    counts, received = anyio.run(main)
+    for got in received:
+        assert set(got) == {("m0", "to all"), (f"m{members - 1}", "back")}
+    # `members` counts the room's members on the joiner's worker: once the two workers
+    # both took sockets, the last joiner sees fewer than all of them.
+    print("members seen by each joiner:", counts)
+
+
+def test_a_server_killed_with_sigkill_leaves_the_other_one_working(
+    two_servers: tuple[GranianProcess, GranianProcess],
+) -> None:
+    one, two = two_servers
+
+    async def main() -> list[tuple[str, str]]:
+        with anyio.fail_after(WAIT_SECONDS):
+            async with (
+                connect(ws_url(one, "lobby", "ana")) as ana,
+                connect(ws_url(two, "lobby", "bob")) as bob,
+                connect(ws_url(two, "lobby", "cat")) as cat,
+            ):
+                for ws, nick in ((ana, "ana"), (bob, "bob"), (cat, "cat")):
+                    await joined(ws, nick)
+                stop(one.process, signal.SIGKILL)
+                await bob.send(_text(Post("still here")))
+                return [*await posts(bob, 1), *await posts(cat, 1)]
+
+    assert anyio.run(main) == [("bob", "still here")] * 2
+
+
+class _members:
+    """`count` sockets in the lobby, opened one after the other."""
+
+    def __init__(self, server: GranianProcess, count: int) -> None:
+        self.server, self.count = server, count
+        self.stack = ExitStack()
+        self.sockets: list[ClientConnection] = []
+
+    async def __aenter__(self) -> list[ClientConnection]:
+        for i in range(self.count):
+            self.sockets.append(await connect(ws_url(self.server, "lobby", f"m{i}")))
+        return self.sockets
+
+    async def __aexit__(self, *exc: object) -> None:
+        for ws in self.sockets:
+            await ws.close()
