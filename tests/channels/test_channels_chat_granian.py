@@ -102,9 +102,7 @@ def test_on_two_workers_every_member_gets_every_post(redis: RedisServer) -> None
         with granian("examples.chat:app", {"CHANNELS_URL": redis.url}, workers=2) as server:
             with anyio.fail_after(WAIT_SECONDS):
                 async with _members(server, members) as sockets:
-                    counts = [
-                        (await joined(ws, f"m{i}")).members for i, ws in enumerate(sockets)
-                    ]
+                    counts = [(await joined(ws, f"m{i}")).members for i, ws in enumerate(sockets)]
                     await sockets[0].send(_text(Post("to all")))
                     await sockets[-1].send(_text(Post("back")))
                     return counts, [await posts(ws, 2) for ws in sockets]

@@ -1,0 +1,242 @@
+"""The hub in one process: typed round trips, declarations checked at wiring, bounded
+subscriber buffers, WebSocket and SSE subscribers, `Last-Event-ID` resumption."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from msgspec import Struct
+
+from jero import (
+    BaseApp,
+    Channel,
+    Channels,
+    Endpoint,
+    InProcessBackend,
+    ServerSentEvent,
+    SSEResponse,
+    SubscriberOverflowError,
+    Subscription,
+    WebSocket,
+    WebSocketEndpoint,
+    WiringError,
+    backend_from_url,
+)
+from jero.testing import TestClient, WebSocketClosed, iter_sse
+
+
+class Tick(Struct):
+    n: int
+
+
+class Added(Struct, tag="added"):
+    name: str
+
+
+class Removed(Struct, tag="removed"):
+    name: str
+
+
+type Change = Added | Removed
+
+
+def run[T](main: object) -> T:
+    return anyio.run(main)  # type: ignore[arg-type, return-value]
+
+
+async def take[T](subscription: Subscription[T], count: int) -> list[T]:
+    with anyio.fail_after(5):
+        return [await anext(subscription) for _ in range(count)]
+
+
+def test_items_round_trip_typed_by_key() -> None:
+    async def main() -> tuple[list[Change], list[Change], int]:
+        async with Channels() as channels:
+            changes = channels.channel("changes", Change)
+            async with changes.subscribe("a") as on_a, changes.subscribe("b") as on_b:
+                await changes.publish(Added("x"), key="a")
+                await changes.publish(Removed("y"), key="b")
+                await changes.publish(Removed("x"), key="a")
+                return await take(on_a, 2), await take(on_b, 1), on_a.dropped
+
+    on_a, on_b, dropped = run(main)
+    assert on_a == [Added("x"), Removed("x")]
+    assert on_b == [Removed("y")]
+    assert dropped == 0
+
+
+def test_a_name_declared_twice_must_carry_the_same_type() -> None:
+    channels = Channels()
+    ticks = channels.channel("ticks", Tick)
+    assert channels.channel("ticks", Tick) is ticks
+    with pytest.raises(WiringError, match=r"the channel 'ticks' carries Tick, not Added"):
+        channels.channel("ticks", Added)
+    changes = channels.channel("changes", Change)
+    assert channels.channel("changes", Added | Removed) is changes  # the alias's value
+
+
+@pytest.mark.parametrize(
+    ("name", "item_type", "message"),
+    [
+        ("plain", int, "must be a msgspec Struct or a union of tagged Structs, got int"),
+        ("bad name", Tick, "a channel name is letters, digits"),
+        ("has:colon", Tick, "a channel name is letters, digits"),
+    ],
+)
+def test_what_a_channel_cannot_be(name: str, item_type: object, message: str) -> None:
+    with pytest.raises(WiringError, match=message):
+        Channels().channel(name, item_type)
+
+
+def test_an_untagged_union_is_refused() -> None:
+    class A(Struct):
+        x: int
+
+    class B(Struct):
+        y: int
+
+    with pytest.raises(WiringError, match="give each Struct a tag="):
+        Channels().channel("ab", A | B)
+
+
+def test_publishing_another_type_or_before_the_hub_opens_is_refused() -> None:
+    async def main() -> None:
+        channels = Channels()
+        ticks: Channel[object] = channels.channel("ticks", Tick)
+        with pytest.raises(RuntimeError, match="needs the hub open"):
+            await ticks.publish(Tick(1))
+        async with channels:
+            with pytest.raises(TypeError, match=r"publish takes Tick items, got Added"):
+                await ticks.publish(Added("x"))
+
+    run(main)
+
+
+def test_a_slow_subscriber_loses_its_oldest_items_and_stalls_no_one() -> None:
+    async def main() -> tuple[list[Tick], list[Tick], int, int]:
+        async with Channels(buffer=1000) as channels:
+            ticks = channels.channel("ticks", Tick)
+            async with ticks.subscribe() as fast, ticks.subscribe(buffer=8) as slow:
+                for n in range(100):
+                    await ticks.publish(Tick(n))
+                return await take(fast, 100), await take(slow, 8), slow.dropped, slow.received
+
+    fast, slow, dropped, received = run(main)
+    assert fast == [Tick(n) for n in range(100)]
+    assert slow == [Tick(n) for n in range(92, 100)]
+    assert (dropped, received) == (92, 100)
+
+
+def test_overflow_close_ends_the_subscription_with_an_error() -> None:
+    async def main() -> list[Tick]:
+        async with Channels() as channels:
+            ticks = channels.channel("ticks", Tick)
+            async with ticks.subscribe(buffer=2, overflow="close") as strict:
+                for n in range(3):
+                    await ticks.publish(Tick(n))
+                with pytest.raises(SubscriberOverflowError, match="more than 2 items behind"):
+                    await anext(strict)
+            async with ticks.subscribe() as later:  # the channel goes on for others
+                await ticks.publish(Tick(9))
+                return await take(later, 1)
+
+    assert run(main) == [Tick(9)]
+
+
+def test_backend_from_url_picks_by_scheme() -> None:
+    assert isinstance(backend_from_url(None), InProcessBackend)
+    assert backend_from_url("memory://", history=5).keeps_history
+    assert type(backend_from_url("redis://127.0.0.1:1/0")).__name__ == "RedisBackend"
+    assert type(backend_from_url("postgresql://u@127.0.0.1:1/db")).__name__ == "PostgresBackend"
+    with pytest.raises(ValueError, match="no channels backend for 'kafka://x'"):
+        backend_from_url("kafka://x")
+
+
+# --- in an app: handlers publish, sockets and streams subscribe ------------------------
+
+
+class FeedSocket(WebSocketEndpoint, path="/feed"):
+    def __init__(self, ticks: Channel[Tick]) -> None:
+        self.ticks = ticks
+        self.subscriptions: dict[WebSocket[Tick], Subscription[Tick]] = {}
+
+    async def connect(self, socket: WebSocket[Tick]) -> None:
+        self.subscriptions[socket] = await self.ticks.attach(socket, buffer=4, overflow="close")
+
+    async def disconnect(self, socket: WebSocket[Tick]) -> None:
+        await self.subscriptions.pop(socket).aclose()
+
+
+class LastEvent(Struct):
+    last_event_id: str | None = None
+
+
+class TickFeed(Endpoint, path="/ticks"):
+    def __init__(self, ticks: Channel[Tick]) -> None:
+        self.ticks = ticks
+
+    async def get(self, headers: LastEvent) -> SSEResponse[Tick]:
+        return SSEResponse(self.ticks.sse(last_event_id=headers.last_event_id, event="tick"))
+
+    async def post(self, json: Tick) -> Tick:
+        await self.ticks.publish(json)
+        return json
+
+
+class Flood(Endpoint, path="/flood"):
+    def __init__(self, ticks: Channel[Tick]) -> None:
+        self.ticks = ticks
+
+    async def post(self, json: Tick) -> Tick:
+        for n in range(json.n):
+            await self.ticks.publish(Tick(n))
+        return json
+
+
+class FeedApp(BaseApp):
+    async def _wire(self) -> None:
+        channels = await self._create_channels(backend=InProcessBackend(history=3))
+        ticks = channels.channel("ticks", Tick)
+        self.channels = channels
+        self._include_websocket(FeedSocket(ticks))
+        self._include_endpoint(TickFeed(ticks))
+        self._include_endpoint(Flood(ticks))
+
+
+def test_a_handler_publishes_and_a_websocket_receives() -> None:
+    with TestClient(FeedApp()) as client, client.websocket_connect("/feed") as ws:
+        for n in (1, 2):
+            assert client.post("/ticks", json={"n": n}).status_code == 200
+        assert [ws.receive(Tick), ws.receive(Tick)] == [Tick(1), Tick(2)]
+
+
+def test_a_socket_that_falls_behind_with_overflow_close_is_closed_with_1013() -> None:
+    with TestClient(FeedApp()) as client, client.websocket_connect("/feed") as ws:
+        # 50 publishes in one handler, with no pause in between for the forwarding
+        # task: the socket's buffer of 4 overflows.
+        assert client.post("/flood", json={"n": 50}).status_code == 200
+        received: list[Tick] = []
+        with pytest.raises(WebSocketClosed) as closed:
+            while True:
+                received.append(ws.receive(Tick))
+    assert (closed.value.code, closed.value.reason) == (1013, "fell too far behind the channel")
+    assert received == []
+
+
+def test_sse_resumes_after_last_event_id_from_the_history() -> None:
+    with TestClient(FeedApp()) as client:
+        for n in range(5):
+            client.post("/ticks", json={"n": n})
+        # History keeps the last 3 (ids 3, 4, 5); the client saw id 3 before it lost
+        # the connection: it is sent 4 and 5, then live items.
+        with client.stream("GET", "/ticks", headers={"Last-Event-ID": "3"}) as response:
+            assert response.headers["content-type"] == "text/event-stream"
+            events = iter_sse(response, Tick)
+            first = [next(events), next(events)]
+            client.post("/ticks", json={"n": 99})
+            live = next(events)
+    assert first == [
+        ServerSentEvent(Tick(3), event="tick", id="4"),
+        ServerSentEvent(Tick(4), event="tick", id="5"),
+    ]
+    assert live == ServerSentEvent(Tick(99), event="tick", id="6")
