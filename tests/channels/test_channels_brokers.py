@@ -16,8 +16,8 @@ import pytest
 from msgspec import Struct
 
 from jero import (
-    ChannelUnavailableError,
     Channels,
+    ChannelUnavailableError,
     PostgresBackend,
     RedisBackend,
     Subscription,
