@@ -232,10 +232,11 @@ def test_sse_resumes_after_last_event_id_from_the_history() -> None:
         with client.stream("GET", "/ticks", headers={"Last-Event-ID": "3"}) as response:
             assert response.headers["content-type"] == "text/event-stream"
             events = iter_sse(response, Tick)
-            first = [next(events), next(events)]
+            first = [next(events), next(events), next(events)]
             client.post("/ticks", json={"n": 99})
             live = next(events)
     assert first == [
+        ServerSentEvent(retry=2000),
         ServerSentEvent(Tick(3), event="tick", id="4"),
         ServerSentEvent(Tick(4), event="tick", id="5"),
     ]

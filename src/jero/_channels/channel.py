@@ -127,25 +127,42 @@ class Channel[T]:
         *,
         last_event_id: str | None = None,
         event: str | None = None,
+        retry: int | None = 2000,
         buffer: int | None = None,
     ) -> AsyncIterator[AsyncIterator[ServerSentEvent[T]]]:
         """A `stream=` for `SSEResponse[T]`: each item as an event with its id (when
         the backend keeps history) and the event name `event`. With `last_event_id`
         (the client's `Last-Event-ID` header) the items retained after that id are
-        sent first, then the live ones, with none twice."""
-        return self._sse(check_key(key), last_event_id, event, buffer)
+        sent first, then the live ones, with none twice.
+
+        The stream opens with an event that only sets the client's reconnection delay,
+        `retry` milliseconds: it also sends the response head at once, so a client that
+        sees the head knows it is subscribed (`retry=None` leaves it out, and the head
+        then waits for the first item or keepalive ping)."""
+        return self._sse(check_key(key), last_event_id, event, retry, buffer)
 
     async def _sse(
-        self, key: str, last_event_id: str | None, event: str | None, buffer: int | None
+        self,
+        key: str,
+        last_event_id: str | None,
+        event: str | None,
+        retry: int | None,
+        buffer: int | None,
     ) -> AsyncIterator[AsyncIterator[ServerSentEvent[T]]]:
         async with self.subscribe(key, buffer=buffer) as subscription:
             # Subscribed first, replayed second: nothing published in between is missed,
             # and what both carry is skipped by id.
-            yield self._events(subscription, last_event_id, event)
+            yield self._events(subscription, last_event_id, event, retry)
 
     async def _events(
-        self, subscription: Subscription[T], last_event_id: str | None, event: str | None
+        self,
+        subscription: Subscription[T],
+        last_event_id: str | None,
+        event: str | None,
+        retry: int | None,
     ) -> AsyncIterator[ServerSentEvent[T]]:
+        if retry is not None:
+            yield ServerSentEvent(retry=retry)
         last = last_event_id
         if last_event_id is not None:
             for event_id, data in await self._hub.replay(
