@@ -133,24 +133,9 @@ def run_backend(
             )
             ends = [done]
         else:
-            workers = [
-                spawn(
-                    [
-                        sys.executable,
-                        "-m",
-                        "benchmarks.channels_fanout",
-                        "--worker",
-                        url,
-                        "--subscribers",
-                        str(subscribers // 2),
-                        "--expect",
-                        str(expect),
-                    ],
-                    stdout=subprocess.PIPE,
-                    stderr=None,
-                )  # fmt: skip
-                for _ in range(2)
-            ]
+            command = [sys.executable, "-m", "benchmarks.channels_fanout", "--worker", url]
+            command += ["--subscribers", str(subscribers // 2), "--expect", str(expect)]
+            workers = [spawn(command, stdout=subprocess.PIPE, stderr=None) for _ in range(2)]
             try:
                 for process in workers:
                     assert process.stdout is not None
