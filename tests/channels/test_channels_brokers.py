@@ -235,3 +235,49 @@ def test_a_frozen_redis_makes_publish_fail_after_the_timeout(redis: RedisServer)
 
     waited = run(main)
     print(f"a publish to a frozen Redis gave up after {waited:.2f} s")
+
+
+@pytest.mark.parametrize("history", [0, 100])
+def test_a_dropped_subscriber_connection_catches_up_from_the_streams(
+    redis: RedisServer, history: int
+) -> None:
+    """Redis stays up; only the subscriber's connection is killed (CLIENT KILL). The 10
+    items published before it reconnects are lost without history, and delivered first,
+    in order, with it."""
+
+    async def main() -> tuple[list[Item], int]:
+        import redis.asyncio as aioredis
+
+        subscriber = RedisBackend(redis.url, history=history, reconnect_delay=(0.3, 0.3))
+        async with (
+            Channels(RedisBackend(redis.url, history=history)) as one,
+            Channels(subscriber) as two,
+        ):
+            sent, received = one.channel("items", Item), two.channel("items", Item)
+            async with received.subscribe(buffer=100) as subscription:
+                for n in range(10):
+                    await sent.publish(Note(n))
+                got = await take(subscription, 10)
+                admin = aioredis.Redis.from_url(redis.url)
+                await admin.client_kill_filter(_type="pubsub")
+                await admin.aclose()
+                with anyio.fail_after(WAIT):
+                    while subscriber.connected:
+                        await anyio.sleep(0.01)
+                for n in range(10, 20):  # while the subscriber is disconnected
+                    await sent.publish(Note(n))
+                with anyio.fail_after(WAIT):
+                    while not (subscriber.connected and subscriber.connections >= 2):
+                        await anyio.sleep(0.01)
+                for n in range(20, 30):
+                    await sent.publish(Note(n))
+                got += await take(subscription, 20 if history else 10)
+                return got, subscriber.recovered
+
+    received, recovered = run(main)
+    if history:
+        assert received == [Note(n) for n in range(30)]
+        assert recovered == 10
+    else:
+        assert received == [Note(n) for n in (*range(10), *range(20, 30))]
+        assert recovered == 0

@@ -7,7 +7,9 @@ Pub/sub is at-most-once: an item published while a process is disconnected never
 reaches that process. With `history=N`, each publish also appends the item to a stream
 per topic (trimmed to N, expiring `history_ttl` seconds after its last item) in the
 same server-side script, and the stream's entry id travels with the item as its event
-id, so an SSE client that reconnects with `Last-Event-ID` is sent what it missed.
+id, so an SSE client that reconnects with `Last-Event-ID` is sent what it missed, and
+this process itself, when its subscriber connection comes back, first delivers what
+each subscribed topic's stream received since the last item it delivered.
 
 When Redis goes away: `publish` raises `ChannelUnavailableError` at once (a refused
 connection) or after the hub's `publish_timeout` (a silent one); the listener retries
@@ -26,7 +28,7 @@ from typing import Any
 
 import anyio
 
-from .backend import Deliver, Retained
+from .backend import Deliver, Retained, later_id
 from .errors import ChannelUnavailableError
 
 __all__ = ["RedisBackend"]
@@ -87,6 +89,10 @@ class RedisBackend:
         self._listener: asyncio.Task[None] | None = None
         self._pubsub: Any = None
         self._topics: set[str] = set()
+        self._last: dict[str, str] = {}
+        """The last event id delivered per topic (with history): where to catch up from."""
+        self.recovered = 0
+        """Items this process caught up on from the streams after reconnecting."""
         self._confirmations: dict[bytes, asyncio.Event] = {}
         self._connected = asyncio.Event()
 
@@ -187,6 +193,7 @@ class RedisBackend:
 
     async def unsubscribe(self, topic: str) -> None:
         self._topics.discard(topic)
+        self._last.pop(topic, None)
         pubsub = self._pubsub
         if pubsub is not None:
             with contextlib.suppress(Exception):
@@ -224,6 +231,7 @@ class RedisBackend:
             self._pubsub = pubsub
             if self._topics:
                 await pubsub.subscribe(*[self.prefix + topic for topic in self._topics])
+                await self._catch_up()
             self.connections += 1
             if self.connections > 1:
                 logger.warning("Channels: reconnected to Redis at %s", self.url)
@@ -235,6 +243,29 @@ class RedisBackend:
                 await pubsub.aclose()
             with contextlib.suppress(Exception):
                 await client.aclose()
+
+    async def _catch_up(self) -> None:
+        """Subscribed again after a disconnection: with history, deliver what each
+        topic's stream got since the last item delivered here, before the live items
+        (which wait on the connection meanwhile; `_pass_on` skips any seen twice)."""
+        for topic, last in list(self._last.items()):
+            entries: list[tuple[bytes, dict[bytes, bytes]]] = await self._publisher.xrange(
+                self.prefix + topic, min=f"({last}", max="+", count=self.history
+            )
+            for entry, fields in entries:
+                self.recovered += 1
+                self._pass_on(topic, entry.decode(), fields[b"d"])
+
+    def _pass_on(self, topic: str, event_id: str | None, data: bytes) -> None:
+        deliver = self._deliver
+        if deliver is None:
+            return
+        if event_id is not None and topic in self._topics:
+            last = self._last.get(topic)
+            if last is not None and not later_id(event_id, last):
+                return  # already delivered by the catch-up
+            self._last[topic] = event_id
+        deliver(topic, event_id, data)
 
     async def _read(self, pubsub: Any) -> None:
         prefix = len(self.prefix)
@@ -248,9 +279,7 @@ class RedisBackend:
             if kind == "message":
                 payload: bytes = message["data"]
                 head, _, data = payload.partition(b"\n")
-                deliver = self._deliver
-                if deliver is not None:
-                    deliver(channel[prefix:].decode(), head.decode() or None, data)
+                self._pass_on(channel[prefix:].decode(), head.decode() or None, data)
             elif kind == "subscribe":
                 confirmed = self._confirmations.pop(channel, None)
                 if confirmed is not None:
