@@ -9,13 +9,25 @@ Rooms are a channel: each socket subscribes to its room's key, and every event i
 published to it. With `CHANNELS_URL=redis://127.0.0.1:6379/0` (or a PostgreSQL URL)
 the channel spans every process sharing that broker (`--workers 2`, or several
 machines behind a load balancer); without it the rooms live in this one process.
+While the broker is unreachable a post closes the poster's socket with 4503 (the
+`channel-unavailable` problem) and a new member is refused with 503; members already
+in a room stay connected and hear the room again once the broker is back.
 """
 
+import contextlib
 import os
 
 from msgspec import Struct
 
-from jero import BaseApp, Channel, Subscription, WebSocket, WebSocketEndpoint, backend_from_url
+from jero import (
+    BaseApp,
+    Channel,
+    ChannelUnavailableError,
+    Subscription,
+    WebSocket,
+    WebSocketEndpoint,
+    backend_from_url,
+)
 
 
 class RoomPath(Struct):
@@ -73,7 +85,9 @@ class ChatSocket(WebSocketEndpoint, path="/rooms/{room_id}/ws", summary="A chat 
             self.here[path.room_id] = here
         else:
             del self.here[path.room_id]
-        await self.rooms.publish(Left(nick), key=path.room_id)
+        # While the broker is away the others cannot hear of it anyway: nothing to do.
+        with contextlib.suppress(ChannelUnavailableError):
+            await self.rooms.publish(Left(nick), key=path.room_id)
 
 
 class App(BaseApp):

@@ -4,9 +4,12 @@ server killed with SIGKILL leaves the others' rooms working."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import anyio
 import msgspec
@@ -21,6 +24,7 @@ pytestmark = pytest.mark.server
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+from websockets.exceptions import ConnectionClosed  # noqa: E402
 
 _decode = msgspec.json.Decoder(Event).decode
 
@@ -152,3 +156,72 @@ class _members:
     async def __aexit__(self, *exc: object) -> None:
         for ws in self.sockets:
             await ws.close()
+
+
+def _worker_of_each(server: GranianProcess, sockets: list[ClientConnection]) -> list[int]:
+    """The granian worker pid serving each client socket, from /proc: the server-side
+    TCP entry whose peer is the client's port, and the worker holding its inode."""
+    port = int(server.url.rsplit(":", 1)[1])
+    inodes: dict[int, str] = {}  # client port → inode of the server's end
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if int(local.split(":")[1], 16) == port and inode != "0":
+            inodes[int(remote.split(":")[1], 16)] = inode
+    owners: dict[str, int] = {}
+    for child in Path(f"/proc/{server.process.pid}/task").glob("*/children"):
+        for pid in map(int, child.read_text().split()):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        owners[target[8:-1]] = pid
+    return [owners[inodes[ws.local_address[1]]] for ws in sockets]
+
+
+def test_a_worker_killed_with_sigkill_leaves_the_other_workers_members_talking(
+    redis: RedisServer,
+) -> None:
+    env = {
+        "CHANNELS_URL": redis.url,
+        "GRANIAN_RESPAWN_FAILED_WORKERS": "true",  # as a deployment runs granian
+        "GRANIAN_RESPAWN_INTERVAL": "0.2",
+    }
+
+    async def main() -> tuple[int, int, list[list[tuple[str, str]]], list[tuple[str, str]]]:
+        with granian("examples.chat:app", env, workers=2) as server:
+            with anyio.fail_after(WAIT_SECONDS * 2):
+                sockets: list[ClientConnection] = []
+                owners: list[int] = []
+                # Until both workers hold a member (the kernel picks the worker).
+                while len(set(owners)) < 2 and len(sockets) < 40:
+                    ws = await connect(ws_url(server, "lobby", f"m{len(sockets)}"))
+                    await joined(ws, f"m{len(sockets)}")
+                    sockets.append(ws)
+                    owners = _worker_of_each(server, sockets)
+                assert len(set(owners)) == 2, owners
+                victim = owners[0]
+                os.kill(victim, signal.SIGKILL)
+                doomed = [ws for ws, pid in zip(sockets, owners, strict=True) if pid == victim]
+                alive = [ws for ws, pid in zip(sockets, owners, strict=True) if pid != victim]
+                for ws in doomed:
+                    with pytest.raises(ConnectionClosed):
+                        while True:
+                            await ws.recv()
+                await alive[0].send(_text(Post("after the kill")))
+                heard = [await posts(ws, 1) for ws in alive]
+                # A newcomer (served by the survivor or the respawned worker) is heard.
+                async with connect(ws_url(server, "lobby", "new")) as newcomer:
+                    await joined(newcomer, "new")
+                    await newcomer.send(_text(Post("hello again")))
+                    late = await posts(alive[0], 1)
+                for ws in alive:
+                    await ws.close()
+                return len(doomed), len(alive), heard, late
+
+    doomed, alive, heard, late = anyio.run(main)
+    print(f"killed a worker holding {doomed} members; {alive} on the other one")
+    # Every member of the surviving worker heard the post (one of them made it).
+    assert len(heard) == alive and all(got == heard[0] for got in heard)
+    assert heard[0][0][1] == "after the kill"
+    assert late == [("new", "hello again")]
