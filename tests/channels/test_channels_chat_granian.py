@@ -225,3 +225,48 @@ def test_a_worker_killed_with_sigkill_leaves_the_other_workers_members_talking(
     assert len(heard) == alive and all(got == heard[0] for got in heard)
     assert heard[0][0][1] == "after the kill"
     assert late == [("new", "hello again")]
+
+
+def test_redis_restarted_under_two_servers_the_rooms_recover_by_themselves(
+    two_servers: tuple[GranianProcess, GranianProcess], redis: RedisServer
+) -> None:
+    """During the outage a post closes the poster with 4503 (channel-unavailable);
+    members who stayed connected hear the room again once Redis is back, untouched."""
+    one, two = two_servers
+
+    async def main() -> tuple[tuple[int, str], list[tuple[str, str]], int]:
+        with anyio.fail_after(WAIT_SECONDS * 2):
+            async with (
+                connect(ws_url(one, "lobby", "ana")) as ana,
+                connect(ws_url(two, "lobby", "bob")) as bob,
+            ):
+                await joined(ana, "ana")
+                await joined(bob, "bob")
+                await anyio.to_thread.run_sync(lambda: redis.stop(kill=True))
+                await ana.send(_text(Post("into the void")))
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        await ana.recv()
+                frame = closed.value.rcvd
+                refused = (frame.code, frame.reason) if frame else (0, "")
+                await anyio.to_thread.run_sync(redis.start)
+                # Server one's publisher and server two's listener reconnect on their
+                # own; cat posts until bob, connected all along, hears it.
+                attempts = 0
+                async with connect(ws_url(one, "lobby", "cat")) as cat:
+                    await joined(cat, "cat")
+                    while True:
+                        attempts += 1
+                        await cat.send(_text(Post(f"back {attempts}")))
+                        with anyio.move_on_after(0.5):
+                            heard = await posts(bob, 1)
+                            break
+                    await cat.send(_text(Post("and again")))
+                    heard += await posts(bob, 1)
+                return refused, heard, attempts
+
+    refused, heard, attempts = anyio.run(main)
+    print(f"bob heard the room again after {attempts} post(s)")
+    assert refused == (4503, "channel-unavailable")
+    assert heard[-1] == ("cat", "and again")
+    assert heard[0][0] == "cat" and heard[0][1].startswith("back ")
