@@ -23,6 +23,7 @@ from jero import (
     Subscription,
 )
 from jero._channels.backend import Backend
+from jero.testing import TestClient
 from tests.conftest import unavailable
 from tests.postgres_server import (
     FAST_SETTINGS,
@@ -281,3 +282,28 @@ def test_a_dropped_subscriber_connection_catches_up_from_the_streams(
     else:
         assert received == [Note(n) for n in (*range(10), *range(20, 30))]
         assert recovered == 0
+
+
+def test_a_handler_publishing_during_an_outage_answers_503_and_startup_needs_the_broker(
+    redis: RedisServer,
+) -> None:
+    from examples.live import App as LiveApp
+
+    os.environ["CHANNELS_URL"] = redis.url
+    try:
+        with TestClient(LiveApp()) as client:
+            assert client.post("/matches/m/score", json={"home": 1, "away": 0}).status_code == 200
+            redis.stop(kill=True)
+            response = client.post("/matches/m/score", json={"home": 2, "away": 0})
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json() == {
+            "type": "channel-unavailable",
+            "title": "Channel unavailable",
+            "status": 503,
+        }
+        refused = pytest.raises(ConnectionError, match=r"Redis at redis://127.0.0.1:\d+/0 did")
+        with refused, TestClient(LiveApp()):
+            pass
+    finally:
+        del os.environ["CHANNELS_URL"]

@@ -108,13 +108,11 @@ class Channels:
     # --- lifecycle -------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
+        # The backend first: a broker that cannot be reached fails the startup with its
+        # own error, not one wrapped in the task group's exception group.
+        await self.backend.start(self._deliver)
         group = anyio.create_task_group()
         await group.__aenter__()
-        try:
-            await self.backend.start(self._deliver)
-        except BaseException as error:
-            await group.__aexit__(type(error), error, error.__traceback__)
-            raise
         self._group = group
         return self
 
