@@ -241,3 +241,23 @@ def test_sse_resumes_after_last_event_id_from_the_history() -> None:
         ServerSentEvent(Tick(4), event="tick", id="5"),
     ]
     assert live == ServerSentEvent(Tick(99), event="tick", id="6")
+
+
+def test_an_item_another_version_encoded_differently_is_dropped_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two versions of an app share a channel during a rolling deploy: an item that does
+    not decode as this process's type reaches no subscriber, is counted and logged."""
+
+    async def main() -> tuple[list[Tick], int]:
+        backend = InProcessBackend()
+        async with Channels(backend) as channels:
+            ticks = channels.channel("ticks", Tick)
+            async with ticks.subscribe() as subscription:
+                await backend.publish("ticks", b'{"n": "not a number"}')
+                await ticks.publish(Tick(1))
+                return await take(subscription, 1), channels.undecodable
+
+    received, undecodable = run(main)
+    assert (received, undecodable) == ([Tick(1)], 1)
+    assert "an item of 'ticks' does not decode: Expected `int`, got `str`" in caplog.text
