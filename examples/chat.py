@@ -63,13 +63,15 @@ type Event = Posted | Joined | Left
 class ChatSocket(WebSocketEndpoint, path="/rooms/{room_id}/ws", summary="A chat room"):
     def __init__(self, rooms: Channel[Event]) -> None:
         self.rooms = rooms
+        # What this socket subscribes to; checked against WebSocket[Event] at wiring.
+        self.room_feed = rooms.feed()
         # This server's sockets: who they are and their subscription to the room.
         self.members: dict[WebSocket[Event], tuple[str, Subscription[Event]]] = {}
         self.here: dict[str, int] = {}
 
     async def connect(self, path: RoomPath, params: Member, socket: WebSocket[Event]) -> None:
         # Subscribed before the first publish, so the joiner sees its own `Joined`.
-        subscription = await self.rooms.attach(socket, path.room_id)
+        subscription = await self.room_feed.attach(socket, path.room_id)
         self.members[socket] = (params.nick, subscription)
         here = self.here[path.room_id] = self.here.get(path.room_id, 0) + 1
         await self.rooms.publish(Joined(params.nick, here), key=path.room_id)

@@ -15,7 +15,7 @@ import os
 
 from msgspec import Struct
 
-from jero import BaseApp, Channel, Endpoint, SSEResponse, backend_from_url
+from jero import BaseApp, Channel, Endpoint, Feed, SSEResponse, backend_from_url
 
 
 class MatchPath(Struct):
@@ -33,8 +33,8 @@ class Resume(Struct):
 
 
 class ScoreFeed(Endpoint, path="/matches/{match_id}/events"):
-    def __init__(self, scores: Channel[Score]) -> None:
-        self.scores = scores
+    def __init__(self, scores: Feed[Score]) -> None:
+        self.scores = scores  # checked against SSEResponse[Score] at wiring
 
     async def get(self, path: MatchPath, headers: Resume) -> SSEResponse[Score]:
         stream = self.scores.sse(path.match_id, last_event_id=headers.last_event_id)
@@ -55,7 +55,7 @@ class App(BaseApp):
         url = os.environ.get("CHANNELS_URL")
         channels = await self._create_channels(backend=backend_from_url(url, history=100))
         scores = channels.channel("scores", Score)
-        self._include_endpoint(ScoreFeed(scores))
+        self._include_endpoint(ScoreFeed(scores.feed()))
         self._include_endpoint(ScoreBoard(scores))
 
 

@@ -24,6 +24,7 @@ from ._auth import inspect_auth
 from ._binding.base import Limits
 from ._binding.body import ClientDisconnectError
 from ._channels import Backend, Channels, Overflow
+from ._channels.checks import check_route_feeds, check_socket_feeds
 from ._errors import (
     HTTPError,
     NotFoundError,
@@ -191,6 +192,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             raise WiringError(f"{type(self).__name__}: routes can only be included inside _wire")
         plan = None if auth is None else inspect_auth(auth, type(endpoint).__qualname__)
         socket = plan_socket(endpoint, limits or WebSocketLimits(), plan)
+        check_socket_feeds(socket)  # a channel Feed it holds must fit its WebSocket[Out]
         self.__websockets.add(socket)
 
     def _include_asyncapi(
@@ -349,7 +351,9 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         elif not isinstance(typing.cast(object, limits), Limits):
             name = type(route).__qualname__
             raise WiringError(f"{name}: limits= takes a jero.Limits, got {limits!r}")
-        for handler in plan_routes(route, limits, plan, public=public, msgpack=self.__msgpack):
+        handlers = plan_routes(route, limits, plan, public=public, msgpack=self.__msgpack)
+        check_route_feeds(route, handlers)  # a channel Feed it holds must fit a stream
+        for handler in handlers:
             router.add(chains.attach(self.__track_streams(handler), middleware))
 
     def __track_streams(self, handler: HandlerPlan) -> HandlerPlan:

@@ -3,6 +3,10 @@ subscriber buffers, WebSocket and SSE subscribers, `Last-Event-ID` resumption.""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from typing import Any
+
 import anyio
 import pytest
 from msgspec import Struct
@@ -12,6 +16,7 @@ from jero import (
     Channel,
     Channels,
     Endpoint,
+    Feed,
     InProcessBackend,
     ServerSentEvent,
     SSEResponse,
@@ -156,7 +161,7 @@ def test_backend_from_url_picks_by_scheme() -> None:
 
 
 class FeedSocket(WebSocketEndpoint, path="/feed"):
-    def __init__(self, ticks: Channel[Tick]) -> None:
+    def __init__(self, ticks: Feed[Tick]) -> None:
         self.ticks = ticks
         self.subscriptions: dict[WebSocket[Tick], Subscription[Tick]] = {}
 
@@ -174,9 +179,10 @@ class LastEvent(Struct):
 class TickFeed(Endpoint, path="/ticks"):
     def __init__(self, ticks: Channel[Tick]) -> None:
         self.ticks = ticks
+        self.stream = ticks.feed()
 
     async def get(self, headers: LastEvent) -> SSEResponse[Tick]:
-        return SSEResponse(self.ticks.sse(last_event_id=headers.last_event_id, event="tick"))
+        return SSEResponse(self.stream.sse(last_event_id=headers.last_event_id, event="tick"))
 
     async def post(self, json: Tick) -> Tick:
         await self.ticks.publish(json)
@@ -198,7 +204,7 @@ class FeedApp(BaseApp):
         channels = await self._create_channels(backend=InProcessBackend(history=3))
         ticks = channels.channel("ticks", Tick)
         self.channels = channels
-        self._include_websocket(FeedSocket(ticks))
+        self._include_websocket(FeedSocket(ticks.feed()))
         self._include_endpoint(TickFeed(ticks))
         self._include_endpoint(Flood(ticks))
 
@@ -261,3 +267,116 @@ def test_an_item_another_version_encoded_differently_is_dropped_and_counted(
     received, undecodable = run(main)
     assert (received, undecodable) == ([Tick(1)], 1)
     assert "an item of 'ticks' does not decode: Expected `int`, got `str`" in caplog.text
+
+
+# --- what a route subscribes to is checked at wiring -----------------------------------
+
+
+class Other(Struct):
+    x: int
+
+
+class Renamed(Struct, tag="renamed"):
+    name: str
+
+
+class TickSocket(WebSocketEndpoint, path="/t"):
+    def __init__(self, feed: Feed[Any]) -> None:
+        self.feed = feed
+
+    async def connect(self, socket: WebSocket[Tick]) -> None:
+        await self.feed.attach(socket)
+
+
+class ChangeSocket(WebSocketEndpoint, path="/c"):
+    def __init__(self, feed: Feed[Any]) -> None:
+        self.feed = feed
+
+    async def connect(self, socket: WebSocket[Change]) -> None:
+        await self.feed.attach(socket)
+
+
+class Silent(WebSocketEndpoint, path="/s"):
+    def __init__(self, feed: Feed[Any]) -> None:
+        self.feed = feed
+
+    async def disconnect(self, code: int) -> None:
+        pass
+
+
+class TickStream(Endpoint, path="/ts"):
+    def __init__(self, feed: Feed[Any]) -> None:
+        self.feed = feed
+
+    async def get(self) -> SSEResponse[Tick]:
+        return SSEResponse(self.feed.sse())
+
+
+class NoStream(Endpoint, path="/ns"):
+    def __init__(self, feed: Feed[Any]) -> None:
+        self.feed = feed
+
+    async def get(self) -> Tick:
+        return Tick(0)
+
+
+def wire(include: Callable[[BaseApp, Channels], None]) -> BaseException | None:
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            include(self, await self._create_channels())
+
+    app = App()
+    try:
+        with TestClient(app):
+            return None
+    except WiringError as error:
+        return error
+
+
+def test_feeds_that_fit_what_the_route_sends_wire() -> None:
+    def include(app: BaseApp, channels: Channels) -> None:
+        app._include_websocket(TickSocket(channels.channel("ticks", Tick).feed()))
+        # A feed of one member of the socket's union fits too.
+        app._include_websocket(ChangeSocket(channels.channel("added", Added).feed()))
+        app._include_endpoint(TickStream(channels.channel("ticks", Tick).feed()))
+
+    assert wire(include) is None
+
+
+@pytest.mark.parametrize(
+    ("route", "channel_type", "message"),
+    [
+        (
+            TickSocket,
+            Other,
+            r"TickSocket.feed \(Feed\(Channel\('c', Other\)\)\): the feed carries Other, "
+            r"which the socket's WebSocket\[Tick\] cannot send",
+        ),
+        (
+            ChangeSocket,
+            Added | Renamed,
+            r"the feed carries Added \| Renamed, which the socket's "
+            r"WebSocket\[Added \| Removed\] cannot send",
+        ),
+        (Silent, Tick, r"Silent.feed .*no hook declares what it sends; declare `socket: "),
+        (
+            TickStream,
+            Other,
+            r"TickStream.feed .*: the feed carries Other, but TickStream streams Tick",
+        ),
+        (NoStream, Tick, r"NoStream.feed .*no handler of NoStream returns a stream"),
+    ],
+)
+def test_a_feed_the_route_cannot_send_is_a_wiring_error(
+    route: type, channel_type: object, message: str
+) -> None:
+    def include(app: BaseApp, channels: Channels) -> None:
+        feed = channels.channel("c", channel_type).feed()
+        if issubclass(route, WebSocketEndpoint):
+            app._include_websocket(route(feed))
+        else:
+            app._include_endpoint(route(feed))
+
+    error = wire(include)
+    assert error is not None
+    assert re.search(message, str(error)), str(error)

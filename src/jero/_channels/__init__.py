@@ -10,6 +10,7 @@ library only when constructed, from the `jero[redis]` / `jero[postgres]` extras.
 from .backend import Backend, backend_from_url
 from .channel import Channel
 from .errors import ChannelUnavailableError, SubscriberOverflowError
+from .feed import Feed
 from .hub import Channels
 from .memory import InProcessBackend
 from .postgres import PostgresBackend
@@ -21,6 +22,7 @@ __all__ = [
     "Channel",
     "ChannelUnavailableError",
     "Channels",
+    "Feed",
     "InProcessBackend",
     "Overflow",
     "PostgresBackend",

@@ -92,3 +92,9 @@ def backend_from_url(url: str | None, *, history: int = 0) -> Backend:
         assert url is not None
         return PostgresBackend(url)
     raise ValueError(f"backend_from_url: no channels backend for {url!r}")
+
+
+def check_key(key: str) -> str:
+    if not isinstance(key, str) or "\n" in key or "\0" in key:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ValueError(f"a channel key is a str without line breaks or NUL, got {key!r}")
+    return key

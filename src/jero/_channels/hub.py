@@ -26,12 +26,13 @@ import anyio.abc
 import msgspec
 
 from .._errors import WiringError
-from .._types import is_struct_type, is_union
+from .._types import is_struct_type
 from .backend import Backend
 from .channel import Channel
 from .errors import ChannelUnavailableError
 from .memory import InProcessBackend
 from .subscription import Overflow, Subscription
+from .types import members, shown, unaliased
 
 __all__ = ["Channels"]
 
@@ -90,18 +91,18 @@ class Channels:
                 f"{where}: a channel name is letters, digits, '_', '.' and '-' (the key "
                 f"follows it after a colon), got {name!r}"
             )
-        resolved = _unaliased(item_type)
-        members = _members(resolved, where)
+        resolved = unaliased(item_type)
+        struct_types = _struct_members(resolved, where)
         declared = self._channels.get(name)
         if declared is not None:
             if declared.item_type != resolved:
                 raise WiringError(
-                    f"{where}: the channel {name!r} carries {_shown(declared.item_type)}, "
-                    f"not {_shown(resolved)}; a channel has one item type everywhere: "
-                    f"declare it with {_shown(declared.item_type)} or use another name"
+                    f"{where}: the channel {name!r} carries {shown(declared.item_type)}, "
+                    f"not {shown(resolved)}; a channel has one item type everywhere: "
+                    f"declare it with {shown(declared.item_type)} or use another name"
                 )
             return declared
-        channel = Channel[Any](self, name, resolved, members)
+        channel = Channel[Any](self, name, resolved, struct_types)
         self._channels[name] = channel
         return channel
 
@@ -235,29 +236,19 @@ class Channels:
                 subscribers.discard(subscription)
 
 
-def _unaliased(tp: Any) -> Any:
-    while isinstance(tp, typing.TypeAliasType):
-        tp = tp.__value__
-    return tp
-
-
-def _members(tp: Any, where: str) -> tuple[type, ...]:
-    members: tuple[Any, ...] = typing.get_args(tp) if is_union(tp) else (tp,)
-    if not all(is_struct_type(member) for member in members):
+def _struct_members(tp: Any, where: str) -> tuple[type, ...]:
+    found = members(tp)
+    if not all(is_struct_type(member) for member in found):
         raise WiringError(
             f"{where}: the item type must be a msgspec Struct or a union of tagged Structs, "
-            f"got {_shown(tp)}"
+            f"got {shown(tp)}"
         )
-    if len(members) > 1:
+    if len(found) > 1:
         try:
             msgspec.json.Decoder(tp)
         except TypeError as error:
             raise WiringError(f"{where}: {error}; give each Struct a tag=") from None
-    return members
-
-
-def _shown(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+    return found
 
 
 def _check_buffer(buffer: int, where: str) -> int:
