@@ -179,9 +179,14 @@ class RedisBackend:
     # --- subscribing -----------------------------------------------------------------
 
     async def subscribe(self, topic: str) -> None:
-        """Returns once Redis confirmed the subscription (or at once while it is
-        unreachable: the listener subscribes when it reconnects)."""
+        """Returns once Redis confirmed the subscription. While the listener is
+        reconnecting it waits for it, up to `connect_timeout`; past that it returns, and
+        the listener subscribes when it is back."""
         self._topics.add(topic)
+        if not self._connected.is_set():
+            with anyio.move_on_after(self.connect_timeout):
+                await self._connected.wait()
+            return  # connecting subscribes to every topic, this one included
         pubsub = self._pubsub
         if pubsub is None:
             return
