@@ -307,3 +307,13 @@ def test_a_handler_publishing_during_an_outage_answers_503_and_startup_needs_the
             pass
     finally:
         del os.environ["CHANNELS_URL"]
+
+
+def test_postgres_unreachable_at_startup_fails_with_the_reason() -> None:
+    async def main() -> None:
+        backend = PostgresBackend("postgresql://jero@127.0.0.1:1/none", connect_timeout=1.0)
+        with pytest.raises(ConnectionError, match="Channels: PostgreSQL did not answer"):
+            async with Channels(backend):
+                pass
+
+    run(main)

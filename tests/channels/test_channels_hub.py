@@ -4,6 +4,8 @@ subscriber buffers, WebSocket and SSE subscribers, `Last-Event-ID` resumption.""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -380,3 +382,25 @@ def test_a_feed_the_route_cannot_send_is_a_wiring_error(
     error = wire(include)
     assert error is not None
     assert re.search(message, str(error)), str(error)
+
+
+def test_jero_imports_without_the_broker_clients_and_names_the_extra() -> None:
+    """`redis` and `asyncpg` are optional extras: importing jero never needs them."""
+    code = (
+        "import sys\n"
+        "sys.modules['redis'] = sys.modules['asyncpg'] = None\n"
+        "import jero\n"
+        "for backend, url in ((jero.RedisBackend, 'redis://x'), "
+        "(jero.PostgresBackend, 'postgresql://x')):\n"
+        "    try:\n"
+        "        backend(url)\n"
+        "    except ImportError as error:\n"
+        "        print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines() == [
+        "RedisBackend needs redis-py: install jero[redis]",
+        "PostgresBackend needs asyncpg: install jero[postgres]",
+    ]
