@@ -317,3 +317,29 @@ def test_postgres_unreachable_at_startup_fails_with_the_reason() -> None:
                 pass
 
     run(main)
+
+
+def test_a_last_subscriber_leaving_as_another_joins_leaves_it_subscribed(
+    broker: Broker,
+) -> None:
+    """The last subscriber of a key leaves while a new one joins, 20 times over: the
+    newcomer always receives (the unsubscribe never lands after its subscribe)."""
+
+    async def main() -> list[list[Item]]:
+        async with Channels(broker.backend()) as hub:
+            items = hub.channel("items", Item)
+            received: list[list[Item]] = []
+            leaving = items.subscribe("k")
+            await leaving.__aenter__()
+            for n in range(20):
+                joining = items.subscribe("k")
+                async with anyio.create_task_group() as group:
+                    group.start_soon(leaving.aclose)
+                    group.start_soon(joining.__aenter__)
+                await items.publish(Note(n), key="k")
+                received.append(await take(joining, 1))
+                leaving = joining
+            await leaving.aclose()
+            return received
+
+    assert run(main) == [[Note(n)] for n in range(20)]

@@ -72,7 +72,9 @@ class Channels:
         """Items that arrived but did not decode as their channel's type (logged)."""
         self._channels: dict[str, Channel[Any]] = {}
         self._topics: dict[str, set[Subscription[Any]]] = {}
-        self._ready: dict[str, anyio.Event] = {}
+        self._subscribed: set[str] = set()
+        """Topics the backend is subscribed to (or subscribing, under the lock)."""
+        self._locks: dict[str, anyio.Lock] = {}
         self._group: anyio.abc.TaskGroup | None = None
 
     # --- declaring -------------------------------------------------------------------
@@ -133,6 +135,7 @@ class Channels:
                 await group.__aexit__(None, None, None)
         finally:
             self._topics.clear()
+            self._subscribed.clear()
             with anyio.CancelScope(shield=True):
                 await self.backend.stop()
 
@@ -179,41 +182,60 @@ class Channels:
     # --- subscribers -----------------------------------------------------------------
 
     async def _join(self, topic: str, subscription: Subscription[Any]) -> None:
+        """Add a local subscriber; the first of a topic subscribes the backend. Every
+        joiner waits for that subscription, so each returns subscribed."""
         if self._group is None:
             raise RuntimeError("Channels: subscribe needs the hub open (created in _wire)")
-        subscribers = self._topics.get(topic)
-        if subscribers is not None:
-            subscribers.add(subscription)
-            ready = self._ready.get(topic)
-            if ready is not None:
-                await ready.wait()
-            return
-        self._topics[topic] = {subscription}
-        ready = self._ready[topic] = anyio.Event()
-        try:
-            await self.backend.subscribe(topic)
-        except BaseException:
-            self._topics.pop(topic, None)
-            raise
-        finally:
-            ready.set()
-            self._ready.pop(topic, None)
+        self._topics.setdefault(topic, set()).add(subscription)
+        async with self._lock(topic):
+            if topic in self._subscribed:
+                return
+            try:
+                await self.backend.subscribe(topic)
+            except BaseException:
+                self._drop(topic, subscription)
+                raise
+            self._subscribed.add(topic)
 
     async def _leave(self, topic: str, subscription: Subscription[Any]) -> None:
+        """Remove a local subscriber; the last of a topic unsubscribes the backend,
+        unless someone joined while it waited for the topic's lock."""
+        if not self._drop(topic, subscription):
+            return
+        async with self._lock(topic):
+            if self._topics.get(topic) or topic not in self._subscribed:
+                return
+            self._subscribed.discard(topic)
+            if self._group is None:
+                return
+            try:
+                with anyio.move_on_after(self.publish_timeout):
+                    await self.backend.unsubscribe(topic)
+            except Exception:
+                logger.warning("Channels: could not unsubscribe from %r", topic, exc_info=True)
+
+    def _drop(self, topic: str, subscription: Subscription[Any]) -> bool:
+        """Forget a subscriber; True when it was the topic's last."""
         subscribers = self._topics.get(topic)
         if subscribers is None:
-            return
+            return False
         subscribers.discard(subscription)
         if subscribers:
-            return
+            return False
         del self._topics[topic]
-        if self._group is None:
-            return
-        try:
-            with anyio.move_on_after(self.publish_timeout):
-                await self.backend.unsubscribe(topic)
-        except Exception:
-            logger.warning("Channels: could not unsubscribe from %r", topic, exc_info=True)
+        return True
+
+    def _lock(self, topic: str) -> anyio.Lock:
+        """The lock that orders a topic's backend subscribe and unsubscribe calls (a
+        leave and a join racing must not end unsubscribed with a subscriber)."""
+        lock = self._locks.get(topic)
+        if lock is None:
+            lock = self._locks[topic] = anyio.Lock()
+        if len(self._locks) > 1024:  # forget idle topics' locks now and then
+            for name, idle in list(self._locks.items()):
+                if name != topic and not idle.locked() and name not in self._topics:
+                    del self._locks[name]
+        return lock
 
     def _deliver(self, topic: str, event_id: str | None, data: bytes) -> None:
         """Called by the backend for each item of a subscribed topic: decode once and
