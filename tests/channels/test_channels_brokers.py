@@ -173,7 +173,11 @@ def test_the_broker_stopped_and_restarted_mid_run(broker: Broker) -> None:
                 for n in range(20):
                     await sent.publish(Note(n))
                 before = await take(subscription, 20)
+                assert two.connected
                 await anyio.to_thread.run_sync(broker.stop)
+                with anyio.fail_after(WAIT):
+                    while two.connected:  # the subscriber notices the outage
+                        await anyio.sleep(0.01)
                 refused = 0
                 for n in range(20, 25):
                     with anyio.fail_after(WAIT), pytest.raises(ChannelUnavailableError):

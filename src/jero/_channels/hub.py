@@ -77,6 +77,12 @@ class Channels:
         self._locks: dict[str, anyio.Lock] = {}
         self._group: anyio.abc.TaskGroup | None = None
 
+    @property
+    def connected(self) -> bool:
+        """Whether the hub is open and its backend connected: items published by other
+        processes reach this one (for a readiness check)."""
+        return self._group is not None and self.backend.connected
+
     # --- declaring -------------------------------------------------------------------
 
     @typing.overload

@@ -33,6 +33,10 @@ class InProcessBackend:
     def keeps_history(self) -> bool:
         return self._history > 0
 
+    @property
+    def connected(self) -> bool:
+        return True
+
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
 
