@@ -191,6 +191,14 @@ class TickFeed(Endpoint, path="/ticks"):
         return json
 
 
+class StrictFeed(Endpoint, path="/strict"):
+    def __init__(self, ticks: Feed[Tick]) -> None:
+        self.ticks = ticks
+
+    async def get(self) -> SSEResponse[Tick]:
+        return SSEResponse(self.ticks.sse(buffer=4, overflow="close"))
+
+
 class Flood(Endpoint, path="/flood"):
     def __init__(self, ticks: Channel[Tick]) -> None:
         self.ticks = ticks
@@ -209,6 +217,7 @@ class FeedApp(BaseApp):
         self._include_websocket(FeedSocket(ticks.feed()))
         self._include_endpoint(TickFeed(ticks))
         self._include_endpoint(Flood(ticks))
+        self._include_endpoint(StrictFeed(ticks.feed()))
 
 
 def test_a_handler_publishes_and_a_websocket_receives() -> None:
@@ -229,6 +238,15 @@ def test_a_socket_that_falls_behind_with_overflow_close_is_closed_with_1013() ->
                 received.append(ws.receive(Tick))
     assert (closed.value.code, closed.value.reason) == (1013, "fell too far behind the channel")
     assert received == []
+
+
+def test_an_sse_client_that_falls_behind_with_overflow_close_has_its_stream_ended() -> None:
+    with TestClient(FeedApp()) as client, client.stream("GET", "/strict") as response:
+        events = iter_sse(response, Tick)
+        assert next(events) == ServerSentEvent(retry=2000)
+        client.post("/flood", json={"n": 50})
+        rest = list(events)  # the stream ends; the client would reconnect and resume
+    assert rest == []
 
 
 def test_sse_resumes_after_last_event_id_from_the_history() -> None:

@@ -18,7 +18,7 @@ import msgspec
 
 from .._streaming.responses import ServerSentEvent
 from .._websockets.socket import WebSocket
-from .backend import check_key, later_id
+from .backend import later_id
 from .errors import SubscriberOverflowError
 from .subscription import Overflow, Subscription
 
@@ -86,6 +86,7 @@ class Feed[T]:
         event: str | None = None,
         retry: int | None = 2000,
         buffer: int | None = None,
+        overflow: Overflow | None = None,
     ) -> AsyncIterator[AsyncIterator[ServerSentEvent[T]]]:
         """A `stream=` for `SSEResponse[T]`: each item as an event with its id (when
         the backend keeps history) and the event name `event`. With `last_event_id`
@@ -95,18 +96,22 @@ class Feed[T]:
         The stream opens with an event that only sets the client's reconnection delay,
         `retry` milliseconds: it also sends the response head at once, so a client that
         sees the head knows it is subscribed (`retry=None` leaves it out, and the head
-        then waits for the first item or keepalive ping)."""
-        return self._sse(check_key(key), last_event_id, event, retry, buffer)
+        then waits for the first item or keepalive ping).
+
+        With `overflow="close"`, a client that falls more than `buffer` items behind has
+        its stream ended instead of losing items: it reconnects, and with history
+        resumes from its `Last-Event-ID` without a gap."""
+        subscription = self.channel.subscribe(key, buffer=buffer, overflow=overflow)
+        return self._sse(subscription, last_event_id, event, retry)
 
     async def _sse(
         self,
-        key: str,
+        subscription: Subscription[T],
         last_event_id: str | None,
         event: str | None,
         retry: int | None,
-        buffer: int | None,
     ) -> AsyncIterator[AsyncIterator[ServerSentEvent[T]]]:
-        async with self.channel.subscribe(key, buffer=buffer) as subscription:
+        async with subscription:
             # Subscribed first, replayed second: nothing published in between is missed,
             # and what both carry is skipped by id.
             yield self._events(subscription, last_event_id, event, retry)
@@ -127,15 +132,15 @@ class Feed[T]:
             ):
                 try:
                     item = self.channel.decode(data)
-                except msgspec.ValidationError:
+                except msgspec.DecodeError:
                     continue
                 last = event_id
                 yield ServerSentEvent(item, id=event_id, event=event)
         while True:
             try:
                 event_id, item = await subscription.next_event()
-            except StopAsyncIteration:
-                return
+            except (StopAsyncIteration, SubscriberOverflowError):
+                return  # after an overflow the client reconnects (and resumes)
             if event_id is not None and last is not None and not later_id(event_id, last):
                 continue
             yield ServerSentEvent(item, id=event_id, event=event)
