@@ -7,8 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import subprocess
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
@@ -24,18 +23,13 @@ from jero import (
 )
 from jero._channels.backend import Backend
 from jero.testing import TestClient
-from tests.conftest import unavailable
-from tests.postgres_server import (
-    FAST_SETTINGS,
-    PostgresServer,
-    PostgresUnavailable,
-    binaries,
-    postgres_server,
-    run_as_owner,
-)
+from tests.channels.channels_postgres import pg_ctl, pg_start, postgres
+from tests.postgres_server import PostgresServer
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.server
+
+__all__ = ["postgres"]  # a fixture, used by name
 
 WAIT = 15.0  # hang guard only
 
@@ -65,34 +59,6 @@ class Broker:
 _channels = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        server = postgres_server()
-        started = server.__enter__()
-    except PostgresUnavailable as error:
-        unavailable("PostgreSQL", error)
-        raise
-    try:
-        yield started
-    finally:
-        server.__exit__(None, None, None)
-
-
-def _pg_ctl(server: PostgresServer, *action: str) -> None:
-    bindir = binaries()
-    data = server.directory / "data"
-    command = [*run_as_owner(server.directory), str(bindir / "pg_ctl"), "-D", str(data), "-w"]
-    subprocess.run([*command, *action], capture_output=True, check=True, timeout=60)
-
-
-def _pg_start(server: PostgresServer) -> None:
-    options = [f"-p {server.port}", "-c listen_addresses=127.0.0.1", f"-k {server.directory}"]
-    options += [f"-c {key}={value}" for key, value in FAST_SETTINGS.items()]
-    log = str(server.directory / "server.log")
-    _pg_ctl(server, "-t", "30", "-l", log, "-o", " ".join(options), "start")
-
-
 @pytest.fixture(params=["redis", "postgres"])
 def broker(request: pytest.FixtureRequest) -> Broker:
     if request.param == "redis":
@@ -108,8 +74,8 @@ def broker(request: pytest.FixtureRequest) -> Broker:
     return Broker(
         "postgres",
         lambda: PostgresBackend(server.url(), channel=channel, reconnect_delay=(0.05, 0.2)),
-        lambda: _pg_ctl(server, "-m", "immediate", "stop"),
-        lambda: _pg_start(server),
+        lambda: pg_ctl(server, "-m", "immediate", "stop"),
+        lambda: pg_start(server),
     )
 
 

@@ -16,11 +16,14 @@ import msgspec
 import pytest
 
 from examples.chat import Event, Joined, Post, Posted
+from tests.channels.channels_postgres import postgres
 from tests.granian_server import WAIT_SECONDS, GranianProcess, granian
 from tests.processes import stop
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.server
+
+__all__ = ["postgres"]  # a fixture, used by name
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
@@ -59,18 +62,32 @@ async def posts(ws: ClientConnection, count: int) -> list[tuple[str, str]]:
 @pytest.fixture
 def two_servers(redis: RedisServer) -> Iterator[tuple[GranianProcess, GranianProcess]]:
     """Two granian instances of the chat ("two machines") sharing one Redis."""
+    yield from _two_servers(redis.url)
+
+
+def _two_servers(url: str) -> Iterator[tuple[GranianProcess, GranianProcess]]:
     with ExitStack() as stack:
-        env = {"CHANNELS_URL": redis.url}
+        env = {"CHANNELS_URL": url}
         yield (
             stack.enter_context(granian("examples.chat:app", env)),
             stack.enter_context(granian("examples.chat:app", env)),
         )
 
 
-def test_a_post_on_one_server_reaches_the_members_on_the_other(
-    two_servers: tuple[GranianProcess, GranianProcess],
-) -> None:
-    one, two = two_servers
+@pytest.fixture(params=["redis", "postgres"])
+def broker_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "redis":
+        return request.getfixturevalue("redis").url
+    return request.getfixturevalue("postgres").url()
+
+
+def test_a_post_on_one_server_reaches_the_members_on_the_other(broker_url: str) -> None:
+    with contextlib.ExitStack() as stack:
+        one, two = stack.enter_context(contextlib.contextmanager(_two_servers)(broker_url))
+        _post_across(one, two)
+
+
+def _post_across(one: GranianProcess, two: GranianProcess) -> None:
 
     async def main() -> dict[str, list[tuple[str, str]]]:
         with anyio.fail_after(WAIT_SECONDS):
