@@ -313,3 +313,36 @@ def test_a_last_subscriber_leaving_as_another_joins_leaves_it_subscribed(
             return received
 
     assert run(main) == [[Note(n)] for n in range(20)]
+
+
+def test_a_frozen_redis_is_noticed_by_the_listener_and_recovered_from(
+    redis: RedisServer,
+) -> None:
+    """SIGSTOP keeps the TCP connection open but answers nothing: the listener's PING goes
+    unanswered, `connected` turns False; after SIGCONT it reconnects and delivers."""
+
+    async def main() -> tuple[bool, int, list[Item]]:
+        backend = RedisBackend(
+            redis.url, ping_interval=0.2, connect_timeout=0.5, reconnect_delay=(0.05, 0.2)
+        )
+        async with Channels(backend) as hub:
+            items = hub.channel("items", Item)
+            async with items.subscribe() as subscription:
+                pid = redis._process.pid  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess]
+                os.kill(pid, signal.SIGSTOP)
+                try:
+                    with anyio.fail_after(WAIT):
+                        while hub.connected:
+                            await anyio.sleep(0.02)
+                    noticed = not hub.connected
+                finally:
+                    os.kill(pid, signal.SIGCONT)
+                with anyio.fail_after(WAIT):
+                    while not hub.connected:
+                        await anyio.sleep(0.02)
+                await items.publish(Note(1))
+                return noticed, backend.connections, await take(subscription, 1)
+
+    noticed, connections, received = run(main)
+    assert noticed and connections >= 2
+    assert received == [Note(1)]

@@ -54,7 +54,10 @@ class RedisBackend:
     - `history_ttl`: seconds a topic's stream outlives its last publish;
     - `prefix`: put before every topic, to share one Redis between apps;
     - `connect_timeout`: seconds to open a connection or confirm a subscription;
-    - `reconnect_delay`: the first and the longest wait between reconnection attempts.
+    - `reconnect_delay`: the first and the longest wait between reconnection attempts;
+    - `ping_interval`: seconds of silence after which the listener PINGs; no answer
+      within `connect_timeout` counts as a lost connection (a frozen server or a
+      half-open TCP connection is noticed that way).
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class RedisBackend:
         prefix: str = "jero:",
         connect_timeout: float = 2.0,
         reconnect_delay: tuple[float, float] = (0.05, 2.0),
+        ping_interval: float = 5.0,
     ) -> None:
         try:
             import redis.asyncio  # noqa: F401  # pyright: ignore[reportUnusedImport]
@@ -79,6 +83,7 @@ class RedisBackend:
         self.prefix = prefix
         self.connect_timeout = connect_timeout
         self.reconnect_delay = reconnect_delay
+        self.ping_interval = ping_interval
         self.connections = 0
         """How many times the listener connected (1 + reconnections)."""
         self._deliver: Deliver | None = None
@@ -230,13 +235,10 @@ class RedisBackend:
         client = self._client()
         pubsub: Any = client.pubsub()
         try:
-            # The control channel keeps the connection subscribed even with no topic,
-            # so it can be read (and its loss noticed) at all times.
-            await pubsub.subscribe(self.prefix + "\0control")
-            self._pubsub = pubsub
-            if self._topics:
-                await pubsub.subscribe(*[self.prefix + topic for topic in self._topics])
-                await self._catch_up()
+            # Connected means answered: a server that accepts the connection but never
+            # replies (frozen) must not count, so the whole handshake is bounded.
+            with anyio.fail_after(self.connect_timeout):
+                await self._subscribe_all(pubsub)
             self.connections += 1
             if self.connections > 1:
                 logger.warning("Channels: reconnected to Redis at %s", self.url)
@@ -248,6 +250,21 @@ class RedisBackend:
                 await pubsub.aclose()
             with contextlib.suppress(Exception):
                 await client.aclose()
+
+    async def _subscribe_all(self, pubsub: Any) -> None:
+        # The control channel keeps the connection subscribed even with no topic, so it
+        # can be read (and its loss noticed) at all times; its confirmation proves the
+        # server answers.
+        control = (self.prefix + "\0control").encode()
+        await pubsub.subscribe(control)
+        while True:
+            message: dict[str, Any] | None = await pubsub.get_message(timeout=None)
+            if message is not None and message["channel"] == control:
+                break
+        self._pubsub = pubsub
+        if self._topics:
+            await pubsub.subscribe(*[self.prefix + topic for topic in self._topics])
+            await self._catch_up()
 
     async def _catch_up(self) -> None:
         """Subscribed again after a disconnection: with history, deliver what each
@@ -274,11 +291,17 @@ class RedisBackend:
 
     async def _read(self, pubsub: Any) -> None:
         prefix = len(self.prefix)
+        pinged = False  # a PING is waiting for its answer
         while True:
-            message: dict[str, Any] | None = await pubsub.get_message(timeout=5.0)
+            wait = self.connect_timeout if pinged else self.ping_interval
+            message: dict[str, Any] | None = await pubsub.get_message(timeout=wait)
             if message is None:
+                if pinged:
+                    raise ConnectionError(f"no answer to PING in {self.connect_timeout} s")
                 await pubsub.ping()  # an idle connection that died is noticed here
+                pinged = True
                 continue
+            pinged = False  # anything read proves the connection alive
             kind: str = message["type"]
             channel: bytes = message["channel"] or b""
             if kind == "message":
