@@ -239,7 +239,8 @@ class PostgresBackend:
 
         try:
             connection.add_termination_listener(lambda _connection: queue.put_nowait(_LOST))  # pyright: ignore[reportUnknownLambdaType]
-            await connection.add_listener(self.channel, notified)
+            with anyio.fail_after(self.connect_timeout):  # LISTEN answered, or lost
+                await connection.add_listener(self.channel, notified)
             self.connections += 1
             if self.connections > 1:
                 logger.warning("Channels: reconnected to PostgreSQL")
