@@ -300,3 +300,32 @@ async def _rejoin(server: GranianProcess, nick: str) -> ClientConnection:
             await joined(ws, nick)
             return ws
         await ws.close()
+
+
+def test_a_member_that_never_reads_does_not_hold_back_the_room() -> None:
+    """A client that stops reading fills its TCP buffers and then its channel buffer;
+    the room goes on: another member gets all 200 posts of 20 kB, in order."""
+    text = "x" * 20_000
+
+    async def main() -> tuple[list[tuple[str, str]], int]:
+        with granian("examples.chat:app") as server:
+            with anyio.fail_after(WAIT_SECONDS * 2):
+                async with (
+                    connect(
+                        ws_url(server, "lobby", "sloth"), max_queue=1, close_timeout=0.5
+                    ) as sloth,
+                    connect(ws_url(server, "lobby", "fast")) as fast,
+                    # The poster reads none of its own posts: an unbounded client queue
+                    # lets it still see the close frame at the end.
+                    connect(ws_url(server, "lobby", "poster"), max_queue=None) as poster,
+                ):
+                    await joined(sloth, "sloth")  # and never reads again
+                    await joined(fast, "fast")
+                    for n in range(200):
+                        await poster.send(_text(Post(f"{n} {text}")))
+                    got = await posts(fast, 200)
+                    return [(nick, body.split()[0]) for nick, body in got], len(got)
+
+    got, count = anyio.run(main)
+    assert count == 200
+    assert got == [("poster", str(n)) for n in range(200)]
