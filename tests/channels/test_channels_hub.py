@@ -422,3 +422,34 @@ def test_jero_imports_without_the_broker_clients_and_names_the_extra() -> None:
         "RedisBackend needs redis-py: install jero[redis]",
         "PostgresBackend needs asyncpg: install jero[postgres]",
     ]
+
+
+def test_closing_the_hub_ends_its_subscriptions_and_forwarders_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> list[Tick]:
+        async with Channels() as channels:
+            ticks = channels.channel("ticks", Tick)
+            subscription = ticks.subscribe()
+            await subscription.__aenter__()
+            await ticks.publish(Tick(1))
+        return [item async for item in subscription]  # buffered items, then the end
+
+    assert run(main) == [Tick(1)]
+    with TestClient(FeedApp()) as client, client.websocket_connect("/feed") as ws:
+        client.post("/ticks", json={"n": 1})
+        assert ws.receive(Tick) == Tick(1)
+    # The app shut down with the socket attached: closed with 1001, nothing logged.
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "WARNING")] == []
+
+
+def test_a_key_is_one_line() -> None:
+    async def main() -> None:
+        async with Channels() as channels:
+            ticks = channels.channel("ticks", Tick)
+            with pytest.raises(ValueError, match="a channel key is a str without line breaks"):
+                await ticks.publish(Tick(1), key="a\nb")
+            with pytest.raises(ValueError, match="a channel key is a str without line breaks"):
+                ticks.subscribe("a\nb")
+
+    run(main)
