@@ -1,31 +1,33 @@
-"""Chat rooms over WebSockets: every message a member posts fans out to the room.
+"""Chat rooms over WebSockets: every message a member posts fans out to the room, on
+every worker and every machine that serves the app.
 
 Serve it with `uv run granian --interface asgi examples.chat:app`, then connect to
 `ws://127.0.0.1:8000/rooms/lobby/ws?nick=ana` and send `{"type": "post", "text": "hi"}`.
 The AsyncAPI document is at /asyncapi.json.
 
-Rooms live in memory, per process: members connected to different workers of
-`--workers 2` do not see each other. Serve it with one worker, or fan posts out through a
-shared broker (Redis pub/sub, PostgreSQL LISTEN/NOTIFY).
+Rooms are a channel: each socket subscribes to its room's key, and every event is
+published to it. With `CHANNELS_URL=redis://127.0.0.1:6379/0` (or a PostgreSQL URL)
+the channel spans every process sharing that broker (`--workers 2`, or several
+machines behind a load balancer); without it the rooms live in memory, per process.
+While the broker is unreachable a post closes the poster's socket with 4503 (the
+`channel-unavailable` problem) and a new member is refused with 503; members already
+in a room stay connected and hear the room again once the broker is back.
 """
 
-from __future__ import annotations
-
 import contextlib
-from collections import defaultdict
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass
-from typing import Annotated
+import os
 
-import anyio
-from anyio.abc import ObjectReceiveStream, ObjectSendStream, TaskGroup
-from msgspec import Meta, Struct
+from msgspec import Struct
 
-from jero import BaseApp, WebSocket, WebSocketEndpoint, WebSocketLimits
-
-OUTBOX = 256
-"""Events waiting for one member; a member this far behind is a slow consumer."""
-SLOW_CONSUMER = 1008
+from jero import (
+    BaseApp,
+    Channel,
+    ChannelUnavailableError,
+    Subscription,
+    WebSocket,
+    WebSocketEndpoint,
+    backend_from_url,
+)
 
 
 class RoomPath(Struct):
@@ -33,11 +35,11 @@ class RoomPath(Struct):
 
 
 class Member(Struct):
-    nick: Annotated[str, Meta(min_length=1, max_length=40)]
+    nick: str
 
 
 class Post(Struct, tag="post"):
-    text: Annotated[str, Meta(max_length=2000)]
+    text: str
 
 
 class Posted(Struct, tag="posted"):
@@ -48,6 +50,7 @@ class Posted(Struct, tag="posted"):
 class Joined(Struct, tag="joined"):
     nick: str
     members: int
+    """Members of the room connected to the server the joiner connected to."""
 
 
 class Left(Struct, tag="left"):
@@ -57,86 +60,45 @@ class Left(Struct, tag="left"):
 type Event = Posted | Joined | Left
 
 
-@dataclass
-class Seat:
-    nick: str
-    outbox: ObjectSendStream[Event]
-
-
-class Rooms:
-    """Who is in which room; one instance shared by every socket of the app.
-
-    Each member has an outbox (a bounded queue) and a task that writes it to their
-    socket, so a broadcast only drops the event into every outbox: a slow reader delays
-    only itself. A member whose outbox is full is a slow consumer and is closed with
-    1008 (jero's `send_timeout` closes one whose socket stops taking messages), so what
-    the room holds for anyone stays bounded: OUTBOX events of at most 2,000 characters.
-    """
-
-    def __init__(self, writers: TaskGroup) -> None:
-        self.members: defaultdict[str, dict[WebSocket[Event], Seat]] = defaultdict(dict)
-        self._writers = writers
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def open(cls) -> AsyncGenerator[Rooms]:
-        async with anyio.create_task_group() as writers:
-            yield cls(writers)
-            writers.cancel_scope.cancel()
-
-    def join(self, room: str, socket: WebSocket[Event], nick: str) -> int:
-        outbox, pending = anyio.create_memory_object_stream[Event](OUTBOX)
-        self.members[room][socket] = Seat(nick, outbox)
-        self._writers.start_soon(self._write, socket, pending)
-        return len(self.members[room])
-
-    def leave(self, room: str, socket: WebSocket[Event]) -> str:
-        seat = self.members[room].pop(socket)
-        seat.outbox.close()
-        if not self.members[room]:
-            del self.members[room]
-        return seat.nick
-
-    def broadcast(self, room: str, event: Event) -> None:
-        for socket, seat in list(self.members.get(room, {}).items()):
-            try:
-                seat.outbox.send_nowait(event)
-            except anyio.WouldBlock:
-                self._writers.start_soon(socket.close, SLOW_CONSUMER, "too slow to follow the room")
-            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-                pass  # leaving: the socket closed, its writer is gone
-
-    @staticmethod
-    async def _write(socket: WebSocket[Event], pending: ObjectReceiveStream[Event]) -> None:
-        async with pending:
-            async for event in pending:
-                if not await socket.send(event):
-                    return  # closed, or too slow to take it within the send timeout
-
-
 class ChatSocket(WebSocketEndpoint, path="/rooms/{room_id}/ws", summary="A chat room"):
-    def __init__(self, rooms: Rooms) -> None:
+    def __init__(self, rooms: Channel[Event]) -> None:
         self.rooms = rooms
+        # What this socket subscribes to; checked against WebSocket[Event] at wiring.
+        self.room_feed = rooms.feed()
+        # This server's sockets: who they are and their subscription to the room.
+        self.members: dict[WebSocket[Event], tuple[str, Subscription[Event]]] = {}
+        self.here: dict[str, int] = {}
 
     async def connect(self, path: RoomPath, params: Member, socket: WebSocket[Event]) -> None:
-        members = self.rooms.join(path.room_id, socket, params.nick)
-        self.rooms.broadcast(path.room_id, Joined(params.nick, members))
+        # Subscribed before the first publish, so the joiner sees its own `Joined`.
+        subscription = await self.room_feed.attach(socket, path.room_id)
+        self.members[socket] = (params.nick, subscription)
+        here = self.here[path.room_id] = self.here.get(path.room_id, 0) + 1
+        await self.rooms.publish(Joined(params.nick, here), key=path.room_id)
 
     async def receive(self, message: Post, path: RoomPath, socket: WebSocket[Event]) -> None:
-        nick = self.rooms.members[path.room_id][socket].nick
-        self.rooms.broadcast(path.room_id, Posted(nick, message.text))
+        nick, _ = self.members[socket]
+        await self.rooms.publish(Posted(nick, message.text), key=path.room_id)
 
     async def disconnect(self, path: RoomPath, socket: WebSocket[Event], code: int) -> None:
-        nick = self.rooms.leave(path.room_id, socket)
-        self.rooms.broadcast(path.room_id, Left(nick))
+        nick, subscription = self.members.pop(socket)
+        await subscription.aclose()
+        if here := self.here[path.room_id] - 1:
+            self.here[path.room_id] = here
+        else:
+            del self.here[path.room_id]
+        # While the broker is away the others cannot hear of it anyway: nothing to do.
+        with contextlib.suppress(ChannelUnavailableError):
+            await self.rooms.publish(Left(nick), key=path.room_id)
 
 
 class App(BaseApp):
     async def _wire(self) -> None:
-        rooms = await self._aenter(Rooms.open())
-        # Posts are small: a client cannot make the server hold big messages for it.
-        limits = WebSocketLimits(max_message_size=16 * 1024, max_queued_bytes=256 * 1024)
-        self._include_websocket(ChatSocket(rooms), limits=limits)
+        channels = await self._create_channels(
+            backend=backend_from_url(os.environ.get("CHANNELS_URL"))
+        )
+        rooms: Channel[Event] = channels.channel("rooms", Event)
+        self._include_websocket(ChatSocket(rooms))
         self._include_asyncapi(title="Chat", version="1.0.0")
 
 

@@ -10,6 +10,18 @@ from ._auth_keys import APIKeyAuth
 from ._binding.base import Limits
 from ._binding.forms import FormPart
 from ._binding.uploads import FilePart
+from ._channels import (
+    Channel,
+    Channels,
+    ChannelUnavailableError,
+    Feed,
+    InProcessBackend,
+    PostgresBackend,
+    RedisBackend,
+    SubscriberOverflowError,
+    Subscription,
+    backend_from_url,
+)
 from ._conditional.errors import PreconditionFailedError
 from ._conditional.etags import make_etag
 from ._conditional.preconditions import Preconditions
@@ -97,6 +109,9 @@ __all__ = [
     "BytesResponse",
     "CORSRefusedError",
     "CSRFRefusedError",
+    "Channel",
+    "ChannelUnavailableError",
+    "Channels",
     "Compression",
     "ConflictError",
     "Created",
@@ -104,6 +119,7 @@ __all__ = [
     "Endpoint",
     "EndpointMeta",
     "ErrorFormat",
+    "Feed",
     "FieldProblem",
     "FilePart",
     "ForbiddenError",
@@ -111,6 +127,7 @@ __all__ = [
     "GoneError",
     "HTTPError",
     "Health",
+    "InProcessBackend",
     "InputStatuses",
     "InternalServerError",
     "InvalidSessionError",
@@ -133,6 +150,7 @@ __all__ = [
     "NotFoundError",
     "OperationMeta",
     "PayloadTooLargeError",
+    "PostgresBackend",
     "PostgresJobs",
     "PreconditionFailedError",
     "Preconditions",
@@ -141,6 +159,7 @@ __all__ = [
     "RateLimitedError",
     "RawHeaders",
     "Receive",
+    "RedisBackend",
     "RedisStore",
     "RequestId",
     "RequestTimeoutError",
@@ -162,6 +181,8 @@ __all__ = [
     "SetCookie",
     "Store",
     "StreamingResponse",
+    "SubscriberOverflowError",
+    "Subscription",
     "SwaggerUI",
     "TooManyRequestsError",
     "Tracing",
@@ -175,6 +196,7 @@ __all__ = [
     "WebSocketEndpoint",
     "WebSocketLimits",
     "WiringError",
+    "backend_from_url",
     "current_request_id",
     "make_etag",
 ]

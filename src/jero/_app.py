@@ -19,6 +19,7 @@ import msgspec
 from ._asgi import Receive, Scope, Send
 from ._assembly import AppOptions, Assembly, JeroState
 from ._binding.base import Limits
+from ._channels import Backend, Channels, Overflow
 from ._errors import ServiceUnavailableError, WiringError
 from ._errors_format import ErrorFormat, InputStatuses, compile_errors
 from ._jobs.backend import JobBackend
@@ -214,6 +215,23 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             backend=backend,
         )
         return await self._aenter(tasks)
+
+    async def _create_channels(
+        self,
+        *,
+        backend: Backend | None = None,
+        buffer: int = 256,
+        overflow: Overflow = "drop_oldest",
+        publish_timeout: float = 5.0,
+    ) -> Channels:
+        """A connected `Channels` hub on the app's lifecycle stack (see docs/channels.md).
+
+        `backend` is `InProcessBackend()` by default, or `RedisBackend(url)` /
+        `PostgresBackend(dsn)` to span workers and machines. It closes at shutdown after
+        the sockets and streams that subscribe to it.
+        """
+        hub = Channels(backend, buffer=buffer, overflow=overflow, publish_timeout=publish_timeout)
+        return await self._aenter(hub)
 
     def _include_openapi(
         self,

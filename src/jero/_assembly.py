@@ -16,6 +16,7 @@ from typing import Any
 from ._asgi import Receive, Scope, Send
 from ._auth import inspect_auth
 from ._binding.base import Limits
+from ._channels.checks import check_route_feeds, check_socket_feeds
 from ._compile.handlers import plan_routes
 from ._compile.layers import LayerContext, stack_not_found
 from ._compile.table import RouteTable
@@ -142,7 +143,9 @@ class Assembly:
                 middleware, f"{self._options.owner}: the middleware= of {where}"
             )
         msgpack = self._options.msgpack
-        for handler in plan_routes(route, limits, plan, public=public, msgpack=msgpack):
+        handlers = plan_routes(route, limits, plan, public=public, msgpack=msgpack)
+        check_route_feeds(route, handlers)  # a channel Feed it holds must fit a stream
+        for handler in handlers:
             self._table.add(handler, middleware=chain)
 
     def include_middleware(self, middleware: Sequence[object]) -> None:
@@ -160,6 +163,7 @@ class Assembly:
     ) -> None:
         plan = None if auth is None else inspect_auth(auth, type(endpoint).__qualname__)
         socket = plan_socket(endpoint, limits or WebSocketLimits(), plan)
+        check_socket_feeds(socket)  # a channel Feed it holds must fit its WebSocket[Out]
         layer = None if tracing is None else tracing.socket_layer(socket.path)
         self._websockets.add(socket, layer)
 
