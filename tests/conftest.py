@@ -13,6 +13,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.postgres_server import (  # noqa: E402
+    PostgresServer,
+    PostgresUnavailable,
+    postgres_server,
+)
 from tests.processes import survivors  # noqa: E402
 from tests.redis_server import RedisServer, RedisUnavailable, redis_server  # noqa: E402
 
@@ -42,6 +47,21 @@ def redis() -> Iterator[RedisServer]:
 FOLDER_MARKERS = {"servers": "server", "browser": "browser", "benchmarks": "bench"}
 """Every test in these folders carries the marker: `-m "not server and not browser and
 not bench"` is the quick loop. Tests elsewhere that start a server mark themselves."""
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    """A fresh PostgreSQL cluster shared by a test module (`create_schema()` per test)."""
+    try:
+        server = postgres_server()
+        started = server.__enter__()
+    except PostgresUnavailable as error:
+        unavailable("PostgreSQL", error)
+        raise
+    try:
+        yield started
+    finally:
+        server.__exit__(None, None, None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

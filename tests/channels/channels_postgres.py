@@ -4,35 +4,15 @@ it on the same port (tests/postgres_server.py only starts and deletes one)."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 
-import pytest
-
-from tests.conftest import unavailable
 from tests.postgres_server import (
     FAST_SETTINGS,
     PostgresServer,
-    PostgresUnavailable,
     binaries,
-    postgres_server,
     run_as_owner,
 )
 
-__all__ = ["pg_ctl", "pg_start", "postgres"]
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        server = postgres_server()
-        started = server.__enter__()
-    except PostgresUnavailable as error:
-        unavailable("PostgreSQL", error)
-        raise
-    try:
-        yield started
-    finally:
-        server.__exit__(None, None, None)
+__all__ = ["pg_ctl", "pg_start"]
 
 
 def pg_ctl(server: PostgresServer, *action: str) -> None:

@@ -23,13 +23,12 @@ from jero import (
 )
 from jero._channels.backend import Backend
 from jero.testing import TestClient
-from tests.channels.channels_postgres import pg_ctl, pg_start, postgres
+from tests.channels.channels_postgres import pg_ctl, pg_start
 from tests.postgres_server import PostgresServer
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.server
 
-__all__ = ["postgres"]  # a fixture, used by name
 
 WAIT = 15.0  # hang guard only
 

@@ -16,14 +16,12 @@ import msgspec
 import pytest
 
 from examples.chat import Event, Joined, Post, Posted
-from tests.channels.channels_postgres import postgres
 from tests.granian_server import WAIT_SECONDS, GranianProcess, granian
 from tests.processes import stop
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.server
 
-__all__ = ["postgres"]  # a fixture, used by name
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402

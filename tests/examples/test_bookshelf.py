@@ -10,7 +10,6 @@ server must run.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
@@ -22,27 +21,12 @@ import anyio
 import httpx
 import pytest
 from granian_server import ROOT, granian
-from postgres_server import PostgresServer, PostgresUnavailable, postgres_server
+from postgres_server import PostgresServer
 
 from examples.bookshelf import App, BookshelfFactory, store
 from examples.bookshelf.models import DuplicateIsbnError, NewBook
 from examples.bookshelf.schema import migrate
 from jero.testing import TestClient
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        server = postgres_server()
-        started = server.__enter__()
-    except PostgresUnavailable as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL must run in CI, and it could not start: {error}")
-        pytest.skip(f"PostgreSQL cannot start here: {error}")
-    try:
-        yield started
-    finally:
-        server.__exit__(None, None, None)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.server)])

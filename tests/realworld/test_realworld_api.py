@@ -9,25 +9,10 @@ from pathlib import Path
 import pytest
 
 from jero.testing import TestClient
-from tests.conftest import unavailable
-from tests.postgres_server import PostgresServer, PostgresUnavailable, postgres_server
+from tests.postgres_server import PostgresServer
 from tests.realworld.realworld_support import Conduit, conduit, errors
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        server = postgres_server()
-        started = server.__enter__()
-    except PostgresUnavailable as error:
-        unavailable("PostgreSQL", error)
-        raise
-    try:
-        yield started
-    finally:
-        server.__exit__(None, None, None)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
