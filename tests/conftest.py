@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.granian_server import INTERFACES  # noqa: E402
 from tests.processes import survivors  # noqa: E402
 from tests.redis_server import RedisServer, RedisUnavailable, redis_server  # noqa: E402
 
@@ -48,3 +49,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             + "".join(f"  {command}\n" for command in left)
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="module", params=INTERFACES)
+def interface(request: pytest.FixtureRequest) -> str:
+    """granian's interface a real-server module runs on: each module runs on both."""
+    return request.param

@@ -7,12 +7,13 @@ and every failure along it becomes a problem-details response.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
 import logging
 import types
 import typing
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, ClassVar, overload
@@ -43,6 +44,9 @@ from ._rendering.negotiation import ProblemSender, send_json_problem, send_negot
 from ._routing.reverse import Handler, URLFor
 from ._routing.router import MethodTable, Router
 from ._routing.routes import Endpoint, Resource
+from ._rsgi import serve as rsgi_serve
+from ._rsgi import shutdown as rsgi_shutdown
+from ._rsgi import startup as rsgi_startup
 from ._static.mount import plan_static
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
@@ -398,6 +402,20 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
             await answer_ended_body(send, head, scope, self.__problem)
         except Exception:
             await send_crash(send, head, scope, self.__problem)
+
+    # --- RSGI: granian's native interface, served through the ASGI path above ------
+
+    def __rsgi__(self, scope: Any, protocol: Any) -> Coroutine[Any, Any, None]:
+        """One RSGI request or WebSocket (see docs/rsgi.md)."""
+        return rsgi_serve(self, scope, protocol)
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """RSGI worker start: the lifespan startup (`_wire`), run on the worker's loop."""
+        rsgi_startup(self, loop)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """RSGI worker stop: the lifespan shutdown, run on the worker's loop."""
+        rsgi_shutdown(self, loop)
 
     def __route_app(self, plan: HandlerPlan) -> ASGIApp:
         """A handler as the innermost step of a middleware chain: the same steps and the

@@ -1,0 +1,138 @@
+"""One HTTP request over RSGI: the ASGI `receive` and `send` the app is given.
+
+`send` keeps the response head until it sees the first body message: a body that ends
+there goes out in one `response_bytes` call (every buffered answer), a body with more to
+come opens a `response_stream` and sends each chunk through it, and
+`http.response.pathsend` becomes `response_file`.
+
+`receive` reads the body chunk by chunk from the protocol's iterator. With a
+Content-Length it marks the chunk that completes it as the last, without waiting for
+granian's empty end chunk, so a small body is one message; a body that stops short of
+its length means the client left (`http.disconnect`). Once the body was read, `receive`
+waits for the client to leave, or says it left once the response was sent.
+"""
+
+from __future__ import annotations
+
+from .._asgi import HeaderList, Message
+from .types import RSGIBody, RSGIHTTPProtocol, RSGIScope, RSGIStream
+
+__all__ = ["ClientGone", "Exchange"]
+
+DISCONNECT: Message = {"type": "http.disconnect"}
+_EMPTY_BODY: Message = {"type": "http.request", "body": b"", "more_body": False}
+
+
+class ClientGone(OSError):
+    """The client closed the connection while the response was being sent (what ASGI
+    servers raise from `send`, so the app's handling is the same)."""
+
+
+def text_headers(headers: HeaderList) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+
+
+def body_length(scope: RSGIScope) -> int | None:
+    """The body's size when the request tells it: its Content-Length, or 0 for an
+    HTTP/1 request with neither Content-Length nor chunked framing. None: read to the end."""
+    headers = scope.headers
+    declared = headers.get("content-length")
+    if declared is not None:
+        return int(declared) if declared.isdigit() else None
+    if scope.http_version.startswith("1") and headers.get("transfer-encoding") is None:
+        return 0
+    return None
+
+
+class Exchange:
+    """The `receive` / `send` pair of one request."""
+
+    __slots__ = ("body", "headers", "left", "protocol", "responded", "status", "stream", "unread")
+
+    def __init__(self, protocol: RSGIHTTPProtocol, length: int | None) -> None:
+        self.protocol = protocol
+        self.unread = length
+        """Bytes of the body still to come (None: unknown until the end chunk)."""
+        self.body: RSGIBody | None = None
+        self.left = False
+        """The body was read to its end (or the client left): only disconnect remains."""
+        self.status = 200
+        self.headers: HeaderList = []
+        self.stream: RSGIStream | None = None
+        self.responded = False
+
+    # --- receive ---------------------------------------------------------------------
+
+    async def receive(self) -> Message:
+        if self.left:
+            if not self.responded:
+                await self.protocol.client_disconnect()
+            return DISCONNECT
+        unread = self.unread
+        if unread == 0:
+            self.left = True
+            return _EMPTY_BODY
+        body = self.body
+        if body is None:
+            body = self.body = self.protocol.__aiter__()
+        try:
+            chunk = await body.__anext__()
+        except StopAsyncIteration:
+            chunk = b""
+        if unread is None:
+            if chunk:
+                return {"type": "http.request", "body": chunk, "more_body": True}
+            self.left = True
+            return _EMPTY_BODY
+        if not chunk:  # the body ended before its declared length: the client left
+            self.left = True
+            return DISCONNECT
+        unread -= len(chunk)
+        self.unread = unread
+        if unread > 0:
+            return {"type": "http.request", "body": chunk, "more_body": True}
+        self.left = True
+        return {"type": "http.request", "body": chunk, "more_body": False}
+
+    # --- send ------------------------------------------------------------------------
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.status = message["status"]
+            self.headers = message.get("headers") or []
+        elif kind == "http.response.body":
+            await self.__body(message.get("body", b""), message.get("more_body", False))
+        elif kind == "http.response.pathsend":
+            self.responded = True
+            self.protocol.response_file(self.status, text_headers(self.headers), message["path"])
+        else:
+            raise RuntimeError(f"jero's RSGI adapter cannot send {kind!r} messages")
+
+    async def __body(self, body: bytes, more: bool) -> None:
+        stream = self.stream
+        if stream is None:
+            if self.responded:
+                raise ClientGone("the response was already sent")
+            if not more:
+                self.responded = True
+                self.protocol.response_bytes(self.status, text_headers(self.headers), body)
+                return
+            stream = self.stream = self.protocol.response_stream(
+                self.status, text_headers(self.headers)
+            )
+        if body:
+            try:
+                await stream.send_bytes(body)
+            except RuntimeError as error:  # granian's RSGIProtocolClosed
+                self.stream = None
+                self.responded = True
+                raise ClientGone(str(error)) from error
+        if not more:
+            # Dropping the transport ends the chunked body now, not when the app returns.
+            self.stream = None
+            self.responded = True
+
+
+def exchange(scope: RSGIScope, protocol: RSGIHTTPProtocol) -> Exchange:
+    return Exchange(protocol, body_length(scope))

@@ -1,0 +1,77 @@
+"""The ASGI scope of an RSGI request: the same keys an ASGI server would give.
+
+granian's RSGI scope already has the path percent-decoded (as ASGI's `path` is) and the
+headers as text with lower-case names; ASGI wants bytes, so each header is encoded once
+here. The adapter advertises `http.response.pathsend`: a file the app sends by path goes
+out through granian's own file response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .types import RSGIScope
+
+ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
+HTTP_EXTENSIONS: dict[str, Any] = {"http.response.pathsend": {}}
+WEBSOCKET_EXTENSIONS: dict[str, Any] = {}
+"""No `websocket.http.response`: RSGI can refuse a handshake with a status, not a body."""
+
+_HTTP_VERSIONS = {"1": "1.0", "1.0": "1.0", "1.1": "1.1", "2": "2", "3": "3"}
+
+
+def address(text: str) -> tuple[str, int] | None:
+    """`"127.0.0.1:8000"` or `"[::1]:8000"` as the (host, port) pair ASGI uses."""
+    host, _, port = text.rpartition(":")
+    if not port.isdigit():
+        return None
+    if host.startswith("["):
+        host = host[1:-1]
+    return host, int(port)
+
+
+def http_scope(scope: RSGIScope) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": ASGI_VERSION,
+        "http_version": _HTTP_VERSIONS.get(scope.http_version, scope.http_version),
+        "method": scope.method,
+        "scheme": scope.scheme,
+        "path": scope.path,
+        "query_string": scope.query_string.encode("latin-1"),
+        "root_path": "",
+        "headers": [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in scope.headers.items()
+        ],
+        "client": address(scope.client),
+        "server": address(scope.server),
+        "extensions": HTTP_EXTENSIONS,
+    }
+
+
+def websocket_scope(scope: RSGIScope) -> dict[str, Any]:
+    return {
+        "type": "websocket",
+        "asgi": ASGI_VERSION,
+        "http_version": _HTTP_VERSIONS.get(scope.http_version, scope.http_version),
+        "scheme": "wss" if scope.scheme in ("https", "wss") else "ws",
+        "path": scope.path,
+        "query_string": scope.query_string.encode("latin-1"),
+        "root_path": "",
+        "headers": [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in scope.headers.items()
+        ],
+        "client": address(scope.client),
+        "server": address(scope.server),
+        "subprotocols": _subprotocols(scope),
+        "extensions": WEBSOCKET_EXTENSIONS,
+    }
+
+
+def _subprotocols(scope: RSGIScope) -> list[str]:
+    offered = scope.headers.get("sec-websocket-protocol")
+    if not offered:
+        return []
+    return [name.strip() for name in offered.split(",") if name.strip()]

@@ -1,0 +1,25 @@
+"""`BaseApp.__rsgi__`: one RSGI call, served by the app's ASGI callable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._asgi import ASGIApp
+from .http import Exchange, body_length
+from .scope import http_scope
+from .types import RSGIHTTPProtocol, RSGIScope, RSGIWebsocketProtocol
+from .websocket import serve_websocket
+
+
+async def serve(app: ASGIApp, scope: RSGIScope, protocol: Any) -> None:
+    """Serve one RSGI request (`proto == "http"`) or WebSocket (`"ws"`) with `app`.
+
+    A request the app leaves unanswered (it returned, or raised, before sending a
+    complete response) gets granian's 500, as under ASGI."""
+    if scope.proto == "http":
+        http: RSGIHTTPProtocol = protocol
+        exchange = Exchange(http, body_length(scope))
+        await app(http_scope(scope), exchange.receive, exchange.send)
+    else:
+        socket: RSGIWebsocketProtocol = protocol
+        await serve_websocket(app, scope, socket)
