@@ -75,16 +75,21 @@ class Exchange:
         body = self.body
         if body is None:
             body = self.body = self.protocol.__aiter__()
-        try:
-            chunk = await body.__anext__()
-        except StopAsyncIteration:
-            chunk = b""
+        chunk = await _next(body)
         if unread is None:
             if chunk:
                 return {"type": "http.request", "body": chunk, "more_body": True}
             self.left = True
-            return _EMPTY_BODY
-        if not chunk:  # the body ended before its declared length: the client left
+            # granian turns a failed read (the client left, broken chunked framing) into
+            # one empty chunk before the empty end chunk: a second one means the body broke.
+            after = await _next(body)
+            if after is None:
+                return _EMPTY_BODY
+            if after:
+                self.left = False  # an empty frame inside the body: carry on
+                return {"type": "http.request", "body": after, "more_body": True}
+            return DISCONNECT
+        if not chunk:  # the body ended before its declared length (or None: exhausted)
             self.left = True
             return DISCONNECT
         unread -= len(chunk)
@@ -134,5 +139,9 @@ class Exchange:
             self.responded = True
 
 
-def exchange(scope: RSGIScope, protocol: RSGIHTTPProtocol) -> Exchange:
-    return Exchange(protocol, body_length(scope))
+async def _next(body: RSGIBody) -> bytes | None:
+    """The next chunk; None once the iterator is exhausted."""
+    try:
+        return await body.__anext__()
+    except StopAsyncIteration:
+        return None

@@ -14,8 +14,9 @@ from .types import RSGIScope
 
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 HTTP_EXTENSIONS: dict[str, Any] = {"http.response.pathsend": {}}
-WEBSOCKET_EXTENSIONS: dict[str, Any] = {}
-"""No `websocket.http.response`: RSGI can refuse a handshake with a status, not a body."""
+WEBSOCKET_EXTENSIONS: dict[str, Any] = {"websocket.http.response": {}}
+"""RSGI refuses a handshake with a bare status: the denial's headers and body are lost,
+its status is not (better than accepting and closing with a code RSGI cannot send)."""
 
 _HTTP_VERSIONS = {"1": "1.0", "1.0": "1.0", "1.1": "1.1", "2": "2", "3": "3"}
 

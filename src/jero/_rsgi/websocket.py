@@ -1,11 +1,13 @@
 """One WebSocket over RSGI: the ASGI `receive` and `send` of a websocket scope.
 
 granian's RSGI WebSocket API differs from ASGI's in three ways the adapter absorbs:
-there is no `websocket.connect` event (the adapter makes one), a handshake refused
-before `accept` is answered with an HTTP status (403, as ASGI servers do), and the close
-frames carry no code either way with granian 2.8: a client's close arrives as
-`websocket.disconnect` with 1005 ("no status received"), and the app's close code does
-not reach the client (docs/rsgi.md says so; serve over ASGI where codes matter).
+there is no `websocket.connect` event (the adapter makes one); a handshake can only be
+refused with a bare HTTP status, so the `websocket.http.response` extension is offered
+and its status kept (401, 403, 404...) while its headers and body are dropped, and a
+close before `accept` is a 403 as on ASGI servers; and the close frames carry no code
+either way with granian 2.8: a client's close arrives as `websocket.disconnect` with
+1005 ("no status received"), and the app's close code does not reach the client
+(docs/rsgi.md says so; serve over ASGI where codes matter).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ _BYTES, _TEXT = 1, 2
 
 
 class Socket:
-    __slots__ = ("closed", "code", "connected", "protocol", "transport")
+    __slots__ = ("closed", "code", "connected", "denial", "protocol", "transport")
 
     def __init__(self, protocol: RSGIWebsocketProtocol) -> None:
         self.protocol = protocol
@@ -33,6 +35,8 @@ class Socket:
         self.connected = False
         self.closed = False
         self.code = NO_STATUS
+        self.denial = REFUSED
+        """The status of a `websocket.http.response` being sent."""
 
     async def receive(self) -> Message:
         if not self.connected:
@@ -75,6 +79,12 @@ class Socket:
                 self.transport = await self.protocol.accept()
         elif kind == "websocket.close":
             self.close(message.get("code") or 1000)
+        elif kind == "websocket.http.response.start":
+            self.denial = message["status"]
+        elif kind == "websocket.http.response.body":
+            if not message.get("more_body", False) and not self.closed:
+                self.closed = True
+                self.protocol.close(self.denial)
         else:
             raise RuntimeError(f"jero's RSGI adapter cannot send {kind!r} messages")
 
