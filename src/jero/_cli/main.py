@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import check, openapi, routes
 from .errors import CommandError
+from .interface import INTERFACES
 from .lifespan import LifespanFailed
 from .target import Target, load_jero_app, parse_target
 
@@ -124,6 +125,7 @@ def _serve_options(
         ssl_certificate=getattr(args, "ssl_certificate", None),
         ssl_keyfile=getattr(args, "ssl_keyfile", None),
         reload_paths=getattr(args, "reload_dir", None) or (),
+        interface=args.interface,
     )
 
 
@@ -200,3 +202,9 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
         help="event loop; auto: uvloop when installed, else asyncio (default: auto)",
     )
     parser.add_argument("--http", choices=("auto", "1", "2"), default="auto", help="HTTP version")
+    parser.add_argument(
+        "--interface",
+        choices=INTERFACES,
+        default="auto",
+        help="granian interface; auto: RSGI for a jero app, ASGI otherwise (default: auto)",
+    )

@@ -25,6 +25,7 @@ from granian.server.common import AbstractServer
 
 from .errors import CommandError
 from .framework import AnyApp, ASGIApp, BaseApp, Message, Receive, Scope, Send, openapi_paths
+from .interface import AnnouncingRSGI, choose
 from .target import Target, import_target, load_app, parse_target
 
 logger = logging.getLogger("jero")
@@ -45,6 +46,8 @@ class ServeOptions:
     ssl_certificate: Path | None = None
     ssl_keyfile: Path | None = None
     reload_paths: Sequence[Path] = ()
+    interface: str = "auto"
+    """auto (RSGI for a jero app, else ASGI), asgi or rsgi; see interface.py."""
 
 
 def resolve_loop(name: str) -> Loops:
@@ -59,32 +62,47 @@ def resolve_loop(name: str) -> Loops:
 
 def run(target: Target, options: ServeOptions) -> None:
     """Serve until SIGINT / SIGTERM; a worker that dies takes the server down (exit 1)."""
-    import_target(target)  # a bad target is a one-line error here, not in every worker
-    loader = functools.partial(load_worker_app, str(target), None)
-    _server(target, options, reload=False).serve(target_loader=loader, wrap_loader=False)
+    found = import_target(target)  # a bad target is a one-line error here, not in every worker
+    choice = choose(target, found, options.interface)
+    loader = functools.partial(load_worker_app, str(target), None, choice.interface)
+    server = _server(target, options, reload=False, interface=choice.interface)
+    logger.info(choice.line(target))
+    server.serve(target_loader=loader, wrap_loader=False)
 
 
 def dev(target: Target, options: ServeOptions) -> None:
     """Serve with reload on Python source changes, debug logging and the docs URL."""
     if not _installed("watchfiles"):
         raise CommandError("jero dev reloads with watchfiles; install it (jero[reload])")
-    import_target(target)
+    choice = choose(target, import_target(target), options.interface)
     # Workers must import the app afresh on every reload: a forked worker would inherit
     # the modules this process already imported.
     multiprocessing.set_start_method("spawn", force=True)
-    loader = functools.partial(load_worker_app, str(target), _base_url(options))
-    _server(target, options, reload=True).serve(target_loader=loader, wrap_loader=False)
+    loader = functools.partial(load_worker_app, str(target), _base_url(options), choice.interface)
+    server = _server(target, options, reload=True, interface=choice.interface)
+    logger.info(choice.line(target))
+    server.serve(target_loader=loader, wrap_loader=False)
 
 
-def load_worker_app(spec: str, announce_at: str | None) -> ASGIApp:
+def load_worker_app(spec: str, announce_at: str | None, interface: str = "asgi") -> ASGIApp:
     """Run in each worker: import the app; in dev, log its docs URL once it started."""
     app = load_app(parse_target(spec))
+    if interface == "rsgi":
+        if not hasattr(app, "__rsgi__"):
+            raise CommandError(
+                f"{spec} returned a {type(app).__name__}: serve it with --interface asgi"
+            )
+        if announce_at is not None and isinstance(app, BaseApp):
+            return typing.cast(ASGIApp, AnnouncingRSGI(app, announce_at))
+        return typing.cast(ASGIApp, app)
     if announce_at is not None and isinstance(app, BaseApp):
         return _announcing_docs(typing.cast(AnyApp, app), announce_at)
     return typing.cast(ASGIApp, app)  # load_app checked that it is callable
 
 
-def _server(target: Target, options: ServeOptions, *, reload: bool) -> AbstractServer[Any]:
+def _server(
+    target: Target, options: ServeOptions, *, reload: bool, interface: str
+) -> AbstractServer[Any]:
     reload_options: dict[str, Any] = {}
     if reload:
         reload_options = {
@@ -99,7 +117,7 @@ def _server(target: Target, options: ServeOptions, *, reload: bool) -> AbstractS
         address=options.host,
         port=options.port,
         uds=options.uds,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI if interface == "rsgi" else Interfaces.ASGI,
         workers=options.workers,
         loop=resolve_loop(options.loop),
         http=HTTPModes(options.http),
