@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.apps import APP_MODULES, load_builders
+from benchmarks.published import NAME as PUBLISHED
 from benchmarks.report import print_grid
 from benchmarks.scenarios import Scenario, bulk_post, item_list, path_query, ping, post_json
 from benchmarks.servers import (
@@ -34,6 +35,7 @@ from benchmarks.servers import (
     Server,
     ServerError,
     check,
+    cpu_seconds,
     launchers,
     start_server,
     stop_server,
@@ -47,6 +49,10 @@ SCENARIOS = {
     "bulk": bulk_post,
 }
 MIN_RATIO_TO_RAW = 0.90  # SPEC section 9: jero's requests/s over HTTP vs the raw app
+# SPEC section 9: jero on RSGI vs the raw ASGI app's requests/s, on these scenarios.
+MIN_RSGI_RATIO_TO_RAW = 1.10
+RSGI_TARGET_SCENARIOS = ("ping", "path+query")
+PYTHON_PEERS = ("jero", PUBLISHED, "blacksheep", "litestar", "fastapi")
 # Bodies this big are sent on fewer connections: 32 concurrent 1 MB requests would
 # measure queueing (and wrk's timeout) more than decoding.
 BIG_BODY = 64 * 1024
@@ -68,6 +74,9 @@ class WrkResult:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    cpu_us: float | None = None
+    """The server's CPU time per request (all its processes), in microseconds."""
 
 
 def wrk_script(scenario: Scenario, directory: Path) -> list[str]:
@@ -99,6 +108,7 @@ def _percentile_ms(output: str, percent: int) -> float | None:
 
 def parse_wrk(output: str) -> WrkResult:
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    total = re.search(r"^\s*(\d+) requests in ", output, re.MULTILINE)
     p50, p99 = _percentile_ms(output, 50), _percentile_ms(output, 99)
     if rps is None or p50 is None or p99 is None:
         raise HTTPBenchmarkError(f"cannot parse wrk output:\n{output}")
@@ -108,21 +118,26 @@ def parse_wrk(output: str) -> WrkResult:
     sockets = re.search(r"Socket errors:.*", output)
     if sockets:
         print(f"   note: {sockets.group(0)}")
-    return WrkResult(float(rps.group(1)), p50, p99)
+    return WrkResult(float(rps.group(1)), p50, p99, int(total.group(1)) if total else 0)
 
 
 def run_wrk(
-    args: argparse.Namespace, port: int, scenario: Scenario, script: list[str], secs: int
+    args: argparse.Namespace, server: Server, scenario: Scenario, script: list[str], secs: int
 ) -> WrkResult:
-    url = f"http://{HOST}:{port}{scenario.target}"
+    url = f"http://{HOST}:{server.port}{scenario.target}"
     command = [
         "wrk", f"-t{args.threads}", f"-c{connections(args, scenario)}", f"-d{secs}s",
         "--timeout", "5s", "--latency", *script, url,
     ]  # fmt: skip
+    cpu_before = cpu_seconds(server)
     done = subprocess.run(command, capture_output=True, text=True, timeout=secs + 30, check=False)
+    cpu_after = cpu_seconds(server)
     if done.returncode != 0:
         raise HTTPBenchmarkError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    return parse_wrk(done.stdout)
+    result = parse_wrk(done.stdout)
+    if cpu_before is not None and cpu_after is not None and result.requests:
+        result.cpu_us = (cpu_after - cpu_before) * 1e6 / result.requests
+    return result
 
 
 type Best = dict[str, dict[tuple[str, int], WrkResult]]  # scenario -> (app, workers) -> best
@@ -147,7 +162,7 @@ def start_all(
             for s in scenarios:
                 check(server, s)
                 if args.warmup > 0:
-                    run_wrk(args, server.port, s, scripts[s.name], args.warmup)
+                    run_wrk(args, server, s, scripts[s.name], args.warmup)
 
 
 def run(args: argparse.Namespace, launches: dict[str, Launch], scratch: Path) -> Best:
@@ -163,21 +178,35 @@ def run(args: argparse.Namespace, launches: dict[str, Launch], scratch: Path) ->
             shift = round_no % len(servers)
             for server in servers[shift:] + servers[:shift]:
                 for s in scenarios:
-                    result = run_wrk(args, server.port, s, scripts[s.name], args.duration)
+                    result = run_wrk(args, server, s, scripts[s.name], args.duration)
                     print(
                         f"   round {round_no + 1} {server.label} / {s.name}: "
                         f"{result.requests_per_s:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-                        f"p99 {result.p99_ms:.2f} ms",
+                        f"p99 {result.p99_ms:.2f} ms, {_cpu(result.cpu_us)} us CPU/request",
                         flush=True,
                     )
                     key = (server.name, server.workers)
                     previous = best[s.name].get(key)
                     if previous is None or result.requests_per_s > previous.requests_per_s:
+                        if previous is not None and _leaner(previous, result):
+                            result.cpu_us = previous.cpu_us
                         best[s.name][key] = result
+                    elif _leaner(result, previous):
+                        previous.cpu_us = result.cpu_us
     finally:
         for server in servers:
             stop_server(server)
     return best
+
+
+def _cpu(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _leaner(one: WrkResult, other: WrkResult) -> bool:
+    """Whether `one` used less CPU per request (the best CPU figure is kept apart from
+    the best req/s: both are a best of the rounds)."""
+    return one.cpu_us is not None and (other.cpu_us is None or one.cpu_us < other.cpu_us)
 
 
 def machine() -> str:
@@ -198,11 +227,12 @@ def report(args: argparse.Namespace, best: Best, names: list[str]) -> None:
     print(
         f"HTTP over loopback (wrk -t{args.threads} -d{args.duration}s --latency, "
         f"best of {args.rounds}, servers interleaved); ms latencies; x raw = req/s ratio "
-        "to raw at the same worker count"
+        "to raw at the same worker count; cpu us = the server's CPU time per request (all "
+        "its processes; least of the rounds), which depends little on the machine's load"
     )
     header = ["app"]
     for workers in args.workers:
-        header += [f"req/s {workers}w", "p50", "p99", "x raw"]
+        header += [f"req/s {workers}w", "p50", "p99", "x raw", "cpu us"]
     by_name = {s().name: s() for s in SCENARIOS.values()}
     for scenario, by_app in best.items():
         shape = by_name[scenario]
@@ -214,11 +244,11 @@ def report(args: argparse.Namespace, best: Best, names: list[str]) -> None:
             for workers in args.workers:
                 result, raw = by_app.get((name, workers)), by_app.get(("raw", workers))
                 if result is None:
-                    row += ["-", "-", "-", "-"]
+                    row += ["-", "-", "-", "-", "-"]
                     continue
                 ratio = f"{result.requests_per_s / raw.requests_per_s:.2f}" if raw else "-"
                 row += [f"{result.requests_per_s:,.0f}", f"{result.p50_ms:.2f}"]
-                row += [f"{result.p99_ms:.2f}", ratio]
+                row += [f"{result.p99_ms:.2f}", ratio, _cpu(result.cpu_us)]
             rows.append(row)
         print_grid(header, rows)
     print()
@@ -231,6 +261,32 @@ def report(args: argparse.Namespace, best: Best, names: list[str]) -> None:
                 f"jero {scenario}, 1 worker: {ratio:.2f}x raw req/s "
                 f"(>= {MIN_RATIO_TO_RAW}: {verdict})"
             )
+    for scenario, by_app in best.items():
+        rsgi_summary(scenario, by_app)
+
+
+def rsgi_summary(scenario: str, by_app: dict[tuple[str, int], WrkResult]) -> None:
+    """jero on RSGI, 1 worker: against the raw ASGI app, and against every Python peer."""
+    jero = by_app.get(("jero-rsgi", 1))
+    if jero is None:
+        return
+    raw = by_app.get(("raw", 1))
+    line = f"jero-rsgi {scenario}, 1 worker:"
+    if raw is not None:
+        ratio = jero.requests_per_s / raw.requests_per_s
+        line += f" {ratio:.2f}x raw (ASGI) req/s"
+        if scenario in RSGI_TARGET_SCENARIOS:
+            verdict = "ok" if ratio >= MIN_RSGI_RATIO_TO_RAW else "MISSED"
+            line += f" (>= {MIN_RSGI_RATIO_TO_RAW}: {verdict})"
+        if raw.cpu_us and jero.cpu_us:
+            line += f", {raw.cpu_us / jero.cpu_us:.2f}x by CPU per request"
+    peers = {name: by_app[name, 1] for name in PYTHON_PEERS if (name, 1) in by_app}
+    if peers:
+        best_name, best_peer = max(peers.items(), key=lambda pair: pair[1].requests_per_s)
+        ratio = jero.requests_per_s / best_peer.requests_per_s
+        verdict = "ok" if ratio > 1.0 else "MISSED"
+        line += f"; {ratio:.2f}x the fastest Python peer ({best_name}): {verdict}"
+    print(line)
 
 
 def _names(text: str) -> list[str]:

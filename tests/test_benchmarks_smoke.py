@@ -18,7 +18,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The apps of benchmarks/apps/__init__.py, in their column order, then the servers outside
 # Python (benchmarks/servers.py), which are skipped with a message where go / bun are absent.
 APP_NAMES = ("raw", "jero", "blacksheep", "litestar", "fastapi")
-HTTP_APP_NAMES = (*APP_NAMES, "go", "bun")
+HTTP_APP_NAMES = (
+    "raw", "raw-rsgi", "jero", "jero-rsgi", "jero-0.1.9",
+    "blacksheep", "litestar", "fastapi", "go", "bun",
+)  # fmt: skip
 
 
 def run_module(module: str, *args: str, timeout: float = 240.0) -> str:
@@ -75,7 +78,7 @@ def http_tables(output: str) -> dict[str, tuple[list[str], list[list[str]]]]:
 
 
 def columns(workers: str) -> list[str]:
-    return [f"req/s {workers}", "p50", "p99", "x raw"]
+    return [f"req/s {workers}", "p50", "p99", "x raw", "cpu us"]
 
 
 needs_wrk = pytest.mark.skipif(

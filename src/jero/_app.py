@@ -13,7 +13,7 @@ import inspect
 import logging
 import types
 import typing
-from collections.abc import Collection, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, ClassVar, overload
@@ -405,7 +405,7 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
 
     # --- RSGI: granian's native interface, served through the ASGI path above ------
 
-    def __rsgi__(self, scope: Any, protocol: Any) -> Coroutine[Any, Any, None]:
+    def __rsgi__(self, scope: Any, protocol: Any) -> Awaitable[None]:
         """One RSGI request or WebSocket (see docs/rsgi.md)."""
         return rsgi_serve(self, scope, protocol)
 

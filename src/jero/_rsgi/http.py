@@ -29,7 +29,14 @@ class ClientGone(OSError):
 
 
 def text_headers(headers: HeaderList) -> list[tuple[str, str]]:
-    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+    """RSGI takes header values as text: ASCII on the fast path, Latin-1 otherwise."""
+    try:
+        return [(_decode(name), _decode(value)) for name, value in headers]
+    except UnicodeDecodeError:
+        return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+
+
+_decode = bytes.decode
 
 
 def body_length(scope: RSGIScope) -> int | None:
@@ -47,12 +54,16 @@ def body_length(scope: RSGIScope) -> int | None:
 class Exchange:
     """The `receive` / `send` pair of one request."""
 
-    __slots__ = ("body", "headers", "left", "protocol", "responded", "status", "stream", "unread")
+    __slots__ = (
+        "body", "headers", "left", "protocol", "responded", "scope", "status", "stream", "unread"
+    )  # fmt: skip
 
-    def __init__(self, protocol: RSGIHTTPProtocol, length: int | None) -> None:
+    def __init__(self, scope: RSGIScope, protocol: RSGIHTTPProtocol) -> None:
+        self.scope = scope
         self.protocol = protocol
-        self.unread = length
-        """Bytes of the body still to come (None: unknown until the end chunk)."""
+        self.unread: int | None = -1
+        """Bytes of the body still to come (None: unknown until the end chunk; -1: not
+        looked at yet, since most requests never read a body)."""
         self.body: RSGIBody | None = None
         self.left = False
         """The body was read to its end (or the client left): only disconnect remains."""
@@ -69,6 +80,8 @@ class Exchange:
                 await self.protocol.client_disconnect()
             return DISCONNECT
         unread = self.unread
+        if unread == -1:
+            unread = self.unread = body_length(self.scope)
         if unread == 0:
             self.left = True
             return _EMPTY_BODY
@@ -107,22 +120,24 @@ class Exchange:
             self.status = message["status"]
             self.headers = message.get("headers") or []
         elif kind == "http.response.body":
-            await self.__body(message.get("body", b""), message.get("more_body", False))
+            if self.stream is None and not self.responded and not message.get("more_body"):
+                self.responded = True  # a whole body: one call, nothing to await
+                self.protocol.response_bytes(
+                    self.status, text_headers(self.headers), message.get("body", b"")
+                )
+                return
+            await self.__stream(message.get("body", b""), message.get("more_body", False))
         elif kind == "http.response.pathsend":
             self.responded = True
             self.protocol.response_file(self.status, text_headers(self.headers), message["path"])
         else:
             raise RuntimeError(f"jero's RSGI adapter cannot send {kind!r} messages")
 
-    async def __body(self, body: bytes, more: bool) -> None:
+    async def __stream(self, body: bytes, more: bool) -> None:
         stream = self.stream
         if stream is None:
             if self.responded:
                 raise ClientGone("the response was already sent")
-            if not more:
-                self.responded = True
-                self.protocol.response_bytes(self.status, text_headers(self.headers), body)
-                return
             stream = self.stream = self.protocol.response_stream(
                 self.status, text_headers(self.headers)
             )

@@ -1,0 +1,68 @@
+"""The benchmark API on the published jero 0.1.9 (PyPI), for comparison with this tree.
+
+It shares the package name with this repository's jero, so it only runs in a venv of its
+own (`benchmarks/published.py` makes one); nothing here imports this tree's jero. Its API
+differs in small ways: the wiring hook is `wire`, not `_wire`.
+"""
+
+from typing import Any
+
+from msgspec import Struct
+
+from benchmarks.apps.models import ITEMS, Batch, BatchSummary, Item, Pong, summarize
+from jero import BaseApp, Created, Endpoint, Resource  # the published jero, in its venv
+
+VERSION = "0.1.9"
+
+
+class ItemPath(Struct):
+    item_id: int
+
+
+class ItemParams(Struct):
+    limit: int = 10
+
+
+class PingEndpoint(Endpoint, path="/ping"):
+    async def get(self) -> Pong:
+        return Pong(message="pong")
+
+
+class ItemResource(Resource, path="/items"):
+    async def read_one(self, path: ItemPath, params: ItemParams) -> Item:
+        return Item(id=path.item_id, name="item", limit=params.limit)
+
+    async def create(self, json: Item) -> Item:
+        return json
+
+
+class ListEndpoint(Endpoint, path="/list"):
+    async def get(self) -> list[Item]:
+        return ITEMS
+
+
+class BulkEndpoint(Endpoint, path="/bulk"):
+    async def post(self, json: Batch) -> Created[BatchSummary]:
+        return Created(json=summarize(json))
+
+
+def _filler(i: int) -> Any:
+    async def read_one(self: Any, path: ItemPath, params: ItemParams) -> Item:
+        return Item(id=path.item_id, name="item", limit=params.limit)
+
+    return type(f"FillerResource{i}", (Resource,), {"read_one": read_one}, path=f"/r{i}/items")
+
+
+def build(n_routes: int = 0) -> Any:
+    fillers = [_filler(i) for i in range(n_routes)]
+
+    class App(BaseApp):  # type: ignore[misc]
+        async def wire(self) -> None:
+            self._include_endpoint(PingEndpoint())
+            self._include_resource(ItemResource())
+            self._include_endpoint(ListEndpoint())
+            self._include_endpoint(BulkEndpoint())
+            for filler in fillers:
+                self._include_resource(filler())
+
+    return App()
