@@ -17,7 +17,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The apps of benchmarks/apps/__init__.py, in their column order, then the servers outside
 # Python (benchmarks/servers.py), which are skipped with a message where go / bun are absent.
-APP_NAMES = ("raw", "jero", "blacksheep", "litestar", "fastapi")
+APP_NAMES = ("raw", "jero", "jero-0.1.9", "blacksheep", "litestar", "fastapi")
 HTTP_APP_NAMES = (
     "raw", "raw-rsgi", "jero", "jero-rsgi", "jero-0.1.9",
     "blacksheep", "litestar", "fastapi", "go", "bun",
@@ -41,7 +41,7 @@ def run_module(module: str, *args: str, timeout: float = 240.0) -> str:
 
 
 def expected_apps(output: str, candidates: tuple[str, ...] = APP_NAMES) -> list[str]:
-    skipped = set(re.findall(r"^skipping (\w+): ", output, re.MULTILINE))
+    skipped = set(re.findall(r"^skipping ([\w.-]+): ", output, re.MULTILINE))
     names = [name for name in candidates if name not in skipped]
     assert "raw" in names, "the raw ASGI app must always run"
     return names
