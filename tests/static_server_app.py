@@ -13,8 +13,7 @@ import json
 import os
 from typing import Any
 
-from jero import BaseApp, Endpoint
-from jero import _rsgi
+from jero import BaseApp, Endpoint, _rsgi
 from jero._asgi import Message, Receive, Scope, Send
 
 
