@@ -81,6 +81,7 @@ def fetch(port: int, scenario: Scenario, timeout: float = 5.0) -> tuple[int, byt
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         headers = {"Content-Type": "application/json"} if scenario.body else {}
+        headers.update(scenario.headers)
         body = scenario.body or None
         connection.request(scenario.method, scenario.target, body=body, headers=headers)
         response = connection.getresponse()

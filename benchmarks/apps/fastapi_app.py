@@ -4,9 +4,14 @@ Path operations declared with the app's decorators, return annotations as the
 response model, ``status_code=201`` on the POST, as FastAPI's tutorial does it.
 """
 
-from fastapi import FastAPI
+import uuid
+from typing import Annotated
+
+import msgspec
+from fastapi import FastAPI, Header, HTTPException, Response
 from pydantic import BaseModel
 
+from benchmarks.apps import suite
 from benchmarks.scenarios import LIST_LENGTH, list_item
 
 
@@ -28,6 +33,37 @@ class BatchSummary(BaseModel):
     count: int
     id_sum: int
 
+
+class Feature(BaseModel):
+    name: str
+    enabled: bool
+    limit: int
+
+
+class Info(BaseModel):
+    name: str
+    version: str
+    description: str
+    regions: list[str]
+    features: list[Feature]
+    maintainers: list[str]
+
+
+class Movie(BaseModel):
+    title: str
+    year: int
+    genres: list[str]
+
+
+class StoredMovie(BaseModel):
+    id: int
+    title: str
+    year: int
+    genres: list[str]
+    owner: str
+
+
+INFO = Info.model_validate(msgspec.to_builtins(suite.INFO))
 
 ITEMS = [Item(**fields) for fields in map(list_item, range(LIST_LENGTH))]
 
@@ -56,6 +92,20 @@ def build(n_routes: int = 0) -> FastAPI:
     @app.post("/bulk", status_code=201)
     async def create_batch(batch: Batch) -> BatchSummary:
         return BatchSummary(count=len(batch.items), id_sum=sum(i.id for i in batch.items))
+
+    @app.get("/info")
+    async def info(response: Response) -> Info:
+        response.headers["x-request-id"] = str(uuid.uuid4())
+        return INFO
+
+    @app.post("/movies", status_code=201)
+    async def create_movie(
+        movie: Movie, authorization: Annotated[str | None, Header()] = None
+    ) -> StoredMovie:
+        claims = suite.verify(authorization)
+        if claims is None:
+            raise HTTPException(status_code=401)
+        return StoredMovie(id=1, owner=claims.sub, **movie.model_dump())
 
     for i in range(n_routes):
         app.get(f"/r{i}/items/{{item_id}}")(read_item)

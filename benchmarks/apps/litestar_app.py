@@ -5,9 +5,14 @@ parameters (``{item_id:int}``), a defaulted ``limit: int`` query parameter and a
 ``data: Item`` body; Litestar answers POST with 201 by default.
 """
 
-from litestar import Litestar, get, post
+import uuid
+from typing import Any
+
+from litestar import Litestar, Request, Response, get, post
+from litestar.exceptions import NotAuthorizedException
 
 from benchmarks.apps.models import ITEMS, Batch, BatchSummary, Item, Pong, summarize
+from benchmarks.apps.suite import INFO, Info, Movie, StoredMovie, stored, verify
 
 
 @get("/ping")
@@ -37,7 +42,20 @@ async def create_batch(data: Batch) -> BatchSummary:
     return summarize(data)
 
 
+@get("/info")
+async def info() -> Response[Info]:
+    return Response(INFO, headers={"x-request-id": str(uuid.uuid4())})
+
+
+@post("/movies")
+async def create_movie(data: Movie, request: Request[Any, Any, Any]) -> StoredMovie:
+    claims = verify(request.headers.get("authorization"))
+    if claims is None:
+        raise NotAuthorizedException()
+    return stored(data, claims.sub)
+
+
 def build(n_routes: int = 0) -> Litestar:
-    handlers = [ping, read_item, create_item, list_items, create_batch]
+    handlers = [ping, read_item, create_item, list_items, create_batch, info, create_movie]
     handlers += [get(f"/r{i}/items/{{item_id:int}}")(_read_item) for i in range(n_routes)]
     return Litestar(route_handlers=handlers)

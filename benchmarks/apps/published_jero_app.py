@@ -5,12 +5,22 @@ own (`benchmarks/published.py` makes one); nothing here imports this tree's jero
 differs in small ways: the wiring hook is `wire`, not `_wire`.
 """
 
+import uuid
 from typing import Any
 
 from msgspec import Struct
 
 from benchmarks.apps.models import ITEMS, Batch, BatchSummary, Item, Pong, summarize
-from jero import BaseApp, Created, Endpoint, Resource  # the published jero, in its venv
+from benchmarks.apps.suite import INFO, Info, Movie, StoredMovie, stored, verify
+from jero import (  # the published jero, in its venv
+    AuthenticationRequiredError,
+    BaseApp,
+    BearerAuth,
+    Created,
+    Endpoint,
+    JSONResponse,
+    Resource,
+)
 
 VERSION = "0.1.9"
 
@@ -62,7 +72,42 @@ def build(n_routes: int = 0) -> Any:
             self._include_resource(ItemResource())
             self._include_endpoint(ListEndpoint())
             self._include_endpoint(BulkEndpoint())
+            self._include_endpoint(InfoEndpoint())
+            self._include_endpoint(MovieEndpoint(), auth=TokenAuth())
             for filler in fillers:
                 self._include_resource(filler())
 
     return App()
+
+
+# --- the scenarios modelled on its own suite (apps/suite.py) ----------------------------
+
+
+class InfoHeaders(Struct):
+    x_request_id: str
+
+
+class BearerHeaders(Struct):
+    authorization: str
+
+
+class User(Struct):
+    sub: str
+
+
+class TokenAuth(BearerAuth[BearerHeaders, User]):
+    async def authenticate(self, headers: BearerHeaders) -> User:
+        claims = verify(headers.authorization)
+        if claims is None:
+            raise AuthenticationRequiredError()
+        return User(sub=claims.sub)
+
+
+class InfoEndpoint(Endpoint, path="/info"):
+    async def get(self) -> JSONResponse[Info, InfoHeaders]:
+        return JSONResponse(json=INFO, headers=InfoHeaders(x_request_id=str(uuid.uuid4())))
+
+
+class MovieEndpoint(Endpoint, path="/movies"):
+    async def post(self, json: Movie, user: User) -> Created[StoredMovie]:
+        return Created(json=stored(json, user.sub))

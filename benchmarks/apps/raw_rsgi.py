@@ -5,6 +5,7 @@ and prebuilt encoder, each answer one `response_bytes` call. Served with
 ``granian --interface rsgi --factory benchmarks.apps.raw_rsgi:build``.
 """
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote_plus
@@ -12,12 +13,14 @@ from urllib.parse import unquote_plus
 import msgspec
 
 from benchmarks.apps.models import ITEMS, Batch, Item, Pong, summarize
+from benchmarks.apps.suite import INFO, Movie, stored, verify
 
 type Handler = Callable[[Any, Any, str], Awaitable[None]]
 
 _encode = msgspec.json.Encoder().encode
 _decode_item = msgspec.json.Decoder(Item).decode
 _decode_batch = msgspec.json.Decoder(Batch).decode
+_decode_movie = msgspec.json.Decoder(Movie).decode
 _PONG = Pong(message="pong")
 _JSON = "application/json"
 _TEXT = "text/plain; charset=utf-8"
@@ -91,6 +94,26 @@ async def create_batch(scope: Any, protocol: Any, slot: str) -> None:
         _send(protocol, 201, _JSON, _encode(summarize(batch)))
 
 
+async def info(scope: Any, protocol: Any, slot: str) -> None:
+    body = _encode(INFO)
+    headers = [
+        ("content-type", _JSON),
+        ("content-length", str(len(body))),
+        ("x-request-id", str(uuid.uuid4())),
+    ]
+    protocol.response_bytes(200, headers, body)
+
+
+async def create_movie(scope: Any, protocol: Any, slot: str) -> None:
+    claims = verify(scope.headers.get("authorization"))
+    if claims is None:
+        _send(protocol, 401, _TEXT, b"a valid bearer token is required")
+        return
+    movie = await _decode_json(scope, protocol, _decode_movie)
+    if movie is not None:
+        _send(protocol, 201, _JSON, _encode(stored(movie, claims.sub)))
+
+
 def build(n_routes: int = 0) -> Callable[[Any, Any], Awaitable[None]]:
     """The raw RSGI app with ``n_routes`` filler routes ``GET /r{i}/items/{item_id}``."""
     static: dict[tuple[str, str], Handler] = {
@@ -98,6 +121,8 @@ def build(n_routes: int = 0) -> Callable[[Any, Any], Awaitable[None]]:
         ("POST", "/items"): create_item,
         ("GET", "/list"): list_items,
         ("POST", "/bulk"): create_batch,
+        ("GET", "/info"): info,
+        ("POST", "/movies"): create_movie,
     }
     templated: dict[tuple[str, str], Handler] = {("GET", "/items"): read_item}
     for i in range(n_routes):
