@@ -15,12 +15,15 @@ Run from the repository root: ``uv run --group bench python -m benchmarks.http -
 """
 
 import argparse
+import asyncio
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from benchmarks.scenarios import (
     bulk_post,
     info,
     item_list,
+    jwt_db,
     jwt_post,
     path_query,
     ping,
@@ -59,6 +63,7 @@ SCENARIOS = {
     "bulk": bulk_post,
     "info": info,
     "jwt": jwt_post,
+    "db": jwt_db,
 }
 MIN_RATIO_TO_RAW = 0.90  # SPEC section 9: jero's requests/s over HTTP vs the raw app
 # SPEC section 9: jero on RSGI vs the raw ASGI app's requests/s, on these scenarios.
@@ -73,7 +78,7 @@ BIG_BODY_CONNECTIONS = 8
 
 # The scenarios modelled on the published jero's suite are written for the Python apps
 # only; the Go and Bun servers answer "-" there.
-SUITE_SCENARIOS = ("info", "jwt post")
+SUITE_SCENARIOS = ("info", "jwt post", "jwt+db")
 
 
 def serves(name: str, scenario: Scenario) -> bool:
@@ -336,7 +341,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = [name for name in args.apps if name not in ALL_APPS]
     if unknown:
         parser.error(f"unknown app(s) {unknown}; choose from {list(ALL_APPS)}")
-    args.scenarios = _names(args.scenarios or ("ping" if args.quick else ",".join(SCENARIOS)))
+    default = [name for name in SCENARIOS if name != "db"]  # db needs PostgreSQL: asked for
+    args.scenarios = _names(args.scenarios or ("ping" if args.quick else ",".join(default)))
     unknown = [key for key in args.scenarios if key not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}")
@@ -353,6 +359,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.warmup is None:
         args.warmup = 0 if args.quick else 1
     return args
+
+
+@contextmanager
+def database(needed: bool) -> Iterator[None]:
+    """For the `db` scenario: a throwaway PostgreSQL server (tests/postgres_server.py)
+    with the one-table schema, its URL in `JERO_BENCH_DSN` for every server started."""
+    if not needed:
+        yield
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from postgres_server import postgres_server  # tests/ is not a package
+
+    with postgres_server() as server:
+        url = server.create_database("bench")
+        asyncio.run(_seed(url))
+        os.environ["JERO_BENCH_DSN"] = url
+        try:
+            yield
+        finally:
+            del os.environ["JERO_BENCH_DSN"]
+
+
+async def _seed(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(
+            "CREATE TABLE movies (id integer PRIMARY KEY, title text NOT NULL, year integer)"
+        )
+        await connection.executemany(
+            "INSERT INTO movies VALUES ($1, $2, $3)",
+            [(1, "Heat", 1995), *((i, f"movie-{i}", 1900 + i % 120) for i in range(2, 1001))],
+        )
+    finally:
+        await connection.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -375,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
             if not launches:
                 print("no app to measure")
                 return 0
-            best = run(args, launches, Path(scratch))
+            with database("db" in args.scenarios):
+                best = run(args, launches, Path(scratch))
     except (HTTPBenchmarkError, ServerError) as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1

@@ -30,7 +30,7 @@ def _works(python: Path) -> bool:
         return False
     granian = importlib.metadata.version("granian")
     probe = (
-        "import importlib.metadata as m; "
+        "import importlib.metadata as m, asyncpg; "
         f"assert m.version('jero') == {VERSION!r} and m.version('granian') == {granian!r}"
     )
     done = subprocess.run([str(python), "-c", probe], capture_output=True, timeout=60, check=False)
@@ -51,7 +51,7 @@ def published_python() -> Path | str:
     steps = [
         [uv, "venv", "--quiet", "--allow-existing", str(VENV)],
         [uv, "pip", "install", "--quiet", "--python", str(python),
-         f"jero=={VERSION}", granian, *extras],
+         f"jero=={VERSION}", granian, "asyncpg", *extras],
     ]  # fmt: skip
     for step in steps:
         try:

@@ -171,3 +171,15 @@ def jwt_post() -> Scenario:
         },
         headers=(("Authorization", AUTHORIZATION),),
     )  # fmt: skip
+
+
+def jwt_db() -> Scenario:
+    """GET /movies/1 with a bearer JWT: one PostgreSQL row (`apps/suite.py`)."""
+    return Scenario(
+        name="jwt+db",
+        n_routes=0,
+        method="GET",
+        path="/movies/1",
+        expected={"id": 1, "title": "Heat", "year": 1995},
+        headers=(("Authorization", AUTHORIZATION),),
+    )

@@ -16,7 +16,7 @@ from blacksheep.server.routing import Router
 from blacksheep.settings.json import json_settings
 
 from benchmarks.apps.models import ITEMS, Batch, Item, Pong, summarize
-from benchmarks.apps.suite import INFO, Movie, stored, verify
+from benchmarks.apps.suite import INFO, Movie, dsn, open_pool, read_movie, stored, verify
 
 _encode = msgspec.json.Encoder().encode
 
@@ -87,6 +87,27 @@ def build(n_routes: int = 0) -> Application:
     app.router.add_post("/bulk", create_batch)
     app.router.add_get("/info", info)
     app.router.add_post("/movies", create_movie)
+    database: dict[str, Any] = {}
+
+    async def open_database(application: Application) -> None:
+        if dsn() is not None:
+            database["pool"] = await open_pool()
+
+    async def close_database(application: Application) -> None:
+        pool = database.pop("pool", None)
+        if pool is not None:
+            await pool.close()
+
+    async def get_movie(request: Request, movie_id: int) -> Response:
+        authorization = request.get_first_header(b"authorization")
+        if verify(authorization.decode("latin-1") if authorization else None) is None:
+            return Response(401)
+        row = await read_movie(database["pool"], movie_id)
+        return Response(404) if row is None else json(row)
+
+    app.on_start += open_database
+    app.on_stop += close_database
+    app.router.add_get("/movies/{movie_id}", get_movie)
     for i in range(n_routes):
         app.router.add_get(f"/r{i}/items/{{item_id}}", read_item)
     return app

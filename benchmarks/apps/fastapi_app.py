@@ -4,8 +4,10 @@ Path operations declared with the app's decorators, return annotations as the
 response model, ``status_code=201`` on the POST, as FastAPI's tutorial does it.
 """
 
+import contextlib
 import uuid
-from typing import Annotated
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
 import msgspec
 from fastapi import FastAPI, Header, HTTPException, Response
@@ -72,8 +74,37 @@ async def read_item(item_id: int, limit: int = 10) -> Item:
     return Item(id=item_id, name="item", limit=limit)
 
 
+class MovieRow(BaseModel):
+    id: int
+    title: str
+    year: int
+
+
 def build(n_routes: int = 0) -> FastAPI:
-    app = FastAPI()
+    database: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await suite.open_pool() if suite.dsn() is not None else None
+        database["pool"] = pool
+        try:
+            yield
+        finally:
+            if pool is not None:
+                await pool.close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/movies/{movie_id}")
+    async def get_movie(
+        movie_id: int, authorization: Annotated[str | None, Header()] = None
+    ) -> MovieRow:
+        if suite.verify(authorization) is None:
+            raise HTTPException(status_code=401)
+        row = await suite.read_movie(database["pool"], movie_id)
+        if row is None:
+            raise HTTPException(status_code=404)
+        return MovieRow(id=row.id, title=row.title, year=row.year)
 
     @app.get("/ping")
     async def ping() -> Pong:

@@ -13,8 +13,27 @@ from typing import Any
 from msgspec import Struct
 
 from benchmarks.apps.models import ITEMS, Batch, BatchSummary, Item, Pong, summarize
-from benchmarks.apps.suite import INFO, Info, Movie, StoredMovie, stored, verify
-from jero import AuthenticationRequiredError, BaseApp, Created, Endpoint, JSONResponse, Resource
+from benchmarks.apps.suite import (
+    INFO,
+    Info,
+    Movie,
+    MovieRow,
+    StoredMovie,
+    dsn,
+    open_pool,
+    read_movie,
+    stored,
+    verify,
+)
+from jero import (
+    AuthenticationRequiredError,
+    BaseApp,
+    Created,
+    Endpoint,
+    JSONResponse,
+    NotFoundError,
+    Resource,
+)
 
 
 class ItemPath(Struct):
@@ -71,7 +90,8 @@ def build(n_routes: int = 0) -> BaseApp:
             self._include_endpoint(ListEndpoint())
             self._include_endpoint(BulkEndpoint())
             self._include_endpoint(InfoEndpoint())
-            self._include_endpoint(MovieEndpoint(), auth=BearerAuth())
+            pool = None if dsn() is None else await self._aenter(open_pool())
+            self._include_resource(MovieResource(pool), auth=BearerAuth())
             for resource_class in fillers:
                 self._include_resource(resource_class())
 
@@ -108,6 +128,19 @@ class InfoEndpoint(Endpoint, path="/info"):
         return JSONResponse(json=INFO, headers=InfoHeaders(x_request_id=str(uuid.uuid4())))
 
 
-class MovieEndpoint(Endpoint, path="/movies"):
-    async def post(self, json: Movie, user: User) -> Created[StoredMovie]:
+class MoviePath(Struct):
+    movie_id: int
+
+
+class MovieResource(Resource, path="/movies"):
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    async def create(self, json: Movie, user: User) -> Created[StoredMovie]:
         return Created(json=stored(json, user.sub))
+
+    async def read_one(self, path: MoviePath, user: User) -> MovieRow:
+        row = await read_movie(self._pool, path.movie_id)
+        if row is None:
+            raise NotFoundError()
+        return row

@@ -11,7 +11,18 @@ from typing import Any
 from msgspec import Struct
 
 from benchmarks.apps.models import ITEMS, Batch, BatchSummary, Item, Pong, summarize
-from benchmarks.apps.suite import INFO, Info, Movie, StoredMovie, stored, verify
+from benchmarks.apps.suite import (
+    INFO,
+    Info,
+    Movie,
+    MovieRow,
+    StoredMovie,
+    dsn,
+    open_pool,
+    read_movie,
+    stored,
+    verify,
+)
 from jero import (  # the published jero, in its venv
     AuthenticationRequiredError,
     BaseApp,
@@ -19,6 +30,7 @@ from jero import (  # the published jero, in its venv
     Created,
     Endpoint,
     JSONResponse,
+    NotFoundError,
     Resource,
 )
 
@@ -73,7 +85,8 @@ def build(n_routes: int = 0) -> Any:
             self._include_endpoint(ListEndpoint())
             self._include_endpoint(BulkEndpoint())
             self._include_endpoint(InfoEndpoint())
-            self._include_endpoint(MovieEndpoint(), auth=TokenAuth())
+            pool = None if dsn() is None else await self._aenter(open_pool())
+            self._include_resource(MovieResource(pool), auth=TokenAuth())
             for filler in fillers:
                 self._include_resource(filler())
 
@@ -108,6 +121,19 @@ class InfoEndpoint(Endpoint, path="/info"):
         return JSONResponse(json=INFO, headers=InfoHeaders(x_request_id=str(uuid.uuid4())))
 
 
-class MovieEndpoint(Endpoint, path="/movies"):
-    async def post(self, json: Movie, user: User) -> Created[StoredMovie]:
+class MoviePath(Struct):
+    movie_id: int
+
+
+class MovieResource(Resource, path="/movies"):
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    async def create(self, json: Movie, user: User) -> Created[StoredMovie]:
         return Created(json=stored(json, user.sub))
+
+    async def read_one(self, path: MoviePath, user: User) -> MovieRow:
+        row = await read_movie(self._pool, path.movie_id)
+        if row is None:
+            raise NotFoundError()
+        return row

@@ -16,7 +16,7 @@ from urllib.parse import unquote_plus
 import msgspec
 
 from benchmarks.apps.models import ITEMS, Batch, Item, Pong, summarize
-from benchmarks.apps.suite import INFO, Movie, stored, verify
+from benchmarks.apps.suite import INFO, Movie, dsn, open_pool, read_movie, stored, verify
 
 type Scope = dict[str, Any]
 type Message = dict[str, Any]
@@ -160,14 +160,38 @@ async def create_movie(scope: Scope, receive: Receive, send: Send, slot: str) ->
         await _send_json(send, 201, stored(movie, claims.sub))
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def _lifespan(receive: Receive, send: Send, database: dict[str, Any]) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if dsn() is not None:
+                database["pool"] = await open_pool()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            pool = database.pop("pool", None)
+            if pool is not None:
+                await pool.close()
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def _movie_reader(database: dict[str, Any]) -> Handler:
+    async def read(scope: Scope, receive: Receive, send: Send, slot: str) -> None:
+        if verify(_header(scope, b"authorization")) is None:
+            await _send_error(send, 401, "a valid bearer token is required")
+            return
+        try:
+            movie_id = int(slot)
+        except ValueError:
+            await _send_error(send, 404, "not found")
+            return
+        row = await read_movie(database["pool"], movie_id)
+        if row is None:
+            await _send_error(send, 404, "not found")
+            return
+        await _send_json(send, 200, row)
+
+    return read
 
 
 def build(n_routes: int = 0) -> ASGIApp:
@@ -181,7 +205,11 @@ def build(n_routes: int = 0) -> ASGIApp:
         ("POST", "/movies"): create_movie,
     }
     # Templated routes are keyed by the path without its last (slot) segment.
-    templated: dict[tuple[str, str], Handler] = {("GET", "/items"): read_item}
+    database: dict[str, Any] = {}
+    templated: dict[tuple[str, str], Handler] = {
+        ("GET", "/items"): read_item,
+        ("GET", "/movies"): _movie_reader(database),
+    }
     for i in range(n_routes):
         templated["GET", f"/r{i}/items"] = read_item
 
@@ -201,7 +229,7 @@ def build(n_routes: int = 0) -> ASGIApp:
                 return
             await handler(scope, receive, send, slot)
         elif kind == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, database)
         else:
             raise RuntimeError(f"unsupported ASGI scope type {kind!r}")
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote_plus
 import msgspec
 
 from benchmarks.apps.models import ITEMS, Batch, Item, Pong, summarize
-from benchmarks.apps.suite import INFO, Movie, stored, verify
+from benchmarks.apps.suite import INFO, Movie, dsn, open_pool, read_movie, stored, verify
 
 type Handler = Callable[[Any, Any, str], Awaitable[None]]
 
@@ -114,32 +114,64 @@ async def create_movie(scope: Any, protocol: Any, slot: str) -> None:
         _send(protocol, 201, _JSON, _encode(stored(movie, claims.sub)))
 
 
-def build(n_routes: int = 0) -> Callable[[Any, Any], Awaitable[None]]:
-    """The raw RSGI app with ``n_routes`` filler routes ``GET /r{i}/items/{item_id}``."""
-    static: dict[tuple[str, str], Handler] = {
-        ("GET", "/ping"): ping,
-        ("POST", "/items"): create_item,
-        ("GET", "/list"): list_items,
-        ("POST", "/bulk"): create_batch,
-        ("GET", "/info"): info,
-        ("POST", "/movies"): create_movie,
-    }
-    templated: dict[tuple[str, str], Handler] = {("GET", "/items"): read_item}
-    for i in range(n_routes):
-        templated["GET", f"/r{i}/items"] = read_item
+class RawRSGI:
+    """The app: RSGI's lifespan hooks open and close the database pool."""
 
-    async def app(scope: Any, protocol: Any) -> None:
+    def __init__(self, n_routes: int) -> None:
+        self.pool: Any = None
+        self.static: dict[tuple[str, str], Handler] = {
+            ("GET", "/ping"): ping,
+            ("POST", "/items"): create_item,
+            ("GET", "/list"): list_items,
+            ("POST", "/bulk"): create_batch,
+            ("GET", "/info"): info,
+            ("POST", "/movies"): create_movie,
+        }
+        self.templated: dict[tuple[str, str], Handler] = {
+            ("GET", "/items"): read_item,
+            ("GET", "/movies"): self.read_movie,
+        }
+        for i in range(n_routes):
+            self.templated["GET", f"/r{i}/items"] = read_item
+
+    def __rsgi_init__(self, loop: Any) -> None:
+        if dsn() is not None:
+            self.pool = loop.run_until_complete(open_pool())
+
+    def __rsgi_del__(self, loop: Any) -> None:
+        if self.pool is not None:
+            loop.run_until_complete(self.pool.close())
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         method: str = scope.method
         path: str = scope.path
-        handler = static.get((method, path))
+        handler = self.static.get((method, path))
         if handler is not None:
             await handler(scope, protocol, "")
             return
         prefix, _, slot = path.rpartition("/")
-        handler = templated.get((method, prefix))
+        handler = self.templated.get((method, prefix))
         if handler is None or not slot:
             _send(protocol, 404, _TEXT, b"not found")
             return
         await handler(scope, protocol, slot)
 
-    return app
+    async def read_movie(self, scope: Any, protocol: Any, slot: str) -> None:
+        if verify(scope.headers.get("authorization")) is None:
+            _send(protocol, 401, _TEXT, b"a valid bearer token is required")
+            return
+        try:
+            movie_id = int(slot)
+        except ValueError:
+            _send(protocol, 404, _TEXT, b"not found")
+            return
+        row = await read_movie(self.pool, movie_id)
+        if row is None:
+            _send(protocol, 404, _TEXT, b"not found")
+            return
+        _send(protocol, 200, _JSON, _encode(row))
+
+
+def build(n_routes: int = 0) -> RawRSGI:
+    """The raw RSGI app with ``n_routes`` filler routes ``GET /r{i}/items/{item_id}``."""
+    return RawRSGI(n_routes)

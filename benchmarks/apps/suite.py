@@ -5,7 +5,10 @@ shared by every app that serves them (so each does the same work):
   fresh UUID4 in the ``x-request-id`` response header;
 - ``POST /movies`` with ``Authorization: Bearer <JWT>``: the token verified (HS256,
   expiry), the JSON body decoded into a typed ``Movie``, answered 201 with the movie and
-  its owner (the token's subject).
+  its owner (the token's subject);
+- ``GET /movies/{movie_id}`` with the same token: one row read from PostgreSQL through an
+  asyncpg pool the app opens at startup (``JERO_BENCH_DSN``; `benchmarks/http.py` starts
+  the server and seeds the table), answered as JSON.
 
 The JWT check is one small function here rather than a library, so that no app pays
 for a different implementation of it.
@@ -14,7 +17,9 @@ for a different implementation of it.
 import base64
 import hashlib
 import hmac
+import os
 import time
+from typing import Any
 
 import msgspec
 
@@ -108,3 +113,30 @@ def verify(authorization: str | None) -> Claims | None:
 
 TOKEN = make_token()
 AUTHORIZATION = f"Bearer {TOKEN}"
+
+
+class MovieRow(msgspec.Struct):
+    id: int
+    title: str
+    year: int
+
+
+MOVIE_SQL = "SELECT id, title, year FROM movies WHERE id = $1"
+POOL_SIZE = 8
+
+
+def dsn() -> str | None:
+    """The database the `GET /movies/{id}` route reads; None: the route is not served."""
+    return os.environ.get("JERO_BENCH_DSN")
+
+
+def open_pool() -> Any:
+    """An asyncpg pool (an async context manager) on `dsn()`."""
+    import asyncpg
+
+    return asyncpg.create_pool(dsn(), min_size=POOL_SIZE, max_size=POOL_SIZE)
+
+
+async def read_movie(pool: Any, movie_id: int) -> MovieRow | None:
+    row = await pool.fetchrow(MOVIE_SQL, movie_id)
+    return None if row is None else MovieRow(id=row[0], title=row[1], year=row[2])
