@@ -13,7 +13,7 @@ import inspect
 import logging
 import types
 import typing
-from collections.abc import Awaitable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, ClassVar, overload
@@ -405,9 +405,8 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
 
     # --- RSGI: granian's native interface, served through the ASGI path above ------
 
-    def __rsgi__(self, scope: Any, protocol: Any) -> Awaitable[None]:
-        """One RSGI request or WebSocket (see docs/rsgi.md)."""
-        return rsgi_serve(self, scope, protocol)
+    __rsgi__ = rsgi_serve
+    """One RSGI request or WebSocket (see docs/rsgi.md); the function is the method."""
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """RSGI worker start: the lifespan startup (`_wire`), run on the worker's loop."""

@@ -14,6 +14,9 @@ waits for the client to leave, or says it left once the response was sent.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Generator
+from typing import TYPE_CHECKING
+
 from .._asgi import HeaderList, Message
 from .types import RSGIBody, RSGIHTTPProtocol, RSGIScope, RSGIStream
 
@@ -29,14 +32,45 @@ class ClientGone(OSError):
 
 
 def text_headers(headers: HeaderList) -> list[tuple[str, str]]:
-    """RSGI takes header values as text: ASCII on the fast path, Latin-1 otherwise."""
+    """RSGI takes header names and values as text, which granian sends as UTF-8: bytes
+    that are UTF-8 go out unchanged (others as Latin-1 text). Most of what an app sends
+    repeats (names, media types, small lengths): those come from a cache."""
+    known = _known
+    return [(known(name) or _learn(name), known(value) or _learn(value)) for name, value in headers]
+
+
+_texts: dict[bytes, str] = {}
+_known = _texts.get
+_TEXT_CACHE = 4096
+
+
+def _learn(raw: bytes) -> str:
     try:
-        return [(_decode(name), _decode(value)) for name, value in headers]
+        text = raw.decode()
     except UnicodeDecodeError:
-        return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+        text = raw.decode("latin-1")
+    if len(raw) <= 64:  # short values repeat (lengths, types); long ones (ids) rarely do
+        if len(_texts) >= _TEXT_CACHE:
+            _texts.clear()
+        _texts[raw] = text
+    return text
 
 
-_decode = bytes.decode
+class _Done(tuple[()]):
+    """What `send` returns when there is nothing to wait for: awaiting it completes at
+    once. It is an empty tuple whose `__await__` is the tuple's own iterator, so no
+    Python frame runs (cheaper than a coroutine per message)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+
+        def __await__(self) -> Generator[None]: ...
+
+    else:
+        __await__ = tuple.__iter__
+
+
+_DONE: Awaitable[None] = _Done()
 
 
 def body_length(scope: RSGIScope) -> int | None:
@@ -52,25 +86,21 @@ def body_length(scope: RSGIScope) -> int | None:
 
 
 class Exchange:
-    """The `receive` / `send` pair of one request."""
+    """The `receive` / `send` pair of one request. Its state starts as the class
+    attributes below: a request sets only what it changes (most set two)."""
 
-    __slots__ = (
-        "body", "headers", "left", "protocol", "responded", "scope", "status", "stream", "unread"
-    )  # fmt: skip
-
-    def __init__(self, scope: RSGIScope, protocol: RSGIHTTPProtocol) -> None:
-        self.scope = scope
-        self.protocol = protocol
-        self.unread: int | None = -1
-        """Bytes of the body still to come (None: unknown until the end chunk; -1: not
-        looked at yet, since most requests never read a body)."""
-        self.body: RSGIBody | None = None
-        self.left = False
-        """The body was read to its end (or the client left): only disconnect remains."""
-        self.status = 200
-        self.headers: HeaderList = []
-        self.stream: RSGIStream | None = None
-        self.responded = False
+    scope: RSGIScope
+    protocol: RSGIHTTPProtocol
+    unread: int | None = -1
+    """Bytes of the body still to come (None: unknown until the end chunk; -1: not
+    looked at yet, since most requests never read a body)."""
+    body: RSGIBody | None = None
+    left = False
+    """The body was read to its end (or the client left): only disconnect remains."""
+    status = 200
+    headers: HeaderList = []  # noqa: RUF012 (never mutated: replaced by the start message)
+    stream: RSGIStream | None = None
+    responded = False
 
     # --- receive ---------------------------------------------------------------------
 
@@ -114,24 +144,30 @@ class Exchange:
 
     # --- send ------------------------------------------------------------------------
 
-    async def send(self, message: Message) -> None:
+    def send(self, message: Message) -> Awaitable[None]:
+        """ASGI's `send`. Not a coroutine function: the head and a whole body need no
+        waiting, so they return an awaitable that is already done."""
         kind = message["type"]
         if kind == "http.response.start":
             self.status = message["status"]
             self.headers = message.get("headers") or []
-        elif kind == "http.response.body":
+            return _DONE
+        if kind == "http.response.body":
             if self.stream is None and not self.responded and not message.get("more_body"):
                 self.responded = True  # a whole body: one call, nothing to await
-                self.protocol.response_bytes(
-                    self.status, text_headers(self.headers), message.get("body", b"")
-                )
-                return
-            await self.__stream(message.get("body", b""), message.get("more_body", False))
-        elif kind == "http.response.pathsend":
+                known = _known  # text_headers, inline: this is every buffered answer
+                headers = [
+                    (known(name) or _learn(name), known(value) or _learn(value))
+                    for name, value in self.headers
+                ]
+                self.protocol.response_bytes(self.status, headers, message.get("body", b""))
+                return _DONE
+            return self.__stream(message.get("body", b""), message.get("more_body", False))
+        if kind == "http.response.pathsend":
             self.responded = True
             self.protocol.response_file(self.status, text_headers(self.headers), message["path"])
-        else:
-            raise RuntimeError(f"jero's RSGI adapter cannot send {kind!r} messages")
+            return _DONE
+        raise RuntimeError(f"jero's RSGI adapter cannot send {kind!r} messages")
 
     async def __stream(self, body: bytes, more: bool) -> None:
         stream = self.stream

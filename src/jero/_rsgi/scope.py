@@ -18,11 +18,12 @@ WEBSOCKET_EXTENSIONS: dict[str, Any] = {"websocket.http.response": {}}
 """RSGI refuses a handshake with a bare status: the denial's headers and body are lost,
 its status is not (better than accepting and closing with a code RSGI cannot send)."""
 
-_encode = str.encode
-"""granian only passes header values that are visible ASCII (it drops the others), so
-UTF-8, the fastest encoding to call, gives the bytes the client sent."""
-
 _HTTP_VERSIONS = {"1": "1.0", "1.0": "1.0", "1.1": "1.1", "2": "2", "3": "3"}
+encode_text = str.encode
+"""granian only passes header values that are visible ASCII (it drops the others), and
+a request target is ASCII too, so UTF-8, the fastest encoding to call, gives the bytes
+the client sent."""
+http_version = _HTTP_VERSIONS.get
 
 
 def address(text: str) -> tuple[str, int] | None:
@@ -47,21 +48,28 @@ def _parse_address(text: str) -> tuple[str, int] | None:
 
 _ADDRESS_CACHE = 4096
 _addresses: dict[str, tuple[str, int] | None] = {}
+known_address = _addresses.get
+"""The cached pair, or None (then `address` parses and caches it): a C call on a hit."""
 
 
 def http_scope(scope: RSGIScope) -> dict[str, Any]:
+    """The request path builds this same dict inline (serve.py): keep the two alike."""
+    version = scope.http_version
+    client, server = scope.client, scope.server
     return {
         "type": "http",
         "asgi": ASGI_VERSION,
-        "http_version": _HTTP_VERSIONS.get(scope.http_version, scope.http_version),
+        "http_version": _HTTP_VERSIONS.get(version, version),
         "method": scope.method,
         "scheme": scope.scheme,
         "path": scope.path,
-        "query_string": scope.query_string.encode("latin-1"),
+        "query_string": encode_text(scope.query_string),
         "root_path": "",
-        "headers": [(_encode(name), _encode(value)) for name, value in scope.headers.items()],
-        "client": address(scope.client),
-        "server": address(scope.server),
+        "headers": [
+            (encode_text(name), encode_text(value)) for name, value in scope.headers.items()
+        ],
+        "client": known_address(client) or address(client),
+        "server": known_address(server) or address(server),
         "extensions": HTTP_EXTENSIONS,
     }
 
@@ -73,9 +81,11 @@ def websocket_scope(scope: RSGIScope) -> dict[str, Any]:
         "http_version": _HTTP_VERSIONS.get(scope.http_version, scope.http_version),
         "scheme": "wss" if scope.scheme in ("https", "wss") else "ws",
         "path": scope.path,
-        "query_string": scope.query_string.encode("latin-1"),
+        "query_string": encode_text(scope.query_string),
         "root_path": "",
-        "headers": [(_encode(name), _encode(value)) for name, value in scope.headers.items()],
+        "headers": [
+            (encode_text(name), encode_text(value)) for name, value in scope.headers.items()
+        ],
         "client": address(scope.client),
         "server": address(scope.server),
         "subprotocols": _subprotocols(scope),

@@ -1,4 +1,10 @@
-"""`BaseApp.__rsgi__`: one RSGI call, served by the app's ASGI callable."""
+"""`BaseApp.__rsgi__`: one RSGI call, served by the app's ASGI callable.
+
+This is the per-request path, so it is written for the interpreter: `serve` is the
+method itself (`BaseApp.__rsgi__ = serve`, no delegating frame), the ASGI scope is built
+inline (the same dict as `scope.http_scope`), and the app's own coroutine is returned
+rather than awaited here.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ from typing import Any
 
 from .._asgi import ASGIApp
 from .http import Exchange
-from .scope import http_scope
-from .types import RSGIHTTPProtocol, RSGIScope, RSGIWebsocketProtocol
+from .scope import ASGI_VERSION, HTTP_EXTENSIONS, address, encode_text, http_version, known_address
+from .types import RSGIScope
 from .websocket import serve_websocket
+
+_new = object.__new__
 
 
 def serve(app: ASGIApp, scope: RSGIScope, protocol: Any) -> Awaitable[None]:
@@ -17,10 +25,27 @@ def serve(app: ASGIApp, scope: RSGIScope, protocol: Any) -> Awaitable[None]:
 
     A request the app leaves unanswered (it returned, or raised, before sending a
     complete response) gets granian's 500, as under ASGI."""
-    if scope.proto == "http":
-        http: RSGIHTTPProtocol = protocol
-        exchange = Exchange(scope, http)
-        # The app's own coroutine, returned rather than awaited: no extra frame per request.
-        return app(http_scope(scope), exchange.receive, exchange.send)
-    socket: RSGIWebsocketProtocol = protocol
-    return serve_websocket(app, scope, socket)
+    if scope.proto != "http":
+        return serve_websocket(app, scope, protocol)
+    exchange = _new(Exchange)  # no __init__ call: two attributes are all it needs
+    exchange.scope = scope
+    exchange.protocol = protocol
+    version = scope.http_version
+    client, server = scope.client, scope.server
+    asgi = {
+        "type": "http",
+        "asgi": ASGI_VERSION,
+        "http_version": http_version(version, version),
+        "method": scope.method,
+        "scheme": scope.scheme,
+        "path": scope.path,
+        "query_string": encode_text(scope.query_string),
+        "root_path": "",
+        "headers": [
+            (encode_text(name), encode_text(value)) for name, value in scope.headers.items()
+        ],
+        "client": known_address(client) or address(client),
+        "server": known_address(server) or address(server),
+        "extensions": HTTP_EXTENSIONS,
+    }
+    return app(asgi, exchange.receive, exchange.send)
