@@ -78,6 +78,7 @@ def http_scope(scenario: Scenario) -> dict[str, Any]:
             (b"content-type", b"application/json"),
             (b"content-length", str(len(scenario.body)).encode()),
         ]
+    headers += [(name.lower().encode(), value.encode()) for name, value in scenario.headers]
     return request_scope(scenario.method, scenario.path, headers, scenario.query.encode())
 
 

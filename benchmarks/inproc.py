@@ -14,15 +14,23 @@ build + start an app with 1,000 and 10,000 routes, and its first request); ``--m
 (RSS after 10,000 vs after 1,000,000 requests). Every loop is bounded by a request
 count and a time budget.
 
+The published jero 0.1.9 (`jero-0.1.9`) shares the package name, so its column is
+measured by this same script run with its venv's interpreter (`benchmarks/published.py`),
+after the other apps, and printed in the same table.
+
 Run from the repository root: ``uv run python -m benchmarks.inproc --help``.
 """
 
 import argparse
 import asyncio
 import gc
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -38,6 +46,8 @@ from benchmarks._asgi import (
     time_limit,
 )
 from benchmarks.apps import APP_MODULES, load_builders
+from benchmarks.published import NAME as PUBLISHED
+from benchmarks.published import published_python
 from benchmarks.report import print_jero_summary, print_table
 from benchmarks.scenarios import Scenario, default_scenarios, path_query, ping, post_json
 
@@ -342,7 +352,10 @@ def int_list(text: str) -> list[int]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.inproc", description=__doc__)
-    parser.add_argument("--apps", help=f"comma-separated, from: {','.join(APP_MODULES)}")
+    parser.add_argument(
+        "--apps", help=f"comma-separated, from: {','.join([*APP_MODULES, PUBLISHED])}"
+    )
+    parser.add_argument("--published-child", help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, help="requests per round (default 10000)")
     parser.add_argument("--rounds", type=int, help="timed rounds, best counts (default 5)")
     parser.add_argument("--warmup", type=int, help="untimed requests first (default 1000)")
@@ -378,12 +391,59 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.apps is None:
-        args.apps = "jero" if args.memory else ",".join(APP_MODULES)
+        args.apps = "jero" if args.memory else ",".join(_with_published(list(APP_MODULES)))
     return args
 
 
+def _with_published(names: list[str]) -> list[str]:
+    """The published jero's column goes right after jero's."""
+    at = names.index("jero") + 1 if "jero" in names else len(names)
+    return [*names[:at], PUBLISHED, *names[at:]]
+
+
+def _child_arguments(args: argparse.Namespace) -> list[str]:
+    routes = ",".join(str(n) for n in args.routes)
+    return [
+        "--requests", str(args.requests), "--rounds", str(args.rounds),
+        "--warmup", str(args.warmup), "--budget", str(args.budget), "--routes", routes,
+        "--build-timeout", str(args.build_timeout),
+    ]  # fmt: skip
+
+
+def run_published(args: argparse.Namespace) -> dict[str, dict[str, Cell]] | str:
+    """The published jero's cells, measured by this script in its venv; a str: why not."""
+    python = published_python()
+    if isinstance(python, str):
+        return python
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "published.json"
+        command = [str(python), "-m", "benchmarks.inproc", *_child_arguments(args)]
+        command += ["--published-child", str(out)]
+        print(f"-- {PUBLISHED}: in its own venv ({python})", flush=True)
+        done = subprocess.run(command, cwd=root, env=env, text=True, check=False, timeout=1800)
+        if done.returncode != 0 or not out.exists():
+            return f"its run failed (exit status {done.returncode})"
+        return json.loads(out.read_text())
+
+
+async def published_child(args: argparse.Namespace) -> int:
+    """Inside the published jero's venv: measure it alone and write the cells."""
+    from benchmarks.apps import published_jero_app
+
+    results = await run_table(args, {PUBLISHED: published_jero_app.build})
+    Path(args.published_child).write_text(json.dumps(results))
+    return 0
+
+
 async def amain(args: argparse.Namespace) -> int:
-    builders, skipped = load_builders([a.strip() for a in args.apps.split(",") if a.strip()])
+    if args.published_child:
+        return await published_child(args)
+    names = [a.strip() for a in args.apps.split(",") if a.strip()]
+    published = PUBLISHED in names and not (args.middleware or args.wiring or args.memory)
+    columns = [name for name in names if name != PUBLISHED or published]
+    builders, skipped = load_builders([name for name in names if name != PUBLISHED])
     for name, reason in skipped.items():
         print(f"skipping {name}: its module does not import ({reason})")
     if not builders:
@@ -403,15 +463,39 @@ async def amain(args: argparse.Namespace) -> int:
         return 0
     floor = await harness_floor(args)
     results = await run_table(args, builders)
+    if published:
+        cells = run_published(args)
+        if isinstance(cells, str):
+            print(f"skipping {PUBLISHED}: {cells}")
+            columns.remove(PUBLISHED)
+        else:
+            for scenario, by_app in cells.items():
+                results.setdefault(scenario, {}).update(by_app)
     print()
     print(
         f"in-process ASGI, us/request, best of {args.rounds} round(s) of up to "
         f"{args.requests} requests ({args.budget:g}s cap); (x) = ratio to raw"
     )
-    print_table(results, list(builders))
+    if published and PUBLISHED in columns:
+        print(
+            f"{PUBLISHED}: PyPI's jero {PUBLISHED[5:]}, measured in its own venv after the others"
+        )
+    print_table(results, [name for name in columns if name in builders or name == PUBLISHED])
     print(f"harness floor (a do-nothing ASGI app): {floor:.2f} us/request, included above")
     print_jero_summary(results, default_scenarios(args.routes), skipped.get("jero"))
+    if published and PUBLISHED in columns:
+        print_published_summary(results, default_scenarios(args.routes))
     return 0
+
+
+def print_published_summary(results: dict[str, dict[str, Cell]], scenarios: list[Scenario]) -> None:
+    """jero against the published jero, scenario by scenario (target: <= 1.00x)."""
+    for s in scenarios:
+        mine, theirs = results[s.name].get("jero"), results[s.name].get(PUBLISHED)
+        if isinstance(mine, float) and isinstance(theirs, float):
+            ratio = mine / theirs
+            verdict = "ok" if ratio <= 1.0 else "MISSED"
+            print(f"jero {s.name}: {ratio:.2f}x the published jero's time (<= 1.00: {verdict})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
+from benchmarks.apps.suite import AUTHORIZATION, INFO, SUBJECT
+
 ITEM_ID = 42
 LIMIT = 5
 POST_BODY = b'{"id":7,"name":"widget","limit":3}'
@@ -52,6 +56,8 @@ class Scenario:
     expected: Any = field(default_factory=dict[str, Any])
     # The 0-route scenario this one is compared with (same request shape), if any.
     baseline: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """Request headers besides Content-Type (a JSON body's)."""
 
     @property
     def target(self) -> str:
@@ -135,3 +141,45 @@ def default_scenarios(route_counts: list[int]) -> list[Scenario]:
     if 1000 in route_counts:
         rows.append(ping(1000))
     return rows
+
+
+def info() -> Scenario:
+    """GET /info: a medium JSON document and a fresh UUID4 header (`apps/suite.py`)."""
+    return Scenario(
+        name="info",
+        n_routes=0,
+        method="GET",
+        path="/info",
+        expected=msgspec.to_builtins(INFO),
+    )
+
+
+MOVIE_BODY = b'{"title":"Heat","year":1995,"genres":["crime","drama"]}'
+
+
+def jwt_post() -> Scenario:
+    """POST /movies with a bearer JWT, verified, the body decoded, 201 (`apps/suite.py`)."""
+    return Scenario(
+        name="jwt post",
+        n_routes=0,
+        method="POST",
+        path="/movies",
+        body=MOVIE_BODY,
+        status=201,
+        expected={
+            "id": 1, "title": "Heat", "year": 1995, "genres": ["crime", "drama"], "owner": SUBJECT
+        },
+        headers=(("Authorization", AUTHORIZATION),),
+    )  # fmt: skip
+
+
+def jwt_db() -> Scenario:
+    """GET /movies/1 with a bearer JWT: one PostgreSQL row (`apps/suite.py`)."""
+    return Scenario(
+        name="jwt+db",
+        n_routes=0,
+        method="GET",
+        path="/movies/1",
+        expected={"id": 1, "title": "Heat", "year": 1995},
+        headers=(("Authorization", AUTHORIZATION),),
+    )

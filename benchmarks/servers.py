@@ -1,6 +1,9 @@
 """The HTTP servers `benchmarks/http.py` measures: how each is built, started and stopped.
 
-The Python apps of `benchmarks/apps/` run on granian (ASGI, ``--workers N``). Two servers
+The Python apps of `benchmarks/apps/` run on granian (ASGI, ``--workers N``); three more
+rows are served over HTTP only: jero and a raw app on granian's native RSGI interface
+(`jero-rsgi`, `raw-rsgi`), and the published jero 0.1.9 in a venv of its own
+(`benchmarks/published.py`; skipped with the reason if it cannot be installed). Two servers
 outside Python answer the same API with the same bytes, for scale: Go's net/http
 (`native/server.go`, built with the local ``go`` toolchain into the run's scratch
 directory; N workers is ``GOMAXPROCS=N``) and Bun's ``Bun.serve`` (`native/server.js`;
@@ -21,13 +24,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.apps import APP_MODULES
+from benchmarks.published import NAME as PUBLISHED
+from benchmarks.published import published_python
 from benchmarks.scenarios import Scenario, ping
 
 HOST = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NATIVE = Path(__file__).resolve().parent / "native"
 NATIVE_APPS = ("go", "bun")
-ALL_APPS = (*APP_MODULES, *NATIVE_APPS)
+# Served over HTTP only: name -> (module with `build`, granian interface).
+HTTP_APPS: dict[str, tuple[str, str]] = {
+    **{name: (module, "asgi") for name, module in APP_MODULES.items()},
+    "raw-rsgi": ("benchmarks.apps.raw_rsgi", "rsgi"),
+    "jero-rsgi": ("benchmarks.apps.jero_app", "rsgi"),
+    PUBLISHED: ("benchmarks.apps.published_jero_app", "asgi"),
+}
+ALL_APPS = (
+    "raw", "raw-rsgi", "jero", "jero-rsgi", PUBLISHED,
+    *(name for name in APP_MODULES if name not in ("raw", "jero")), *NATIVE_APPS,
+)  # fmt: skip
 
 
 class ServerError(Exception):
@@ -66,6 +81,7 @@ def fetch(port: int, scenario: Scenario, timeout: float = 5.0) -> tuple[int, byt
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         headers = {"Content-Type": "application/json"} if scenario.body else {}
+        headers.update(scenario.headers)
         body = scenario.body or None
         connection.request(scenario.method, scenario.target, body=body, headers=headers)
         response = connection.getresponse()
@@ -84,13 +100,17 @@ def granian_command() -> list[str]:
     return [found]
 
 
-def granian_launch(name: str) -> Launch:
+def granian_launch(name: str, python: Path | None = None) -> Launch:
+    """granian serving `name`'s module (with `python`'s granian: the published jero's venv)."""
+    module, interface = HTTP_APPS[name]
+
     def launch(port: int, workers: int) -> tuple[list[list[str]], dict[str, str]]:
+        server = granian_command() if python is None else [str(python), "-m", "granian"]
         command = [
-            *granian_command(),
-            *("--interface", "asgi", "--workers", str(workers), "--host", HOST),
+            *server,
+            *("--interface", interface, "--workers", str(workers), "--host", HOST),
             *("--port", str(port), "--log-level", "warning", "--factory"),
-            *("--working-dir", str(REPO_ROOT), f"{APP_MODULES[name]}:build"),
+            *("--working-dir", str(REPO_ROOT), f"{module}:build"),
         ]
         pythonpath = [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
         return [command], {"PYTHONPATH": os.pathsep.join(pythonpath)}
@@ -156,7 +176,14 @@ def launchers(names: list[str], scratch: Path) -> tuple[dict[str, Launch], dict[
     found: dict[str, Launch] = {}
     skipped: dict[str, str] = {}
     for name in names:
-        if name in APP_MODULES:
+        if name == PUBLISHED:
+            python = published_python()
+            if isinstance(python, str):
+                skipped[name] = python
+            else:
+                found[name] = granian_launch(name, python)
+            continue
+        if name in HTTP_APPS:
             found[name] = granian_launch(name)
             continue
         launch = go_launch(scratch) if name == "go" else bun_launch()
@@ -216,6 +243,30 @@ def _all_listening(server: Server, deadline: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(server: Server) -> float | None:
+    """CPU time (user + system) used so far by every process of the server's sessions
+    (each launched process leads its own, workers included); None off Linux. Unlike
+    requests/s, it hardly depends on what else the machine's cores are running."""
+    sessions = {process.pid for process in server.processes}
+    total = 0
+    try:
+        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[3]) in sessions:  # field 6: the session id
+            total += int(fields[11]) + int(fields[12])  # fields 14, 15: utime, stime
+    return total / _TICK
 
 
 def stop_server(server: Server) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 from msgspec import Struct
 
@@ -122,5 +123,23 @@ class CrashingApp(BaseApp):
 
 
 crashing_app = CrashingApp()
+
+
+class Passthrough:
+    """A plain ASGI middleware: an app wrapped in one only speaks ASGI."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+wrapped_app = Passthrough(App())
+
+
+def create_unannotated():
+    return App()
+
 
 not_an_app = 42

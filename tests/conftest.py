@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.granian_server import INTERFACES  # noqa: E402
 from tests.postgres_server import (  # noqa: E402
     PostgresServer,
     PostgresUnavailable,
@@ -82,3 +83,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             + "".join(f"  {command}\n" for command in left)
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="module", params=INTERFACES)
+def interface(request: pytest.FixtureRequest) -> str:
+    """granian's interface a real-server module runs on: each module runs on both."""
+    return request.param

@@ -20,6 +20,8 @@ from tests.processes import spawn, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 15.0
+INTERFACES = ("asgi", "rsgi")
+"""Both of granian's async interfaces: real-server tests run on each (`interface`)."""
 
 
 @dataclass
@@ -41,11 +43,16 @@ def free_port() -> int:
 
 @contextmanager
 def granian(
-    target: str, env: Mapping[str, str] | None = None, workers: int = 1
+    target: str,
+    env: Mapping[str, str] | None = None,
+    workers: int = 1,
+    interface: str = "asgi",
 ) -> Iterator[GranianProcess]:
-    """Serve `target` (module:attr) with granian workers; stop it on the way out."""
+    """Serve `target` (module:attr) with granian workers on `interface` ("asgi", or
+    "rsgi" for granian's native interface); stop it on the way out."""
     port = free_port()
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", str(workers)]
+    command = [sys.executable, "-m", "granian", "--interface", interface]
+    command += ["--workers", str(workers)]
     command += ["--host", "127.0.0.1", "--port", str(port), target]
     with tempfile.TemporaryFile() as log:
         process = spawn(command, cwd=ROOT, env=env or {}, stdout=log)
@@ -102,9 +109,11 @@ class MarkedServer(GranianProcess):
 
 
 @contextmanager
-def granian_marked(target: str, marker_variable: str) -> Iterator[MarkedServer]:
+def granian_marked(
+    target: str, marker_variable: str, interface: str = "asgi"
+) -> Iterator[MarkedServer]:
     """Serve `target`, telling its app the marker file's path in `marker_variable`."""
     with tempfile.TemporaryDirectory() as folder:
         marker = Path(folder) / "marks.txt"
-        with granian(target, {marker_variable: str(marker)}) as running:
+        with granian(target, {marker_variable: str(marker)}, interface=interface) as running:
             yield MarkedServer(running.url, running.process, running.log, marker)

@@ -3,7 +3,8 @@
 The directory comes from `JERO_STATIC_DIR`. An outer ASGI layer records the message
 types the app sent for each request and whether the server offered
 `http.response.pathsend`; `GET /_sent` answers that record as JSON, so the tests can
-see which send path a response took.
+see which send path a response took. On RSGI the recorder is served through jero's
+RSGI adapter (an outer ASGI layer has no RSGI interface of its own).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import os
 from typing import Any
 
-from jero import BaseApp, Endpoint
+from jero import BaseApp, Endpoint, _rsgi
 from jero._asgi import Message, Receive, Scope, Send
 
 
@@ -60,6 +61,15 @@ class Recorder:
             await send(message)
 
         await self.app(scope, receive, recording_send)
+
+    def __rsgi__(self, scope: Any, protocol: Any) -> Any:
+        return _rsgi.serve(self, scope, protocol)
+
+    def __rsgi_init__(self, loop: Any) -> None:
+        _rsgi.startup(self, loop)
+
+    def __rsgi_del__(self, loop: Any) -> None:
+        _rsgi.shutdown(self, loop)
 
 
 app = Recorder(StaticApp())

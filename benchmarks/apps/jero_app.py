@@ -7,12 +7,33 @@ wiring happens in ``_wire`` at lifespan startup.
 """
 
 import types
+import uuid
 from typing import Any
 
 from msgspec import Struct
 
 from benchmarks.apps.models import ITEMS, Batch, BatchSummary, Item, Pong, summarize
-from jero import BaseApp, Created, Endpoint, Resource
+from benchmarks.apps.suite import (
+    INFO,
+    Info,
+    Movie,
+    MovieRow,
+    StoredMovie,
+    dsn,
+    open_pool,
+    read_movie,
+    stored,
+    verify,
+)
+from jero import (
+    AuthenticationRequiredError,
+    BaseApp,
+    Created,
+    Endpoint,
+    JSONResponse,
+    NotFoundError,
+    Resource,
+)
 
 
 class ItemPath(Struct):
@@ -68,7 +89,58 @@ def build(n_routes: int = 0) -> BaseApp:
             self._include_resource(ItemResource())
             self._include_endpoint(ListEndpoint())
             self._include_endpoint(BulkEndpoint())
+            self._include_endpoint(InfoEndpoint())
+            pool = None if dsn() is None else await self._aenter(open_pool())
+            self._include_resource(MovieResource(pool), auth=BearerAuth())
             for resource_class in fillers:
                 self._include_resource(resource_class())
 
     return App()
+
+
+# --- the scenarios modelled on the published jero's suite (apps/suite.py) --------------
+
+
+class InfoHeaders(Struct):
+    x_request_id: str
+
+
+class BearerHeaders(Struct):
+    authorization: str
+
+
+class User(Struct):
+    sub: str
+
+
+class BearerAuth:
+    scheme = "Bearer"
+
+    async def authenticate(self, headers: BearerHeaders) -> User:
+        claims = verify(headers.authorization)
+        if claims is None:
+            raise AuthenticationRequiredError()
+        return User(sub=claims.sub)
+
+
+class InfoEndpoint(Endpoint, path="/info"):
+    async def get(self) -> JSONResponse[Info, InfoHeaders]:
+        return JSONResponse(json=INFO, headers=InfoHeaders(x_request_id=str(uuid.uuid4())))
+
+
+class MoviePath(Struct):
+    movie_id: int
+
+
+class MovieResource(Resource, path="/movies"):
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    async def create(self, json: Movie, user: User) -> Created[StoredMovie]:
+        return Created(json=stored(json, user.sub))
+
+    async def read_one(self, path: MoviePath, user: User) -> MovieRow:
+        row = await read_movie(self._pool, path.movie_id)
+        if row is None:
+            raise NotFoundError()
+        return row

@@ -8,6 +8,7 @@ msgspec ``Struct``; responses are encoded with a prebuilt msgspec encoder; lifes
 startup and shutdown are answered.
 """
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote_plus
@@ -15,6 +16,7 @@ from urllib.parse import unquote_plus
 import msgspec
 
 from benchmarks.apps.models import ITEMS, Batch, Item, Pong, summarize
+from benchmarks.apps.suite import INFO, Movie, dsn, open_pool, read_movie, stored, verify
 
 type Scope = dict[str, Any]
 type Message = dict[str, Any]
@@ -27,6 +29,7 @@ type ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _encode = msgspec.json.Encoder().encode
 _decode_item = msgspec.json.Decoder(Item).decode
 _decode_batch = msgspec.json.Decoder(Batch).decode
+_decode_movie = msgspec.json.Decoder(Movie).decode
 _PONG = Pong(message="pong")
 
 
@@ -129,14 +132,66 @@ async def create_batch(scope: Scope, receive: Receive, send: Send, slot: str) ->
         await _send_json(send, 201, summarize(batch))
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def info(scope: Scope, receive: Receive, send: Send, slot: str) -> None:
+    body = _encode(INFO)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", str(uuid.uuid4()).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def create_movie(scope: Scope, receive: Receive, send: Send, slot: str) -> None:
+    claims = verify(_header(scope, b"authorization"))
+    if claims is None:
+        await _send_error(send, 401, "a valid bearer token is required")
+        return
+    movie = await _decode_json(scope, receive, send, _decode_movie)
+    if movie is not None:
+        await _send_json(send, 201, stored(movie, claims.sub))
+
+
+async def _lifespan(receive: Receive, send: Send, database: dict[str, Any]) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if dsn() is not None:
+                database["pool"] = await open_pool()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            pool = database.pop("pool", None)
+            if pool is not None:
+                await pool.close()
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def _movie_reader(database: dict[str, Any]) -> Handler:
+    async def read(scope: Scope, receive: Receive, send: Send, slot: str) -> None:
+        if verify(_header(scope, b"authorization")) is None:
+            await _send_error(send, 401, "a valid bearer token is required")
+            return
+        try:
+            movie_id = int(slot)
+        except ValueError:
+            await _send_error(send, 404, "not found")
+            return
+        row = await read_movie(database["pool"], movie_id)
+        if row is None:
+            await _send_error(send, 404, "not found")
+            return
+        await _send_json(send, 200, row)
+
+    return read
 
 
 def build(n_routes: int = 0) -> ASGIApp:
@@ -146,9 +201,15 @@ def build(n_routes: int = 0) -> ASGIApp:
         ("POST", "/items"): create_item,
         ("GET", "/list"): list_items,
         ("POST", "/bulk"): create_batch,
+        ("GET", "/info"): info,
+        ("POST", "/movies"): create_movie,
     }
     # Templated routes are keyed by the path without its last (slot) segment.
-    templated: dict[tuple[str, str], Handler] = {("GET", "/items"): read_item}
+    database: dict[str, Any] = {}
+    templated: dict[tuple[str, str], Handler] = {
+        ("GET", "/items"): read_item,
+        ("GET", "/movies"): _movie_reader(database),
+    }
     for i in range(n_routes):
         templated["GET", f"/r{i}/items"] = read_item
 
@@ -168,7 +229,7 @@ def build(n_routes: int = 0) -> ASGIApp:
                 return
             await handler(scope, receive, send, slot)
         elif kind == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, database)
         else:
             raise RuntimeError(f"unsupported ASGI scope type {kind!r}")
 

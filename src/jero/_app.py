@@ -6,6 +6,7 @@ dispatch, the lifespan protocol and the lifecycle of entered services.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import types
 import typing
@@ -29,6 +30,9 @@ from ._middleware.chain import Middleware
 from ._openapi import DEFAULT_DOCS_PAGE, DocsPage, DocumentInfo, SchemaHook, Server
 from ._routes import Endpoint, Resource
 from ._routing.reverse import Handler, URLFor
+from ._rsgi import serve as rsgi_serve
+from ._rsgi import shutdown as rsgi_shutdown
+from ._rsgi import startup as rsgi_startup
 from ._streaming.drive import ActiveStreams
 from ._tasks import BackgroundTasks
 from ._telemetry import (
@@ -346,6 +350,19 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
 
     async def __answer_not_ready(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.__options.problem(send, _NOT_READY, False, scope)
+
+    # --- RSGI: granian's native interface, served through the ASGI path above ------
+
+    __rsgi__ = rsgi_serve
+    """One RSGI request or WebSocket (see docs/rsgi.md); the function is the method."""
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """RSGI worker start: the lifespan startup (`_wire`), run on the worker's loop."""
+        rsgi_startup(self, loop)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """RSGI worker stop: the lifespan shutdown, run on the worker's loop."""
+        rsgi_shutdown(self, loop)
 
     async def __other_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -17,8 +17,11 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The apps of benchmarks/apps/__init__.py, in their column order, then the servers outside
 # Python (benchmarks/servers.py), which are skipped with a message where go / bun are absent.
-APP_NAMES = ("raw", "jero", "blacksheep", "litestar", "fastapi")
-HTTP_APP_NAMES = (*APP_NAMES, "go", "bun")
+APP_NAMES = ("raw", "jero", "jero-0.1.9", "blacksheep", "litestar", "fastapi")
+HTTP_APP_NAMES = (
+    "raw", "raw-rsgi", "jero", "jero-rsgi", "jero-0.1.9",
+    "blacksheep", "litestar", "fastapi", "go", "bun",
+)  # fmt: skip
 
 
 def run_module(module: str, *args: str, timeout: float = 240.0) -> str:
@@ -38,7 +41,7 @@ def run_module(module: str, *args: str, timeout: float = 240.0) -> str:
 
 
 def expected_apps(output: str, candidates: tuple[str, ...] = APP_NAMES) -> list[str]:
-    skipped = set(re.findall(r"^skipping (\w+): ", output, re.MULTILINE))
+    skipped = set(re.findall(r"^skipping ([\w.-]+): ", output, re.MULTILINE))
     names = [name for name in candidates if name not in skipped]
     assert "raw" in names, "the raw ASGI app must always run"
     return names
@@ -75,7 +78,7 @@ def http_tables(output: str) -> dict[str, tuple[list[str], list[list[str]]]]:
 
 
 def columns(workers: str) -> list[str]:
-    return [f"req/s {workers}", "p50", "p99", "x raw"]
+    return [f"req/s {workers}", "p50", "p99", "x raw", "cpu us"]
 
 
 needs_wrk = pytest.mark.skipif(

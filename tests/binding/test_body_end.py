@@ -167,8 +167,8 @@ def test_without_a_body_timeout_a_complete_body_binds() -> None:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[GranianProcess]:
-    with granian("tests.body_end_app:app") as server:
+def server(interface: str) -> Iterator[GranianProcess]:
+    with granian("tests.body_end_app:app", interface=interface) as server:
         yield server
 
 

@@ -54,7 +54,9 @@ def test_run_auto_workers_spawns_one_per_core_and_calls_the_factory() -> None:
     port = free_port()
     args = ["run", "tests.cli_apps:create_app()", "--port", str(port), "--workers", "auto"]
     with serving(args, answers(base_url(port))) as server:
-        wait_for(lambda: server.output().count("Started worker-") == cores, server)
+        # (not "Started worker-1 runtime-1": granian logs each runtime thread too on RSGI)
+        started = re.compile(r"Started worker-\d+$", re.MULTILINE)
+        wait_for(lambda: len(started.findall(server.output())) == cores, server)
         assert httpx.get(f"{base_url(port)}/widgets/abc").status_code == 200
         assert server.stop() == 0
         assert server.output().count("Spawning worker-") == cores
@@ -71,11 +73,46 @@ def test_run_on_a_unix_domain_socket(tmp_path: Path) -> None:
     assert not socket_path.exists()
 
 
-def test_run_refuses_an_app_whose_startup_fails_with_status_1() -> None:
-    result = jero("run", "tests.cli_apps:crashing_app", "--port", str(free_port()))
+@pytest.mark.parametrize("interface", ["asgi", "rsgi"])
+def test_run_refuses_an_app_whose_startup_fails_with_status_1(interface: str) -> None:
+    port = str(free_port())
+    result = jero("run", "tests.cli_apps:crashing_app", "--port", port, "--interface", interface)
     assert result.returncode == 1
     assert "RuntimeError: the database is not there" in result.stdout + result.stderr
-    assert "ASGI lifespan startup failed" in result.stdout
+    assert f"{interface.upper()} lifespan startup failed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "arguments", "line"),
+    [
+        (APP, [], "on RSGI (granian's native interface): a jero app"),
+        ("tests.cli_apps:create_app()", [], "on RSGI (granian's native interface): a jero app"),
+        (APP, ["--interface", "asgi"], "on ASGI: asked for with --interface asgi"),
+        ("tests.cli_apps:wrapped_app", [], "on ASGI: not a jero app itself"),
+        ("tests.cli_apps:create_unannotated()", [], "on ASGI: the factory's return annotation"),
+        ("tests.cli_apps:create_unannotated()", ["--interface", "rsgi"], "on RSGI"),
+    ],
+    ids=["app", "factory", "forced-asgi", "wrapped", "unannotated", "forced-rsgi"],
+)
+def test_run_serves_rsgi_unless_the_app_needs_asgi_and_says_which(
+    target: str, arguments: list[str], line: str
+) -> None:
+    port = free_port()
+    url = base_url(port)
+    with serving(["run", target, "--port", str(port), *arguments], answers(url)) as server:
+        assert httpx.get(f"{url}/widgets/abc").json() == {"id": "abc", "name": "widget-name"}
+        first = server.output().splitlines()[0]
+        assert first.startswith(f"[INFO] Serving {target} {line}"), first
+        assert server.stop() == 0
+
+
+def test_run_forcing_rsgi_on_a_plain_asgi_app_is_a_usage_error() -> None:
+    result = jero("run", "tests.cli_apps:wrapped_app", "--interface", "rsgi")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "jero run: error: tests.cli_apps:wrapped_app is not a jero app, so it has no RSGI "
+        "interface; serve it with --interface asgi\n"
+    )
 
 
 def test_run_with_a_bad_target_is_one_line_and_status_2() -> None:

@@ -27,13 +27,13 @@ def _decoder(encoding: str) -> Callable[[bytes], bytes]:
 
 @pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
 def test_the_first_line_arrives_decodable_while_the_stream_is_open(
-    encoding: str, tmp_path: Path
+    encoding: str, tmp_path: Path, interface: str
 ) -> None:
     gate = tmp_path / "gate"
     env = {"JERO_COMPRESSION_GATE": str(gate)}
     decode = _decoder(encoding)
     with (
-        granian("tests.compression_granian_app:app", env=env) as server,
+        granian("tests.compression_granian_app:app", env=env, interface=interface) as server,
         httpx.stream(
             "GET", f"{server.url}/lines", headers={"accept-encoding": encoding}, timeout=10
         ) as response,

@@ -9,14 +9,20 @@ from tests.granian_server import granian
 
 
 @pytest.fixture(scope="module")
-def quickstart() -> Iterator[httpx.Client]:
-    with granian("examples.quickstart:app") as server, httpx.Client(base_url=server.url) as client:
+def quickstart(interface: str) -> Iterator[httpx.Client]:
+    with (
+        granian("examples.quickstart:app", interface=interface) as server,
+        httpx.Client(base_url=server.url) as client,
+    ):
         yield client
 
 
 @pytest.fixture(scope="module")
-def widgets() -> Iterator[httpx.Client]:
-    with granian("tests.granian_app:app") as server, httpx.Client(base_url=server.url) as client:
+def widgets(interface: str) -> Iterator[httpx.Client]:
+    with (
+        granian("tests.granian_app:app", interface=interface) as server,
+        httpx.Client(base_url=server.url) as client,
+    ):
         yield client
 
 

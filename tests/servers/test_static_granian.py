@@ -33,10 +33,10 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(directory: Path) -> Iterator[httpx.Client]:
+def server(directory: Path, interface: str) -> Iterator[httpx.Client]:
     env = {"JERO_STATIC_DIR": str(directory)}
     with (
-        granian("tests.static_server_app:app", env=env) as process,
+        granian("tests.static_server_app:app", env=env, interface=interface) as process,
         httpx.Client(base_url=process.url, timeout=30) as client,
     ):
         yield client

@@ -14,13 +14,13 @@ import pytest
 from tests.granian_server import WAIT_SECONDS, MarkedServer, granian_marked
 
 
-def serve_streams() -> contextlib.AbstractContextManager[MarkedServer]:
-    return granian_marked("tests.streaming_server_app:app", "JERO_STREAM_MARKER")
+def serve_streams(interface: str) -> contextlib.AbstractContextManager[MarkedServer]:
+    return granian_marked("tests.streaming_server_app:app", "JERO_STREAM_MARKER", interface)
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[MarkedServer]:
-    with serve_streams() as running:
+def server(interface: str) -> Iterator[MarkedServer]:
+    with serve_streams(interface) as running:
         yield running
 
 
@@ -64,8 +64,8 @@ def test_a_stream_that_fails_is_logged_ended_and_the_worker_survives(server: Mar
     assert httpx.get(f"{server.url}/health").json() == {"ok": True}
 
 
-def test_server_shutdown_with_an_open_stream_runs_the_teardown_once() -> None:
-    with serve_streams() as server:
+def test_server_shutdown_with_an_open_stream_runs_the_teardown_once(interface: str) -> None:
+    with serve_streams(interface) as server:
         with httpx.stream("GET", f"{server.url}/waiting", timeout=WAIT_SECONDS) as response:
             lines = response.iter_lines()
             assert next(lines) == 'data: {"n":0}'

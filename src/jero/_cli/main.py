@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import check, openapi, routes
 from .errors import CommandError
+from .interface import INTERFACES
 from .lifespan import LifespanFailed
 from .target import Target, load_jero_app, parse_target
 
@@ -136,6 +137,7 @@ def _serve_options(
         ssl_keyfile=getattr(args, "ssl_keyfile", None),
         reload_paths=getattr(args, "reload_dir", None) or (),
         protection=_protection(args) if hasattr(args, "max_connections") else None,
+        interface=args.interface,
     )
 
 
@@ -296,4 +298,10 @@ def _server_arguments(parser: argparse.ArgumentParser, http: str = "auto") -> No
         choices=("auto", "1", "2"),
         default=http,
         help=f"HTTP version; auto tells HTTP/1 from cleartext HTTP/2 (default: {http})",
+    )
+    parser.add_argument(
+        "--interface",
+        choices=INTERFACES,
+        default="auto",
+        help="granian interface; auto: RSGI for a jero app, ASGI otherwise (default: auto)",
     )

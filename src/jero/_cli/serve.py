@@ -32,6 +32,7 @@ from granian.server.common import AbstractServer
 
 from .errors import CommandError
 from .framework import AnyApp, ASGIApp, BaseApp, Message, Receive, Scope, Send, openapi_paths
+from .interface import AnnouncingRSGI, choose
 from .protection import Protection, die_with_parent, raise_open_files_limit
 from .target import Target, import_target, load_app, parse_target
 
@@ -55,6 +56,8 @@ class ServeOptions:
     reload_paths: Sequence[Path] = ()
     protection: Protection | None = None
     """None: granian's own settings (`jero dev`)."""
+    interface: str = "auto"
+    """auto (RSGI for a jero app, else ASGI), asgi or rsgi; see interface.py."""
 
 
 def resolve_loop(name: str) -> Loops:
@@ -70,11 +73,13 @@ def resolve_loop(name: str) -> Loops:
 def run(target: Target, options: ServeOptions) -> None:
     """Serve until SIGINT / SIGTERM; a worker that dies is replaced (unless told not to),
     and every worker dies with this process, even when it is SIGKILLed."""
-    import_target(target)  # a bad target is a one-line error here, not in every worker
+    found = import_target(target)  # a bad target is a one-line error here, not in every worker
+    choice = choose(target, found, options.interface)
     if options.protection is not None:
         raise_open_files_limit(options.protection.max_connections)
-    loader = functools.partial(load_worker_app, str(target), None, os.getpid())
-    server = _server(target, options, reload=False)
+    loader = functools.partial(load_worker_app, str(target), None, choice.interface, os.getpid())
+    server = _server(target, options, reload=False, interface=choice.interface)
+    logger.info(choice.line(target))
     try:
         server.serve(target_loader=loader, wrap_loader=False)
     except RuntimeError as error:
@@ -91,26 +96,40 @@ def dev(target: Target, options: ServeOptions) -> None:
     """Serve with reload on Python source changes, debug logging and the docs URL."""
     if not _installed("watchfiles"):
         raise CommandError("jero dev reloads with watchfiles; install it (jero[reload])")
-    import_target(target)
+    choice = choose(target, import_target(target), options.interface)
     # Workers must import the app afresh on every reload: a forked worker would inherit
     # the modules this process already imported.
     multiprocessing.set_start_method("spawn", force=True)
-    loader = functools.partial(load_worker_app, str(target), _base_url(options))
-    _server(target, options, reload=True).serve(target_loader=loader, wrap_loader=False)
+    loader = functools.partial(load_worker_app, str(target), _base_url(options), choice.interface)
+    server = _server(target, options, reload=True, interface=choice.interface)
+    logger.info(choice.line(target))
+    server.serve(target_loader=loader, wrap_loader=False)
 
 
-def load_worker_app(spec: str, announce_at: str | None, parent: int | None = None) -> ASGIApp:
+def load_worker_app(
+    spec: str, announce_at: str | None, interface: str = "asgi", parent: int | None = None
+) -> ASGIApp:
     """Run in each worker: import the app; in dev, log its docs URL once it started.
     With `parent` (the main process's id), the worker is tied to it first."""
     if parent is not None:
         die_with_parent(parent)
     app = load_app(parse_target(spec))
+    if interface == "rsgi":
+        if not hasattr(app, "__rsgi__"):
+            raise CommandError(
+                f"{spec} returned a {type(app).__name__}: serve it with --interface asgi"
+            )
+        if announce_at is not None and isinstance(app, BaseApp):
+            return typing.cast(ASGIApp, AnnouncingRSGI(app, announce_at))
+        return typing.cast(ASGIApp, app)
     if announce_at is not None and isinstance(app, BaseApp):
         return _announcing_docs(typing.cast(AnyApp, app), announce_at)
     return typing.cast(ASGIApp, app)  # load_app checked that it is callable
 
 
-def _server(target: Target, options: ServeOptions, *, reload: bool) -> AbstractServer[Any]:
+def _server(
+    target: Target, options: ServeOptions, *, reload: bool, interface: str
+) -> AbstractServer[Any]:
     reload_options: dict[str, Any] = {}
     if reload:
         reload_options = {
@@ -128,7 +147,7 @@ def _server(target: Target, options: ServeOptions, *, reload: bool) -> AbstractS
         address=options.host,
         port=options.port,
         uds=options.uds,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI if interface == "rsgi" else Interfaces.ASGI,
         workers=options.workers,
         loop=resolve_loop(options.loop),
         http=HTTPModes(options.http),
