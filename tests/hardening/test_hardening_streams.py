@@ -19,9 +19,10 @@ NOTICED = 2 * 16 + 1
 """Chunks a stream generates at most when its client leaves after the first: jero
 yields to its disconnect watcher every 16 chunks, the watcher needs a turn or two to see
 the disconnect, and nothing more is sent once it has."""
-SERVER_BOUND = CHUNKS // 10
-"""Over granian, the server's own noticing of the close comes on top (a few thousand
-11-byte chunks on loopback at most, against all 100,000 before)."""
+SERVER_BOUND = CHUNKS // 2
+"""Over granian, the server's own noticing of the close comes on top: a few thousand
+11-byte chunks on an idle loopback, over ten thousand on a loaded machine, against all
+100,000 before. The bound is the old failure with room for a busy CI machine."""
 
 
 def test_a_generator_that_never_awaits_stops_soon_after_the_disconnect(
