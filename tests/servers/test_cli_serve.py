@@ -85,16 +85,16 @@ def test_run_refuses_an_app_whose_startup_fails_with_status_1(interface: str) ->
 @pytest.mark.parametrize(
     ("target", "arguments", "line"),
     [
-        (APP, [], "on RSGI (granian's native interface): a jero app"),
-        ("tests.cli_apps:create_app()", [], "on RSGI (granian's native interface): a jero app"),
+        (APP, [], "on ASGI: the default; --interface rsgi serves"),
+        ("tests.cli_apps:create_app()", ["--interface", "rsgi"], "on RSGI (granian's native"),
         (APP, ["--interface", "asgi"], "on ASGI: asked for with --interface asgi"),
         ("tests.cli_apps:wrapped_app", [], "on ASGI: not a jero app itself"),
-        ("tests.cli_apps:create_unannotated()", [], "on ASGI: the factory's return annotation"),
+        ("tests.cli_apps:create_unannotated()", [], "on ASGI: the default"),
         ("tests.cli_apps:create_unannotated()", ["--interface", "rsgi"], "on RSGI"),
     ],
-    ids=["app", "factory", "forced-asgi", "wrapped", "unannotated", "forced-rsgi"],
+    ids=["app", "factory-rsgi", "forced-asgi", "wrapped", "unannotated", "forced-rsgi"],
 )
-def test_run_serves_rsgi_unless_the_app_needs_asgi_and_says_which(
+def test_run_serves_asgi_unless_asked_for_rsgi_and_says_which(
     target: str, arguments: list[str], line: str
 ) -> None:
     port = free_port()

@@ -1,11 +1,13 @@
 """Which of granian's interfaces `jero run` / `jero dev` serve the app on.
 
-RSGI, granian's native interface, is the faster one, and a jero app speaks it (every
-`BaseApp` has `__rsgi__`). Anything else — a jero app wrapped in a plain ASGI middleware
-(`app = SomeMiddleware(App())`), or another framework's app — only speaks ASGI. So
-`auto` chooses RSGI exactly when the target is a jero app: the object itself, or, for
-a `module:factory()` target (not called in the command's own process), the class its
-return annotation names. `--interface asgi|rsgi` forces the choice.
+`auto` (the default) is ASGI. A jero app also speaks granian's native RSGI interface
+(every `BaseApp` has `__rsgi__`), served on request with `--interface rsgi`: jero reaches
+it through an adapter onto its ASGI path, which today costs about what RSGI saves, and
+granian's RSGI WebSockets carry no close codes, so RSGI is not yet the better default.
+Anything that is not a jero app itself (a jero app wrapped in a plain ASGI middleware,
+`app = SomeMiddleware(App())`, or another framework's app) only speaks ASGI, and asking
+for RSGI there is an error: for a `module:factory()` target (not called in the
+command's own process) the class its return annotation names decides.
 """
 
 from __future__ import annotations
@@ -49,15 +51,9 @@ def choose(target: Target, found: object, requested: str) -> Choice:
                 "serve it with --interface asgi"
             )
         return Choice("rsgi", "asked for with --interface rsgi")
-    if jero_app:
-        return Choice("rsgi", "a jero app; --interface asgi to change")
-    if jero_app is None:
-        return Choice(
-            "asgi",
-            "the factory's return annotation does not name a jero app; "
-            "annotate it, or --interface rsgi",
-        )
-    return Choice("asgi", "not a jero app itself (a plain ASGI middleware needs ASGI)")
+    if jero_app is False:
+        return Choice("asgi", "not a jero app itself (a plain ASGI middleware needs ASGI)")
+    return Choice("asgi", "the default; --interface rsgi serves granian's native interface")
 
 
 def _is_jero_app(found: object, factory: bool) -> bool | None:

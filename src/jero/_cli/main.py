@@ -303,5 +303,5 @@ def _server_arguments(parser: argparse.ArgumentParser, http: str = "auto") -> No
         "--interface",
         choices=INTERFACES,
         default="auto",
-        help="granian interface; auto: RSGI for a jero app, ASGI otherwise (default: auto)",
+        help="granian interface; auto is ASGI; rsgi for a jero app (default: auto)",
     )

@@ -57,7 +57,7 @@ class ServeOptions:
     protection: Protection | None = None
     """None: granian's own settings (`jero dev`)."""
     interface: str = "auto"
-    """auto (RSGI for a jero app, else ASGI), asgi or rsgi; see interface.py."""
+    """auto (ASGI), asgi or rsgi (a jero app only); see interface.py."""
 
 
 def resolve_loop(name: str) -> Loops:
