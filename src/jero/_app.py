@@ -20,10 +20,8 @@ import msgspec
 from ._asgi import Receive, Scope, Send
 from ._assembly import AppOptions, Assembly, JeroState
 from ._binding.base import Limits
-from ._channels import Backend, Channels, Overflow
 from ._errors import ServiceUnavailableError, WiringError
 from ._errors_format import ErrorFormat, InputStatuses, compile_errors
-from ._jobs.backend import JobBackend
 from ._lifecycle import BaseFactory, LifecycleOwner, check_factory
 from ._lifespan import serve_lifespan
 from ._middleware.chain import Middleware
@@ -33,8 +31,8 @@ from ._routing.reverse import Handler, URLFor
 from ._rsgi import serve as rsgi_serve
 from ._rsgi import shutdown as rsgi_shutdown
 from ._rsgi import startup as rsgi_startup
+from ._services import ServiceOwner
 from ._streaming.drive import ActiveStreams
-from ._tasks import BackgroundTasks
 from ._telemetry import (
     Health,
     HealthCheck,
@@ -53,7 +51,7 @@ __all__ = ["BaseApp"]
 _NOT_READY = ServiceUnavailableError()
 
 
-class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
+class BaseApp[F: BaseFactory = BaseFactory](ServiceOwner):
     """Subclass it, implement `_wire`, and serve an instance with any ASGI 3 server.
 
     `_wire` runs once, during lifespan startup: it enters services with `_enter` /
@@ -196,46 +194,6 @@ class BaseApp[F: BaseFactory = BaseFactory](LifecycleOwner):
         (OpenAPI cannot describe message exchanges; see docs/websockets.md)."""
         info = AsyncAPIInfo(title, version, description)
         self.__assembling("_include_asyncapi").include_asyncapi(info, path)
-
-    async def _create_background_tasks(
-        self,
-        *,
-        drain_timeout: float | None = 30.0,
-        maxsize: int = 1024,
-        allow_one_to_many: bool = False,
-        backend: JobBackend | None = None,
-    ) -> BackgroundTasks:
-        """A running `BackgroundTasks` queue on the app's lifecycle stack.
-
-        At shutdown it drains (up to `drain_timeout` seconds) before anything entered
-        earlier closes, so its handlers can keep using those services. `backend` makes
-        it durable (`PostgresJobs`, `MemoryJobs`; see jero._jobs); the default is the
-        in-process queue.
-        """
-        tasks = BackgroundTasks(
-            drain_timeout=drain_timeout,
-            maxsize=maxsize,
-            allow_one_to_many=allow_one_to_many,
-            backend=backend,
-        )
-        return await self._aenter(tasks)
-
-    async def _create_channels(
-        self,
-        *,
-        backend: Backend | None = None,
-        buffer: int = 256,
-        overflow: Overflow = "drop_oldest",
-        publish_timeout: float = 5.0,
-    ) -> Channels:
-        """A connected `Channels` hub on the app's lifecycle stack (see docs/channels.md).
-
-        `backend` is `InProcessBackend()` by default, or `RedisBackend(url)` /
-        `PostgresBackend(dsn)` to span workers and machines. It closes at shutdown after
-        the sockets and streams that subscribe to it.
-        """
-        hub = Channels(backend, buffer=buffer, overflow=overflow, publish_timeout=publish_timeout)
-        return await self._aenter(hub)
 
     def _include_openapi(
         self,
