@@ -360,7 +360,9 @@ class BaseApp[F: BaseFactory = BaseFactory](ServiceOwner):
             await self._wire()
             sealed = self.__assembly.seal()
             self.jero.sealed = sealed
-            self.__serve_http = sealed.server
+            self.__serve_http = (
+                sealed.server.__call__
+            )  # a bound method: called without the slot wrapper of an instance call
         except BaseException:
             await self.__shutdown()
             raise
