@@ -6,16 +6,9 @@ from __future__ import annotations
 import typing
 from typing import Any
 
-from .._types import is_union
+from .._types import is_union, unaliased
 
 __all__ = ["members", "shown", "unaliased"]
-
-
-def unaliased(tp: Any) -> Any:
-    """`type Event = A | B` (PEP 695) → `A | B`."""
-    while isinstance(tp, typing.TypeAliasType):
-        tp = tp.__value__
-    return tp
 
 
 def members(tp: Any) -> tuple[Any, ...]:

@@ -52,33 +52,11 @@ known_address = _addresses.get
 """The cached pair, or None (then `address` parses and caches it): a C call on a hit."""
 
 
-def http_scope(scope: RSGIScope) -> dict[str, Any]:
-    """The request path builds this same dict inline (serve.py): keep the two alike."""
-    version = scope.http_version
-    client, server = scope.client, scope.server
-    return {
-        "type": "http",
-        "asgi": ASGI_VERSION,
-        "http_version": _HTTP_VERSIONS.get(version, version),
-        "method": scope.method,
-        "scheme": scope.scheme,
-        "path": scope.path,
-        "query_string": encode_text(scope.query_string),
-        "root_path": "",
-        "headers": [
-            (encode_text(name), encode_text(value)) for name, value in scope.headers.items()
-        ],
-        "client": known_address(client) or address(client),
-        "server": known_address(server) or address(server),
-        "extensions": HTTP_EXTENSIONS,
-    }
-
-
 def websocket_scope(scope: RSGIScope) -> dict[str, Any]:
     return {
         "type": "websocket",
         "asgi": ASGI_VERSION,
-        "http_version": _HTTP_VERSIONS.get(scope.http_version, scope.http_version),
+        "http_version": http_version(scope.http_version, scope.http_version),
         "scheme": "wss" if scope.scheme in ("https", "wss") else "ws",
         "path": scope.path,
         "query_string": encode_text(scope.query_string),

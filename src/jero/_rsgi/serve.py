@@ -2,8 +2,8 @@
 
 This is the per-request path, so it is written for the interpreter: `serve` is the
 method itself (`BaseApp.__rsgi__ = serve`, no delegating frame), the ASGI scope is built
-inline (the same dict as `scope.http_scope`), and the app's own coroutine is returned
-rather than awaited here.
+inline (with the helpers of `scope.py`, which builds the WebSocket one), and the app's
+own coroutine is returned rather than awaited here.
 """
 
 from __future__ import annotations
