@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.chromium import CHROMIUM, dump_dom
+from tests.chromium import CHROMIUM, dump_dom, page_server
 from tests.granian_server import granian
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium on PATH")
@@ -45,26 +44,6 @@ PAGE = """<!doctype html>
 """
 
 
-def _page_server(page: dict[str, bytes]) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Serve `page["html"]` (read per request: it is filled in once the API listens)."""
-
-    class Page(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = page["html"]
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
 @pytest.fixture
 def pages() -> Iterator[list[tuple[http.server.ThreadingHTTPServer, str]]]:
     made: list[tuple[http.server.ThreadingHTTPServer, str]] = []
@@ -89,8 +68,8 @@ def test_a_page_on_another_port_fetches_the_api_only_from_an_allowed_origin(
     # The API needs the pages' origin and the pages need the API's URL: bind the page
     # servers first, fill their page in once granian listens.
     page: dict[str, bytes] = {}
-    allowed_server, allowed = _page_server(page)
-    other_server, other = _page_server(page)
+    allowed_server, allowed = page_server(page)
+    other_server, other = page_server(page)
     pages.extend([(allowed_server, allowed), (other_server, other)])
     env = {"JERO_TEST_ALLOWED_ORIGIN": allowed}
     with granian("tests.cors_browser_app:app", env=env) as server:

@@ -8,10 +8,8 @@ Skipped when chromium is missing (CI's .ci/run installs it)."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.chromium import CHROMIUM, dump_dom
+from tests.chromium import CHROMIUM, dump_dom, page_server
 from tests.granian_server import granian
 
 pytestmark = [
@@ -64,23 +62,9 @@ HOSTILE = """<!doctype html>
 @pytest.fixture
 def hostile_page() -> Iterator[tuple[dict[str, bytes], str]]:
     page: dict[str, bytes] = {}
-
-    class Page(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = page["html"]
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, url = page_server(page)
     try:
-        yield page, f"http://127.0.0.1:{server.server_address[1]}"
+        yield page, url
     finally:
         server.shutdown()
         server.server_close()
