@@ -22,8 +22,12 @@ local subscribers is subscribed again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
+
+import anyio
 
 __all__ = ["Backend", "Deliver", "Retained"]
 
@@ -103,3 +107,28 @@ def check_key(key: str) -> str:
     if not isinstance(key, str) or "\n" in key or "\0" in key:  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ValueError(f"a channel key is a str without line breaks or NUL, got {key!r}")
     return key
+
+
+async def first_connection(
+    connected: asyncio.Event,
+    timeout: float,
+    stop: Callable[[], Awaitable[None]],
+    failure: str,
+) -> None:
+    """Wait for a backend's listener to connect the first time; past `timeout`, stop the
+    backend and raise `ConnectionError(failure)`: an app that cannot reach its broker at
+    startup refuses to start, with the reason."""
+    try:
+        with anyio.fail_after(timeout):
+            await connected.wait()
+    except TimeoutError:
+        await stop()
+        raise ConnectionError(failure) from None
+
+
+async def cancel_listener(listener: asyncio.Task[None] | None) -> None:
+    """Cancel a backend's listener task and wait until it has ended."""
+    if listener is not None:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener

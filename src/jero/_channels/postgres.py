@@ -29,7 +29,7 @@ from typing import Any
 
 import anyio
 
-from .backend import Deliver, Retained
+from .backend import Deliver, Retained, cancel_listener, first_connection
 from .errors import ChannelUnavailableError
 
 __all__ = ["NOTIFY_LIMIT", "PostgresBackend"]
@@ -127,21 +127,16 @@ class PostgresBackend:
             await self.stop()
             raise ConnectionError(f"Channels: PostgreSQL did not answer: {error}") from error
         self._listener = asyncio.create_task(self._listen_forever())
-        try:
-            with anyio.fail_after(self.connect_timeout):
-                await self._connected.wait()
-        except TimeoutError:
-            await self.stop()
-            raise ConnectionError(
-                f"Channels: could not LISTEN on PostgreSQL within {self.connect_timeout} s"
-            ) from None
+        await first_connection(
+            self._connected,
+            self.connect_timeout,
+            self.stop,
+            f"Channels: could not LISTEN on PostgreSQL within {self.connect_timeout} s",
+        )
 
     async def stop(self) -> None:
         listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+        await cancel_listener(listener)
         pool, self._pool = self._pool, None
         if pool is not None:
             with contextlib.suppress(Exception), anyio.move_on_after(self.connect_timeout):

@@ -28,7 +28,7 @@ from typing import Any
 
 import anyio
 
-from .backend import Deliver, Retained, later_id
+from .backend import Deliver, Retained, cancel_listener, first_connection, later_id
 from .errors import ChannelUnavailableError
 
 __all__ = ["RedisBackend"]
@@ -126,23 +126,16 @@ class RedisBackend:
         self._publisher = self._client()
         self._script = self._publisher.register_script(_PUBLISH_WITH_HISTORY)
         self._listener = asyncio.create_task(self._listen_forever())
-        # The first connection must succeed: an app that cannot reach its broker at
-        # startup refuses to start, with the reason.
-        try:
-            with anyio.fail_after(self.connect_timeout):
-                await self._connected.wait()
-        except TimeoutError:
-            await self.stop()
-            raise ConnectionError(
-                f"Channels: Redis at {self.url} did not answer within {self.connect_timeout} s"
-            ) from None
+        await first_connection(
+            self._connected,
+            self.connect_timeout,
+            self.stop,
+            f"Channels: Redis at {self.url} did not answer within {self.connect_timeout} s",
+        )
 
     async def stop(self) -> None:
         listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+        await cancel_listener(listener)
         publisher, self._publisher = self._publisher, None
         if publisher is not None:
             await publisher.aclose()
