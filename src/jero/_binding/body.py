@@ -133,9 +133,21 @@ def json_decoder(tp: Any) -> Callable[[bytes], Any]:
     the happy path is one typed decode, as before. Raises msgspec's errors, and
     RecursionError for nesting too deep.
     """
-    decode = msgspec.json.Decoder(tp).decode
 
-    def decode_json(data: bytes) -> Any:
+    def lenient(data: bytes) -> Any:
+        return msgspec.convert(_lenient_decode(data), tp, str_keys=True)
+
+    return _accepting_integral_floats(msgspec.json.Decoder(tp).decode, lenient)
+
+
+def _accepting_integral_floats(
+    decode: Callable[[bytes], Any], lenient: Callable[[bytes], Any]
+) -> Callable[[bytes], Any]:
+    """`decode`, and for a body it refused over a float, `lenient` (integral floats read
+    as ints, then converted); when that refuses a float too, the typed decoder's error,
+    which names the same path."""
+
+    def decode_body(data: bytes) -> Any:
         try:
             return decode(data)
         except msgspec.ValidationError as error:
@@ -143,13 +155,13 @@ def json_decoder(tp: Any) -> Callable[[bytes], Any]:
                 raise
             first = error
         try:
-            return msgspec.convert(_lenient_decode(data), tp, str_keys=True)
+            return lenient(data)
         except msgspec.ValidationError as error:
             if "got `float`" in str(error):
-                raise first from None  # the typed decoder words it with the same path
+                raise first from None
             raise
 
-    return decode_json
+    return decode_body
 
 
 MSGPACK_TOO_DEEP = "MessagePack is malformed: nesting too deep"
@@ -170,23 +182,11 @@ def _integral_floats_as_ints(value: Any) -> Any:
 def msgpack_decoder(tp: Any) -> Callable[[bytes], Any]:
     """`decode(body)` of a MessagePack document into `tp`, accepting integral floats for
     `int` fields exactly as `json_decoder` does (one typed decode on the happy path)."""
-    decode = msgspec.msgpack.Decoder(tp).decode
 
-    def decode_msgpack(data: bytes) -> Any:
-        try:
-            return decode(data)
-        except msgspec.ValidationError as error:
-            if "got `float`" not in str(error):
-                raise
-            first = error
-        try:
-            return msgspec.convert(_integral_floats_as_ints(msgspec.msgpack.decode(data)), tp)
-        except msgspec.ValidationError as error:
-            if "got `float`" in str(error):
-                raise first from None
-            raise
+    def lenient(data: bytes) -> Any:
+        return msgspec.convert(_integral_floats_as_ints(msgspec.msgpack.decode(data)), tp)
 
-    return decode_msgpack
+    return _accepting_integral_floats(msgspec.msgpack.Decoder(tp).decode, lenient)
 
 
 def is_json_media_type(value: str) -> bool:
