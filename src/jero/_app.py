@@ -10,7 +10,7 @@ import asyncio
 import inspect
 import types
 import typing
-from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, ClassVar, overload
@@ -31,6 +31,7 @@ from ._routing.reverse import Handler, URLFor
 from ._rsgi import serve as rsgi_serve
 from ._rsgi import shutdown as rsgi_shutdown
 from ._rsgi import startup as rsgi_startup
+from ._rsgi.types import RSGIScope
 from ._services import ServiceOwner
 from ._streaming.drive import ActiveStreams
 from ._telemetry import (
@@ -101,6 +102,7 @@ class BaseApp[F: BaseFactory = BaseFactory](ServiceOwner):
         self.__serve_http: Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]] = (
             self.__answer_not_ready
         )
+        self.__serve_rsgi: Callable[[RSGIScope, Any], Awaitable[None]] = self.__rsgi_not_ready
         self.jero = JeroState()
         """Read-only facts for tooling (`jero routes`, the test client): see `JeroState`."""
 
@@ -309,10 +311,17 @@ class BaseApp[F: BaseFactory = BaseFactory](ServiceOwner):
     async def __answer_not_ready(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.__options.problem(send, _NOT_READY, False, scope)
 
-    # --- RSGI: granian's native interface, served through the ASGI path above ------
+    # --- RSGI: granian's native interface ------------------------------------------
 
-    __rsgi__ = rsgi_serve
-    """One RSGI request or WebSocket (see docs/rsgi.md); the function is the method."""
+    def __rsgi__(self, scope: RSGIScope, protocol: Any) -> Awaitable[None]:
+        """One RSGI request, answered by the sealed `Server`'s RSGI entry (see `_serve`),
+        or WebSocket, served through the ASGI path above (see docs/rsgi.md)."""
+        if scope.proto == "http":
+            return self.__serve_rsgi(scope, protocol)
+        return rsgi_serve(self, scope, protocol)
+
+    def __rsgi_not_ready(self, scope: RSGIScope, protocol: Any) -> Awaitable[None]:
+        return rsgi_serve(self, scope, protocol)  # the ASGI path's 503
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """RSGI worker start: the lifespan startup (`_wire`), run on the worker's loop."""
@@ -363,6 +372,7 @@ class BaseApp[F: BaseFactory = BaseFactory](ServiceOwner):
             self.__serve_http = (
                 sealed.server.__call__
             )  # a bound method: called without the slot wrapper of an instance call
+            self.__serve_rsgi = sealed.server.rsgi
         except BaseException:
             await self.__shutdown()
             raise
@@ -382,6 +392,7 @@ class BaseApp[F: BaseFactory = BaseFactory](ServiceOwner):
     async def __shutdown(self) -> None:
         self.jero.sealed = None
         self.__serve_http = self.__answer_not_ready
+        self.__serve_rsgi = self.__rsgi_not_ready
         self.__factory = None
         stack, self.__stack = self.__stack, None
         # Open streams end (and run their teardown) while the services they use still exist.

@@ -25,6 +25,7 @@ import msgspec
 
 from ._asgi import HeaderList, Receive, Scope, Send
 from ._routes import Operation, Template
+from ._rsgi.types import RSGIHTTPProtocol, RSGIScope
 
 type Invoker = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
 """`await invoke(scope, receive, slot_values)`: bind every parameter, call the handler."""
@@ -42,6 +43,9 @@ type HeaderEncoder = Callable[[Any], HeaderList]
 
 type Serve = Callable[[Scope, Receive, Send, Sequence[str]], Coroutine[Any, Any, None]]
 """`await serve(scope, receive, send, slot_values)`: a route's complete answer."""
+
+type RSGIServe = Callable[[RSGIScope, RSGIHTTPProtocol, Sequence[str]], Awaitable[None]]
+"""`await serve(scope, protocol, slot_values)`: the same answer on granian's RSGI."""
 
 type Release = Callable[[Scope], None]
 """Frees what binding held for a request (spooled uploads) once it is answered."""

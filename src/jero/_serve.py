@@ -6,22 +6,38 @@
 hands the request to the `Serve` the layer stack compiled for that route and method; the
 innermost step of every stack is `answer`, the one place a handler's result becomes a
 response and any failure becomes a problem answer.
+
+On granian's RSGI interface the lookup is the same (`Server.rsgi`) and so is the stack,
+with one difference at its two ends: a route that no middleware wraps and whose answer
+is encoded whole is answered natively (`answer_rsgi`: its scope converted only as far as
+its binders read it, the encoded result handed to granian in one call); every other
+answer runs its ASGI `Serve` over the RSGI objects (`serve_over_rsgi`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
 from typing import Any
 
 from ._asgi import Receive, Scope, Send
 from ._errors import MethodNotAllowedError
-from ._plan import Encoder, Invoker, Responder, Serve
+from ._plan import Encoder, Invoker, Responder, RSGIServe, Serve
 from ._rendering.failures import answer_failure, send_crash
 from ._rendering.negotiation import ProblemSender
 from ._routing.router import Router
+from ._rsgi.http import exchange, text_headers
+from ._rsgi.scope import http_scope, request_scope
+from ._rsgi.types import RSGIHTTPProtocol, RSGIScope
 from ._static.files import StaticFiles
 
-__all__ = ["Server", "answer", "answer_mounted", "answer_unhandled"]
+__all__ = [
+    "Server",
+    "answer",
+    "answer_mounted",
+    "answer_rsgi",
+    "answer_unhandled",
+    "serve_over_rsgi",
+]
 
 
 class Server:
@@ -50,6 +66,22 @@ class Server:
         table, values = found
         serve = table.serves.get(scope["method"], table.unhandled)
         return serve(scope, receive, send, values)
+
+    def rsgi(self, scope: RSGIScope, protocol: RSGIHTTPProtocol) -> Awaitable[None]:
+        """The same lookup for an RSGI request (RSGI has no root path)."""
+        path = scope.path
+        found = self._lookup(path)
+        if found is None:
+            mounted = self._mount_for(path)
+            if mounted is None:
+                return _over_rsgi(self._not_found, http_scope(scope), scope, protocol, ())
+            serve, rest = mounted
+            return _over_rsgi(serve, http_scope(scope), scope, protocol, (rest,))
+        table, values = found
+        rsgi = table.rsgi.get(scope.method)
+        if rsgi is None:
+            return _over_rsgi(table.unhandled, http_scope(scope), scope, protocol, values)
+        return rsgi(scope, protocol, values)
 
 
 def answer(
@@ -83,6 +115,51 @@ def answer(
             await answer_failure(error, send, head, scope, problem)
 
     return answer_encoded
+
+
+def answer_rsgi(invoke: Invoker, encode: Encoder, problem: ProblemSender) -> RSGIServe:
+    """`answer`'s encoded path on RSGI: the encoded result goes to granian in one
+    `response_bytes` call; a failure is the same problem answer, sent through the
+    exchange's ASGI `send`."""
+
+    async def answer_natively(
+        scope: RSGIScope, protocol: RSGIHTTPProtocol, values: Sequence[str]
+    ) -> None:
+        request = request_scope(scope)
+        served = exchange(scope, protocol)
+        head = request["method"] == "HEAD"
+        try:
+            status, headers, body = encode(await invoke(request, served.receive, values))
+        except Exception as error:
+            await answer_failure(error, served.send, head, request, problem)
+            return
+        protocol.response_bytes(status, text_headers(headers), b"" if head else body)
+
+    return answer_natively
+
+
+def serve_over_rsgi(serve: Serve, *, lazy: bool) -> RSGIServe:
+    """A route's ASGI `Serve` on RSGI. `lazy`: only jero's own code reads the scope (no
+    middleware wraps the route), so it is converted as far as it is read."""
+    scope_of = request_scope if lazy else http_scope
+
+    def serve_rsgi(
+        scope: RSGIScope, protocol: RSGIHTTPProtocol, values: Sequence[str]
+    ) -> Awaitable[None]:
+        return _over_rsgi(serve, scope_of(scope), scope, protocol, values)
+
+    return serve_rsgi
+
+
+def _over_rsgi(
+    serve: Serve,
+    asgi: Scope,
+    scope: RSGIScope,
+    protocol: RSGIHTTPProtocol,
+    values: Sequence[str],
+) -> Coroutine[Any, Any, None]:
+    served = exchange(scope, protocol)
+    return serve(asgi, served.receive, served.send, values)
 
 
 def answer_unhandled(allow: bytes, problem: ProblemSender) -> Serve:

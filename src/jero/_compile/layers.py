@@ -17,9 +17,12 @@ this order (innermost first):
 | 8  | middleware        | serve    | the mount's, inside the app-wide ones; jero's own       |
 |    |                   |          | capabilities (rate limits, sessions, tracing, metrics)  |
 |    |                   |          | are middleware of this form                             |
+| 9  | RSGI              | (core)   | every route: its entry for granian's native interface   |
 
 Layers 2 to 6 change the plan's `invoke` / `respond` / `encode`; layer 7 turns the plan
-into the route's `Serve`; layer 8 wraps that `Serve`. A layer that does not apply
+into the route's `Serve`; layer 8 wraps that `Serve`; layer 9 gives the route its RSGI
+entry: a native answer where nothing wraps an encoded answer, else the `Serve` itself
+over the RSGI objects. A layer that does not apply
 returns what it was given, so a route pays only for what it uses: a middleware whose
 `wrap` returns the app it was given (a rate limit on another route, telemetry that
 excludes the route) leaves the route exactly as it was. A new cross-cutting capability
@@ -38,13 +41,20 @@ from typing import Any
 from .._asgi import ASGIApp, Receive, Scope, Send
 from .._conditional.plan import conditional_plan
 from .._middleware.chain import Middleware, RouteInfo, compose
-from .._plan import HandlerPlan, Release, Responder, Serve
+from .._plan import HandlerPlan, Release, Responder, RSGIServe, Serve
 from .._rendering.negotiation import ProblemSender, negotiated, negotiating
-from .._serve import answer, answer_mounted, answer_unhandled
+from .._serve import answer, answer_mounted, answer_rsgi, answer_unhandled, serve_over_rsgi
 from .._static.files import StaticFiles
 from .._streaming.drive import ActiveStreams
 
-__all__ = ["LayerContext", "stack_mount", "stack_not_found", "stack_route", "stack_unhandled"]
+__all__ = [
+    "LayerContext",
+    "Stacked",
+    "stack_mount",
+    "stack_not_found",
+    "stack_route",
+    "stack_unhandled",
+]
 
 PATH_VALUES = "jero.path_values"
 """Scope key carrying the matched slot values through a middleware chain."""
@@ -60,21 +70,31 @@ class LayerContext:
     app_middleware: tuple[Middleware, ...] = ()
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Stacked:
+    """A route's compiled stack, entered from ASGI (`serve`) or from RSGI (`rsgi`)."""
+
+    serve: Serve
+    rsgi: RSGIServe
+
+
 def stack_route(
     plan: HandlerPlan,
     allow: frozenset[str],
     ctx: LayerContext,
     *,
     middleware: Sequence[Middleware] = (),
-) -> Serve:
-    """The route's `Serve`: `plan` with every layer it uses, in the table's order."""
+) -> Stacked:
+    """The route's `Serve`s: `plan` with every layer it uses, in the table's order."""
     plan = _negotiate(plan)
     plan = _authenticate(plan)
     plan = _release_held(plan)
     plan = _conditional(plan)
     plan = _track_streams(plan, ctx.streams)
-    serve = answer(plan.invoke, plan.respond, plan.encode, ctx.problem)
-    return _middleware(serve, [*ctx.app_middleware, *middleware], route_info(plan, allow), ctx)
+    answered = answer(plan.invoke, plan.respond, plan.encode, ctx.problem)
+    chain = [*ctx.app_middleware, *middleware]
+    serve = _middleware(answered, chain, route_info(plan, allow), ctx)
+    return Stacked(serve, _rsgi(plan, answered, serve, ctx))
 
 
 def stack_unhandled(
@@ -244,3 +264,17 @@ def _middleware(
         await app(scope, receive, send)
 
     return enter
+
+
+# --- 9: RSGI ------------------------------------------------------------------------
+
+
+def _rsgi(plan: HandlerPlan, answered: Serve, serve: Serve, ctx: LayerContext) -> RSGIServe:
+    """Middleware is ASGI code, so a wrapped route runs its ASGI stack with a complete
+    scope; an unwrapped one converts only what its binders read, and answers natively
+    when its answer is encoded whole."""
+    if serve is not answered:
+        return serve_over_rsgi(serve, lazy=False)
+    if plan.encode is not None:
+        return answer_rsgi(plan.invoke, plan.encode, ctx.problem)
+    return serve_over_rsgi(serve, lazy=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .._errors import WiringError
 from .._middleware.chain import Middleware
-from .._plan import HandlerPlan, Serve
+from .._plan import HandlerPlan, RSGIServe, Serve
 from .._routing.reverse import Handler, URLFor
 from .._routing.router import MethodTable, Router
 from .._routing.trie import RouteTrie
@@ -117,17 +117,14 @@ def _seal_methods(methods: dict[str, _Route], ctx: LayerContext) -> MethodTable:
         allowed.add("HEAD")
     allow = ", ".join(sorted(allowed))
     allow_set = frozenset(allowed)
-    serves: dict[str, Serve] = {
-        method: stack_route(
-            route.plan,
-            allow_set,
-            ctx,
-            middleware=route.middleware,
-        )
+    stacks = {
+        method: stack_route(route.plan, allow_set, ctx, middleware=route.middleware)
         for method, route in methods.items()
     }
-    if "GET" in serves:
-        serves.setdefault("HEAD", serves["GET"])
+    if "GET" in stacks:
+        stacks.setdefault("HEAD", stacks["GET"])
+    serves: dict[str, Serve] = {method: stack.serve for method, stack in stacks.items()}
+    rsgi: dict[str, RSGIServe] = {method: stack.rsgi for method, stack in stacks.items()}
     path_middleware: list[Middleware] = []
     for route in methods.values():
         path_middleware.extend(
@@ -137,4 +134,4 @@ def _seal_methods(methods: dict[str, _Route], ctx: LayerContext) -> MethodTable:
     unhandled = stack_unhandled(
         allow.encode("latin-1"), first.path, ctx, middleware=path_middleware
     )
-    return MethodTable(serves, allow.encode("latin-1"), unhandled)
+    return MethodTable(serves, rsgi, allow.encode("latin-1"), unhandled)

@@ -5,18 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .._plan import HandlerPlan, Serve
+from .._plan import HandlerPlan, RSGIServe, Serve
 from .trie import RouteTrie
 
 
 class MethodTable:
     """One path shape's answers: a `Serve` per HTTP method (HEAD included wherever GET
-    is), the `Allow` value, and the answer to any other method (OPTIONS, 405)."""
+    is) and its RSGI twin, the `Allow` value, and the answer to any other method
+    (OPTIONS, 405)."""
 
-    __slots__ = ("allow", "serves", "unhandled")
+    __slots__ = ("allow", "rsgi", "serves", "unhandled")
 
-    def __init__(self, serves: Mapping[str, Serve], allow: bytes, unhandled: Serve) -> None:
+    def __init__(
+        self,
+        serves: Mapping[str, Serve],
+        rsgi: Mapping[str, RSGIServe],
+        allow: bytes,
+        unhandled: Serve,
+    ) -> None:
         self.serves = serves
+        self.rsgi = rsgi
         self.allow = allow
         self.unhandled = unhandled
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .._asgi import HeaderList, Message
 from .types import RSGIBody, RSGIHTTPProtocol, RSGIScope, RSGIStream
 
-__all__ = ["ClientGone", "Exchange"]
+__all__ = ["ClientGone", "Exchange", "exchange", "text_headers"]
 
 DISCONNECT: Message = {"type": "http.disconnect"}
 _EMPTY_BODY: Message = {"type": "http.request", "body": b"", "more_body": False}
@@ -83,6 +83,17 @@ def body_length(scope: RSGIScope) -> int | None:
     if scope.http_version.startswith("1") and headers.get("transfer-encoding") is None:
         return 0
     return None
+
+
+_new = object.__new__
+
+
+def exchange(scope: RSGIScope, protocol: RSGIHTTPProtocol) -> Exchange:
+    """A new request's `Exchange` (no `__init__` call: two attributes are all it needs)."""
+    made = _new(Exchange)
+    made.scope = scope
+    made.protocol = protocol
+    return made
 
 
 class Exchange:

@@ -1,23 +1,19 @@
-"""`BaseApp.__rsgi__`: one RSGI call, served by the app's ASGI callable.
-
-This is the per-request path, so it is written for the interpreter: `serve` is the
-method itself (`BaseApp.__rsgi__ = serve`, no delegating frame), the ASGI scope is built
-inline (with the helpers of `scope.py`, which builds the WebSocket one), and the app's
-own coroutine is returned rather than awaited here.
+"""One RSGI call served by an ASGI app: what a jero app does for WebSockets, and for
+HTTP requests before its routes are wired (a wired app answers HTTP through its routes'
+own RSGI entries, see `_serve.Server.rsgi`). The app's coroutine is returned, not
+awaited here: no frame of its own per call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, cast
 
 from .._asgi import ASGIApp
-from .http import Exchange
-from .scope import ASGI_VERSION, HTTP_EXTENSIONS, address, encode_text, http_version, known_address
-from .types import RSGIScope
+from .http import exchange
+from .scope import http_scope
+from .types import RSGIHTTPProtocol, RSGIScope
 from .websocket import serve_websocket
-
-_new = object.__new__
 
 
 def serve(app: ASGIApp, scope: RSGIScope, protocol: Any) -> Awaitable[None]:
@@ -27,25 +23,5 @@ def serve(app: ASGIApp, scope: RSGIScope, protocol: Any) -> Awaitable[None]:
     complete response) gets granian's 500, as under ASGI."""
     if scope.proto != "http":
         return serve_websocket(app, scope, protocol)
-    exchange = _new(Exchange)  # no __init__ call: two attributes are all it needs
-    exchange.scope = scope
-    exchange.protocol = protocol
-    version = scope.http_version
-    client, server = scope.client, scope.server
-    asgi = {
-        "type": "http",
-        "asgi": ASGI_VERSION,
-        "http_version": http_version(version, version),
-        "method": scope.method,
-        "scheme": scope.scheme,
-        "path": scope.path,
-        "query_string": encode_text(scope.query_string),
-        "root_path": "",
-        "headers": [
-            (encode_text(name), encode_text(value)) for name, value in scope.headers.items()
-        ],
-        "client": known_address(client) or address(client),
-        "server": known_address(server) or address(server),
-        "extensions": HTTP_EXTENSIONS,
-    }
-    return app(asgi, exchange.receive, exchange.send)
+    served = exchange(scope, cast(RSGIHTTPProtocol, protocol))
+    return app(http_scope(scope), served.receive, served.send)
