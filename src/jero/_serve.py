@@ -127,7 +127,7 @@ def answer_rsgi(invoke: Invoker, encode: Encoder, problem: ProblemSender) -> RSG
     ) -> None:
         request = request_scope(scope)
         served = exchange(scope, protocol)
-        head = request["method"] == "HEAD"
+        head = scope.method == "HEAD"
         try:
             status, headers, body = encode(await invoke(request, served.receive, values))
         except Exception as error:

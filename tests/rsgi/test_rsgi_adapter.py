@@ -154,6 +154,18 @@ def test_a_whole_answer_is_one_response_bytes_call() -> None:
     ]
 
 
+def test_headers_given_as_lists_and_in_latin_1_are_sent_as_text() -> None:
+    async def steps(asgi: Scope, receive: Receive, send: Send, seen: list[Any]) -> None:
+        headers = [[b"x-list", b"1"], [b"x-latin", "caf\u00e9".encode("latin-1")]]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    for _ in range(2):  # the same answer whatever the header cache holds
+        protocol = Protocol()
+        run(recorded(FakeScope(), protocol, steps))
+        assert protocol.calls == [("bytes", 200, [("x-list", "1"), ("x-latin", "caf\u00e9")], b"")]
+
+
 def test_a_body_in_parts_is_a_stream() -> None:
     async def steps(asgi: Scope, receive: Receive, send: Send, seen: list[Any]) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})

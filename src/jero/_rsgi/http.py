@@ -33,27 +33,35 @@ class ClientGone(OSError):
 
 def text_headers(headers: HeaderList) -> list[tuple[str, str]]:
     """RSGI takes header names and values as text, which granian sends as UTF-8: bytes
-    that are UTF-8 go out unchanged (others as Latin-1 text). Most of what an app sends
-    repeats (names, media types, small lengths): those come from a cache."""
+    that are UTF-8 go out unchanged (others as Latin-1 text). Most headers an app sends
+    repeat whole (a media type, a small length): those pairs come from a cache."""
     known = _known
-    return [(known(name) or _learn(name), known(value) or _learn(value)) for name, value in headers]
+    try:
+        return [known(header) or _learn(header) for header in headers]
+    except TypeError:  # a header given as a list (ASGI allows any pair) is no cache key
+        return [(_text(name), _text(value)) for name, value in headers]
 
 
-_texts: dict[bytes, str] = {}
+_texts: dict[tuple[bytes, bytes], tuple[str, str]] = {}
 _known = _texts.get
 _TEXT_CACHE = 4096
 
 
-def _learn(raw: bytes) -> str:
-    try:
-        text = raw.decode()
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    if len(raw) <= 64:  # short values repeat (lengths, types); long ones (ids) rarely do
+def _learn(header: tuple[bytes, bytes]) -> tuple[str, str]:
+    name, value = header
+    text = _text(name), _text(value)
+    if len(value) <= 64:  # short values repeat (lengths, types); long ones (ids) rarely do
         if len(_texts) >= _TEXT_CACHE:
             _texts.clear()
-        _texts[raw] = text
+        _texts[header] = text
     return text
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 class _Done(tuple[()]):
@@ -166,11 +174,7 @@ class Exchange:
         if kind == "http.response.body":
             if self.stream is None and not self.responded and not message.get("more_body"):
                 self.responded = True  # a whole body: one call, nothing to await
-                known = _known  # text_headers, inline: this is every buffered answer
-                headers = [
-                    (known(name) or _learn(name), known(value) or _learn(value))
-                    for name, value in self.headers
-                ]
+                headers = text_headers(self.headers)
                 self.protocol.response_bytes(self.status, headers, message.get("body", b""))
                 return _DONE
             return self.__stream(message.get("body", b""), message.get("more_body", False))
