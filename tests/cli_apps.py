@@ -8,7 +8,7 @@ from typing import Any
 
 from msgspec import Struct
 
-from jero import BaseApp, Endpoint, NoContent, Resource
+from jero import BaseApp, Endpoint, NoContent, Resource, WebSocket, WebSocketEndpoint
 
 
 class User(Struct):
@@ -140,6 +140,41 @@ wrapped_app = Passthrough(App())
 
 def create_unannotated():
     return App()
+
+
+class Echo(Struct):
+    text: str
+
+
+class EchoSocket(WebSocketEndpoint, path="/echo"):
+    async def receive(self, message: Echo, socket: WebSocket[Echo]) -> None:
+        await socket.send(message)
+
+
+class SocketApp(App):
+    """Includes a WebSocket in its own `_wire`: `jero run` serves it on ASGI."""
+
+    async def _wire(self) -> None:
+        await super()._wire()
+        self._include_websocket(EchoSocket())
+
+
+socket_app = SocketApp()
+
+
+class IndirectSocketApp(App):
+    """Includes its WebSocket through a helper `jero run` does not look into: served on
+    RSGI, the worker warns at startup."""
+
+    async def _wire(self) -> None:
+        await super()._wire()
+        self._wire_sockets()
+
+    def _wire_sockets(self) -> None:
+        self._include_websocket(EchoSocket())
+
+
+indirect_socket_app = IndirectSocketApp()
 
 
 not_an_app = 42

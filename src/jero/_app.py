@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import types
 import typing
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
@@ -49,6 +50,7 @@ from ._wire_advice import check_wire_spelling
 
 __all__ = ["BaseApp"]
 
+logger = logging.getLogger("jero")
 _NOT_READY = ServiceUnavailableError()
 
 
@@ -326,6 +328,12 @@ class BaseApp[F: BaseFactory = BaseFactory](ServiceOwner):
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """RSGI worker start: the lifespan startup (`_wire`), run on the worker's loop."""
         rsgi_startup(self, loop)
+        if self.__websockets.plans():
+            logger.warning(
+                "%s serves WebSockets on RSGI, where granian carries no close codes "
+                "(clients see 1005); serve it on ASGI if they rely on them",
+                type(self).__qualname__,
+            )
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         """RSGI worker stop: the lifespan shutdown, run on the worker's loop."""
