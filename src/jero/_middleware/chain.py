@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from .._asgi import ASGIApp, Message, Receive, Scope, Send
@@ -149,88 +149,98 @@ def compose(
     return app
 
 
-class _Progress:
-    """The `send` a guarded layer gets: remembers how far the response went."""
-
-    __slots__ = ("ended", "send", "started")
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.started = False
-        self.ended = False
-
-    async def __call__(self, message: Message) -> None:
-        kind = message["type"]
-        if kind == "http.response.start":
-            self.started = True
-        elif kind == "http.response.body" and not message.get("more_body", False):
-            self.ended = True
-        await self.send(message)
-
-
 def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
     """`app`, whose exceptions become problem responses and whose unfinished responses
-    are finished."""
+    are finished.
+
+    The layer's `send` is a plain function that notes how far the response went and
+    returns the outer `send`'s awaitable: no coroutine of its own per message, and
+    nothing else on the way when the layer answers completely (the usual case)."""
 
     async def run(scope: Scope, receive: Receive, send: Send) -> None:
-        progress = _Progress(send)
+        started = ended = False
+
+        def tracked(message: Message) -> Awaitable[None]:
+            nonlocal started, ended
+            kind = message["type"]
+            if kind == "http.response.start":
+                started = True
+            elif kind == "http.response.body":
+                if not message.get("more_body", False):
+                    ended = True
+            elif kind == "http.response.pathsend":
+                ended = True
+            return send(message)
+
         try:
-            await app(scope, receive, progress)
+            await app(scope, receive, tracked)
         except ClientDisconnectError:
             return
-        except HTTPError as error:
-            await _answer_error(progress, scope, error, name, problem)
-            return
-        except Exception:
-            await _answer_crash(progress, scope, name, problem)
-            return
-        if not progress.started:
-            logger.error(
-                "Middleware %s returned without sending a response to %s %s",
-                name,
-                scope.get("method"),
-                scope.get("path"),
+        except Exception as error:
+            await _recover(
+                error, scope, tracked, started=started, ended=ended, name=name, problem=problem
             )
-            await problem(progress, _INTERNAL, scope.get("method") == "HEAD", scope)
-        elif not progress.ended:
-            await progress(_END)
+            return
+        if ended:
+            return
+        if started:
+            await tracked(_END)
+            return
+        logger.error(
+            "Middleware %s returned without sending a response to %s %s",
+            name,
+            scope.get("method"),
+            scope.get("path"),
+        )
+        await problem(tracked, _INTERNAL, scope.get("method") == "HEAD", scope)
 
     return run
 
 
-async def _answer_error(
-    progress: _Progress, scope: Scope, error: HTTPError[Any], name: str, problem: ProblemSender
+async def _recover(
+    error: Exception,
+    scope: Scope,
+    send: Send,
+    *,
+    started: bool,
+    ended: bool,
+    name: str,
+    problem: ProblemSender,
 ) -> None:
-    if progress.started:
-        # Too late for a status: say it in the log and end the body cleanly.
-        logger.error("Middleware %s raised %r after the response started", name, error)
-        await _finish(progress)
-        return
-    try:
-        await problem(progress, error, scope.get("method") == "HEAD", scope)
-    except Exception:
-        await _answer_crash(progress, scope, name, problem)
-
-
-async def _answer_crash(
-    progress: _Progress, scope: Scope, name: str, problem: ProblemSender
-) -> None:
-    logger.exception(
-        "Unhandled error in middleware %s for %s %s", name, scope.get("method"), scope.get("path")
+    """A layer raised: its problem answer when nothing was sent yet; once the response
+    started, too late for a status, the log says it and the body is ended."""
+    head = scope.get("method") == "HEAD"
+    if isinstance(error, HTTPError):
+        answer = typing.cast(HTTPError[Any], error)
+        if started:
+            logger.error("Middleware %s raised %r after the response started", name, answer)
+            await _finish(send, ended)
+            return
+        try:
+            await problem(send, answer, head, scope)
+            return
+        except Exception as failure:  # answered as the crash it now is
+            error = failure
+    logger.error(
+        "Unhandled error in middleware %s for %s %s",
+        name,
+        scope.get("method"),
+        scope.get("path"),
+        exc_info=error,
     )
-    if progress.started:
-        await _finish(progress)
+    if started:
+        await _finish(send, ended)
         return
     try:
-        await problem(progress, _INTERNAL, scope.get("method") == "HEAD", scope)
+        await problem(send, _INTERNAL, head, scope)
     except Exception:  # the client is gone: nothing more can be told to it
         return
 
 
-async def _finish(progress: _Progress) -> None:
-    if progress.ended:
+async def _finish(send: Send, ended: bool) -> None:
+    if ended:
         return
     try:
-        await progress(_END)
+        await send(_END)
     except Exception:
         return
