@@ -34,6 +34,8 @@ logger = logging.getLogger("jero")
 
 _INTERNAL = InternalServerError()
 _END: Message = {"type": "http.response.body", "body": b"", "more_body": False}
+_GONE = "jero.client_gone"
+"""Scope key a guard sets when its layer found the client gone."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -144,9 +146,17 @@ def compose(
                 f"not an ASGI app; return the app to run (or `app` itself to do nothing)"
             )
         if wrapped is not app and type(middleware) not in _SELF_GUARDED:
-            wrapped = guarded(wrapped, type(middleware).__qualname__, problem)
+            wrapped = guarded(wrapped, _name(middleware), problem)
         app = wrapped
     return app
+
+
+def _name(middleware: Middleware) -> str:
+    """The layer's name in the logs: its class, or the ASGI middleware it adapts."""
+    if isinstance(middleware, ASGIMiddleware):
+        factory = middleware.factory
+        return f"ASGIMiddleware({getattr(factory, '__qualname__', type(factory).__qualname__)})"
+    return type(middleware).__qualname__
 
 
 def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
@@ -175,6 +185,7 @@ def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
         try:
             await app(scope, receive, tracked)
         except ClientDisconnectError:
+            scope[_GONE] = True  # the layers outside have nobody to answer either
             return
         except Exception as error:
             await _recover(
@@ -185,6 +196,8 @@ def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
             return
         if started:
             await tracked(_END)
+            return
+        if _GONE in scope:
             return
         logger.error(
             "Middleware %s returned without sending a response to %s %s",
