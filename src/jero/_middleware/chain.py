@@ -34,6 +34,10 @@ logger = logging.getLogger("jero")
 
 _INTERNAL = InternalServerError()
 _END: Message = {"type": "http.response.body", "body": b"", "more_body": False}
+# How far a guarded layer's response went: nothing sent, its head sent, its end sent.
+_NOTHING: int = 0
+_STARTED: int = 1
+_ENDED: int = 2
 _GONE = "jero.client_gone"
 """Scope key a guard sets when its layer found the client gone."""
 
@@ -168,18 +172,18 @@ def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
     nothing else on the way when the layer answers completely (the usual case)."""
 
     async def run(scope: Scope, receive: Receive, send: Send) -> None:
-        started = ended = False
+        stage = _NOTHING
 
         def tracked(message: Message) -> Awaitable[None]:
-            nonlocal started, ended
+            nonlocal stage
             kind = message["type"]
-            if kind == "http.response.start":
-                started = True
-            elif kind == "http.response.body":
+            if kind == "http.response.body":
                 if not message.get("more_body", False):
-                    ended = True
+                    stage = _ENDED
+            elif kind == "http.response.start":
+                stage = _STARTED
             elif kind == "http.response.pathsend":
-                ended = True
+                stage = _ENDED
             return send(message)
 
         try:
@@ -188,13 +192,11 @@ def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
             scope[_GONE] = True  # the layers outside have nobody to answer either
             return
         except Exception as error:
-            await _recover(
-                error, scope, tracked, started=started, ended=ended, name=name, problem=problem
-            )
+            await _recover(error, scope, tracked, stage=stage, name=name, problem=problem)
             return
-        if ended:
+        if stage == _ENDED:
             return
-        if started:
+        if stage == _STARTED:
             await tracked(_END)
             return
         if _GONE in scope:
@@ -215,14 +217,14 @@ async def _recover(
     scope: Scope,
     send: Send,
     *,
-    started: bool,
-    ended: bool,
+    stage: int,
     name: str,
     problem: ProblemSender,
 ) -> None:
     """A layer raised: its problem answer when nothing was sent yet; once the response
     started, too late for a status, the log says it and the body is ended."""
     head = scope.get("method") == "HEAD"
+    started, ended = stage != _NOTHING, stage == _ENDED
     if isinstance(error, HTTPError):
         answer = typing.cast(HTTPError[Any], error)
         if started:
