@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from .._asgi import ASGIApp, HeaderList, Message, Receive, Scope, Send
@@ -211,10 +211,10 @@ class Compression:
             return app  # nothing this route answers is ever compressed (e.g. only SSE)
         minimum = self.minimum_size
 
-        async def run(scope: Scope, receive: Receive, send: Send) -> None:
+        def run(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
             codec = self.choose(_accept_encoding(scope))
             head = scope["method"] == "HEAD"
-            await app(scope, receive, _Compressing(send, codec, minimum, head).send)
+            return app(scope, receive, _Compressing(send, codec, minimum, head).send)
 
         return run
 
@@ -258,17 +258,15 @@ class _Compressing:
         self.stream: _Stream | None = None
         self.passing = False
 
-    async def send(self, message: Message) -> None:
+    def send(self, message: Message) -> Awaitable[None]:
         if self.passing:
-            await self.target(message)
-            return
+            return self.target(message)
         kind = message["type"]
         if kind == "http.response.start":
-            await self._on_start(message)
-        elif kind == "http.response.body":
-            await self._on_body(message)
-        else:
-            await self.target(message)
+            return self._on_start(message)
+        if kind == "http.response.body":
+            return self._on_body(message)
+        return self.target(message)
 
     async def _on_start(self, message: Message) -> None:
         headers: HeaderList = message["headers"]

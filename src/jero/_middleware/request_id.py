@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -105,12 +105,12 @@ class RequestId:
             started = time.perf_counter()
             stamp = (header, request_id.encode("latin-1"))
 
-            async def send_stamped(message: Message) -> None:
+            def send_stamped(message: Message) -> Awaitable[None]:
                 nonlocal status
                 if message["type"] == "http.response.start":
                     status = message["status"]
                     message = {**message, "headers": [*message["headers"], stamp]}
-                await send(message)
+                return send(message)
 
             try:
                 await app(scope, receive, send_stamped)
