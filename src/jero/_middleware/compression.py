@@ -213,6 +213,8 @@ class Compression:
 
         def run(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
             codec = self.choose(_accept_encoding(scope))
+            if codec is None:
+                return app(scope, receive, _varying(send))
             head = scope["method"] == "HEAD"
             return app(scope, receive, _Compressing(send, codec, minimum, head).send)
 
@@ -242,6 +244,29 @@ def _accept_encoding(scope: Scope) -> bytes | None:
         if key == b"accept-encoding":
             return value
     return None
+
+
+def _varying(send: Send) -> Send:
+    """The `send` of a response the client takes uncompressed: its head gains `Vary:
+    Accept-Encoding` when another client could get it compressed; the rest passes."""
+    passing = False
+
+    def send_varying(message: Message) -> Awaitable[None]:
+        nonlocal passing
+        if passing or message["type"] != "http.response.start":
+            return send(message)
+        passing = True
+        headers: HeaderList = message["headers"]
+        status: int = message["status"]
+        if status == 304:
+            if _could_compress(headers):
+                return send({**message, "headers": _not_modified(headers, None)})
+            return send(message)
+        if _eligible(status, headers):
+            return send({**message, "headers": [*headers, _VARY]})
+        return send(message)
+
+    return send_varying
 
 
 class _Compressing:
