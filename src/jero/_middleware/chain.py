@@ -167,9 +167,12 @@ def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
     """`app`, whose exceptions become problem responses and whose unfinished responses
     are finished.
 
-    The layer's `send` is a plain function that notes how far the response went and
-    returns the outer `send`'s awaitable: no coroutine of its own per message, and
-    nothing else on the way when the layer answers completely (the usual case)."""
+    One guard per layer, not one for the chain: an answer given here passes through the
+    layers outside like any response (their headers, their compression, their logs),
+    and whether the layer's own response started is known only where it sends it (a
+    layer outside may hold the head back). So the layer's `send` notes that progress:
+    a plain function returning the outer `send`'s awaitable, no coroutine of its own
+    per message; a layer that answers completely costs the guard nothing more."""
 
     async def run(scope: Scope, receive: Receive, send: Send) -> None:
         stage = _NOTHING
