@@ -36,10 +36,10 @@ def test_threads_drawing_at_once_never_share_an_id() -> None:
 
 def test_a_forked_worker_draws_fresh_bytes_instead_of_its_parents() -> None:
     _new_id()
-    pool, used = request_id._pools[threading.get_ident()]
-    assert used > 0
+    drawn = request_id._pools[threading.get_ident()]
+    pool = drawn.data
+    assert drawn.at > 0
     request_id._forget_pools()  # what os.register_at_fork runs in the child
     made = _new_id()
     assert made not in pool.hex()
-    fresh, _ = request_id._pools[threading.get_ident()]
-    assert fresh is not pool
+    assert request_id._pools[threading.get_ident()].data is not pool

@@ -32,7 +32,7 @@ that make sense for them: the answer step and the middleware.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
 from typing import Any
 
 from .._asgi import ASGIApp, Receive, Scope, Send
@@ -239,9 +239,13 @@ def _middleware(
     if app is innermost:
         return serve
 
-    # Plain functions handing on the next step's coroutine: no frame of their own.
-    def enter(scope: Scope, receive: Receive, send: Send, values: Sequence[str]) -> Any:
+    # Plain functions handing on the next step's coroutine: no frame of their own. What
+    # `app` returns is a coroutine: a guard's, a middleware's own, or `serve`'s through
+    # jero's pass-through layers.
+    def enter(
+        scope: Scope, receive: Receive, send: Send, values: Sequence[str]
+    ) -> Coroutine[Any, Any, None]:
         scope[PATH_VALUES] = values
-        return app(scope, receive, send)
+        return app(scope, receive, send)  # type: ignore[return-value]
 
     return enter

@@ -55,9 +55,21 @@ def _install_record_factory() -> None:
 
 
 _POOL_SIZE = 4096
-_pools: dict[int, list[Any]] = {}
-"""Per thread: random bytes from the OS and how many are used. The system call, not the
-bytes, is what costs, so one call of 4 KiB serves 256 request ids."""
+
+
+class _Pool:
+    """Random bytes from the OS for one thread's ids, and how many are used. The system
+    call, not the bytes, is what costs, so one call of 4 KiB serves 256 request ids."""
+
+    __slots__ = ("at", "data")
+
+    def __init__(self) -> None:
+        self.data = os.urandom(_POOL_SIZE)
+        self.at = 0
+
+
+_pools: dict[int, _Pool] = {}
+"""Each thread draws from its own pool: no two threads ever take the same bytes."""
 
 
 def _forget_pools() -> None:
@@ -71,12 +83,12 @@ os.register_at_fork(after_in_child=_forget_pools)
 def _new_id() -> str:
     """128 random bits as 32 hex digits (what uuid4().hex looks like, for less work)."""
     thread = get_ident()
-    entry = _pools.get(thread)
-    if entry is None or entry[1] >= _POOL_SIZE:
-        entry = _pools[thread] = [os.urandom(_POOL_SIZE), 0]
-    pool, at = entry
-    entry[1] = at + 16
-    return pool[at : at + 16].hex()
+    pool = _pools.get(thread)
+    if pool is None or pool.at >= _POOL_SIZE:
+        pool = _pools[thread] = _Pool()
+    at = pool.at
+    pool.at = at + 16
+    return pool.data[at : at + 16].hex()
 
 
 @self_guarded
