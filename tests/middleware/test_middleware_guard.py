@@ -362,3 +362,30 @@ def test_a_self_guarded_layer_runs_exactly_as_its_wrap_returned_it() -> None:
     info = RouteInfo(method="GET", path="/ping", allow=frozenset({"GET", "HEAD"}))
     assert compose(inner, [Trusted()], info, send_json_problem) is returned[-1]
     assert compose(inner, [Untrusted()], info, send_json_problem) is not returned[-1]
+
+
+def test_jero_layers_outside_a_failing_one_still_apply_their_headers() -> None:
+    from jero import CORS, RequestId
+
+    class App(BaseApp):
+        async def _wire(self) -> None:
+            self._include_middleware(RequestId(), CORS(allow_origins=["https://app.example"]))
+            self._include_endpoint(PingEndpoint(), middleware=[Crashes(TooManyRequestsError())])
+
+    exchange = play(App(), headers=[(b"origin", b"https://app.example")])
+    exchange.assert_well_formed()
+    assert exchange.status == 429
+    assert exchange.header(b"access-control-allow-origin") == b"https://app.example"
+    request_id = exchange.header(b"x-request-id")
+    assert request_id is not None
+    assert len(request_id) == 32
+
+
+def test_a_silent_layer_answering_head_gets_a_bodiless_500() -> None:
+    scope = http_scope("HEAD", "/ping")
+    request = [{"type": "http.request", "body": b"", "more_body": False}]
+    exchange = anyio.run(aplay, app_with(Tag("a"), Silent()), scope, request)
+    exchange.assert_well_formed(head=True)
+    assert exchange.status == 500
+    assert exchange.body == b""
+    assert trail(exchange) == [b"a"]
