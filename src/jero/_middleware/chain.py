@@ -181,7 +181,7 @@ def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
             nonlocal stage
             kind = message["type"]
             if kind == "http.response.body":
-                if not message.get("more_body", False):
+                if not message.get("more_body"):
                     stage = _ENDED
             elif kind == "http.response.start":
                 stage = _STARTED
