@@ -35,7 +35,7 @@ that make sense for them: the answer step and the middleware.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
 from typing import Any
 
 from .._asgi import ASGIApp, Receive, Scope, Send
@@ -252,16 +252,21 @@ def _middleware(
     if not chain:
         return serve
 
-    async def innermost(scope: Scope, receive: Receive, send: Send) -> None:
-        await serve(scope, receive, send, scope[PATH_VALUES])
+    def innermost(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return serve(scope, receive, send, scope[PATH_VALUES])
 
     app: ASGIApp = compose(innermost, chain, info, ctx.problem)
     if app is innermost:
         return serve
 
-    async def enter(scope: Scope, receive: Receive, send: Send, values: Sequence[str]) -> None:
+    # Plain functions handing on the next step's coroutine: no frame of their own. What
+    # `app` returns is a coroutine: a guard's, a middleware's own, or `serve`'s through
+    # jero's pass-through layers.
+    def enter(
+        scope: Scope, receive: Receive, send: Send, values: Sequence[str]
+    ) -> Coroutine[Any, Any, None]:
         scope[PATH_VALUES] = values
-        await app(scope, receive, send)
+        return app(scope, receive, send)  # type: ignore[return-value]
 
     return enter
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from .._asgi import ASGIApp, Message, Receive, Scope, Send
@@ -34,6 +34,12 @@ logger = logging.getLogger("jero")
 
 _INTERNAL = InternalServerError()
 _END: Message = {"type": "http.response.body", "body": b"", "more_body": False}
+# How far a guarded layer's response went: nothing sent, its head sent, its end sent.
+_NOTHING: int = 0
+_STARTED: int = 1
+_ENDED: int = 2
+_GONE = "jero.client_gone"
+"""Scope key a guard sets when its layer found the client gone."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -144,93 +150,115 @@ def compose(
                 f"not an ASGI app; return the app to run (or `app` itself to do nothing)"
             )
         if wrapped is not app and type(middleware) not in _SELF_GUARDED:
-            wrapped = guarded(wrapped, type(middleware).__qualname__, problem)
+            wrapped = guarded(wrapped, _name(middleware), problem)
         app = wrapped
     return app
 
 
-class _Progress:
-    """The `send` a guarded layer gets: remembers how far the response went."""
-
-    __slots__ = ("ended", "send", "started")
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.started = False
-        self.ended = False
-
-    async def __call__(self, message: Message) -> None:
-        kind = message["type"]
-        if kind == "http.response.start":
-            self.started = True
-        elif kind == "http.response.body" and not message.get("more_body", False):
-            self.ended = True
-        await self.send(message)
+def _name(middleware: Middleware) -> str:
+    """The layer's name in the logs: its class, or the ASGI middleware it adapts."""
+    if isinstance(middleware, ASGIMiddleware):
+        factory = middleware.factory
+        return f"ASGIMiddleware({getattr(factory, '__qualname__', type(factory).__qualname__)})"
+    return type(middleware).__qualname__
 
 
 def guarded(app: ASGIApp, name: str, problem: ProblemSender) -> ASGIApp:
     """`app`, whose exceptions become problem responses and whose unfinished responses
-    are finished."""
+    are finished.
+
+    One guard per layer, not one for the chain: an answer given here passes through the
+    layers outside like any response (their headers, their compression, their logs),
+    and whether the layer's own response started is known only where it sends it (a
+    layer outside may hold the head back). So the layer's `send` notes that progress:
+    a plain function returning the outer `send`'s awaitable, no coroutine of its own
+    per message; a layer that answers completely costs the guard nothing more."""
 
     async def run(scope: Scope, receive: Receive, send: Send) -> None:
-        progress = _Progress(send)
+        stage = _NOTHING
+
+        def tracked(message: Message) -> Awaitable[None]:
+            nonlocal stage
+            kind = message["type"]
+            if kind == "http.response.body":
+                if not message.get("more_body"):
+                    stage = _ENDED
+            elif kind == "http.response.start":
+                stage = _STARTED
+            elif kind == "http.response.pathsend":
+                stage = _ENDED
+            return send(message)
+
         try:
-            await app(scope, receive, progress)
+            await app(scope, receive, tracked)
         except ClientDisconnectError:
+            scope[_GONE] = True  # the layers outside have nobody to answer either
             return
-        except HTTPError as error:
-            await _answer_error(progress, scope, error, name, problem)
+        except Exception as error:
+            await _recover(error, scope, tracked, stage=stage, name=name, problem=problem)
             return
-        except Exception:
-            await _answer_crash(progress, scope, name, problem)
+        if stage == _ENDED:
             return
-        if not progress.started:
-            logger.error(
-                "Middleware %s returned without sending a response to %s %s",
-                name,
-                scope.get("method"),
-                scope.get("path"),
-            )
-            await problem(progress, _INTERNAL, scope.get("method") == "HEAD", scope)
-        elif not progress.ended:
-            await progress(_END)
+        if stage == _STARTED:
+            await tracked(_END)
+            return
+        if _GONE in scope:
+            return
+        logger.error(
+            "Middleware %s returned without sending a response to %s %s",
+            name,
+            scope.get("method"),
+            scope.get("path"),
+        )
+        await problem(tracked, _INTERNAL, scope.get("method") == "HEAD", scope)
 
     return run
 
 
-async def _answer_error(
-    progress: _Progress, scope: Scope, error: HTTPError[Any], name: str, problem: ProblemSender
+async def _recover(
+    error: Exception,
+    scope: Scope,
+    send: Send,
+    *,
+    stage: int,
+    name: str,
+    problem: ProblemSender,
 ) -> None:
-    if progress.started:
-        # Too late for a status: say it in the log and end the body cleanly.
-        logger.error("Middleware %s raised %r after the response started", name, error)
-        await _finish(progress)
-        return
-    try:
-        await problem(progress, error, scope.get("method") == "HEAD", scope)
-    except Exception:
-        await _answer_crash(progress, scope, name, problem)
-
-
-async def _answer_crash(
-    progress: _Progress, scope: Scope, name: str, problem: ProblemSender
-) -> None:
-    logger.exception(
-        "Unhandled error in middleware %s for %s %s", name, scope.get("method"), scope.get("path")
+    """A layer raised: its problem answer when nothing was sent yet; once the response
+    started, too late for a status, the log says it and the body is ended."""
+    head = scope.get("method") == "HEAD"
+    started, ended = stage != _NOTHING, stage == _ENDED
+    if isinstance(error, HTTPError):
+        answer = typing.cast(HTTPError[Any], error)
+        if started:
+            logger.error("Middleware %s raised %r after the response started", name, answer)
+            await _finish(send, ended)
+            return
+        try:
+            await problem(send, answer, head, scope)
+            return
+        except Exception as failure:  # answered as the crash it now is
+            error = failure
+    logger.error(
+        "Unhandled error in middleware %s for %s %s",
+        name,
+        scope.get("method"),
+        scope.get("path"),
+        exc_info=error,
     )
-    if progress.started:
-        await _finish(progress)
+    if started:
+        await _finish(send, ended)
         return
     try:
-        await problem(progress, _INTERNAL, scope.get("method") == "HEAD", scope)
+        await problem(send, _INTERNAL, head, scope)
     except Exception:  # the client is gone: nothing more can be told to it
         return
 
 
-async def _finish(progress: _Progress) -> None:
-    if progress.ended:
+async def _finish(send: Send, ended: bool) -> None:
+    if ended:
         return
     try:
-        await progress(_END)
+        await send(_END)
     except Exception:
         return

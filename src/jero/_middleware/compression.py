@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from .._asgi import ASGIApp, HeaderList, Message, Receive, Scope, Send
@@ -211,10 +211,12 @@ class Compression:
             return app  # nothing this route answers is ever compressed (e.g. only SSE)
         minimum = self.minimum_size
 
-        async def run(scope: Scope, receive: Receive, send: Send) -> None:
+        def run(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
             codec = self.choose(_accept_encoding(scope))
+            if codec is None:
+                return app(scope, receive, _varying(send))
             head = scope["method"] == "HEAD"
-            await app(scope, receive, _Compressing(send, codec, minimum, head).send)
+            return app(scope, receive, _Compressing(send, codec, minimum, head).send)
 
         return run
 
@@ -244,6 +246,29 @@ def _accept_encoding(scope: Scope) -> bytes | None:
     return None
 
 
+def _varying(send: Send) -> Send:
+    """The `send` of a response the client takes uncompressed: its head gains `Vary:
+    Accept-Encoding` when another client could get it compressed; the rest passes."""
+    passing = False
+
+    def send_varying(message: Message) -> Awaitable[None]:
+        nonlocal passing
+        if passing or message["type"] != "http.response.start":
+            return send(message)
+        passing = True
+        headers: HeaderList = message["headers"]
+        status: int = message["status"]
+        if status == 304:
+            if _could_compress(headers):
+                return send({**message, "headers": _not_modified(headers, None)})
+            return send(message)
+        if _eligible(status, headers):
+            return send({**message, "headers": [*headers, _VARY]})
+        return send(message)
+
+    return send_varying
+
+
 class _Compressing:
     """The `send` of one response: decides at its head, then compresses or passes."""
 
@@ -258,17 +283,15 @@ class _Compressing:
         self.stream: _Stream | None = None
         self.passing = False
 
-    async def send(self, message: Message) -> None:
+    def send(self, message: Message) -> Awaitable[None]:
         if self.passing:
-            await self.target(message)
-            return
+            return self.target(message)
         kind = message["type"]
         if kind == "http.response.start":
-            await self._on_start(message)
-        elif kind == "http.response.body":
-            await self._on_body(message)
-        else:
-            await self.target(message)
+            return self._on_start(message)
+        if kind == "http.response.body":
+            return self._on_body(message)
+        return self.target(message)
 
     async def _on_start(self, message: Message) -> None:
         headers: HeaderList = message["headers"]
