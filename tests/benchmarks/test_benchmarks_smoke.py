@@ -87,6 +87,15 @@ needs_wrk = pytest.mark.skipif(
 
 
 @needs_wrk
+def test_rsgi_inproc_checks_and_times_both_interfaces() -> None:
+    output = run_module(
+        "benchmarks.rsgi_inproc", "--requests", "50", "--rounds", "1", "--warmup", "5"
+    )
+    assert "scenario     raw          jero      raw-rsgi     jero-rsgi" in output
+    for scenario in ("ping", "path+query", "post json"):
+        assert f"jero-rsgi / raw-rsgi, {scenario}: " in output
+
+
 def test_http_quick_prints_every_importable_app() -> None:
     output = run_module("benchmarks.http", "--quick")
     tables = http_tables(output)
