@@ -25,7 +25,7 @@ import msgspec
 
 from ._asgi import HeaderList, Receive, Scope, Send
 from ._routes import Operation, Template
-from ._rsgi.types import RSGIHTTPProtocol, RSGIScope
+from ._rsgi.request import RSGIRequest
 
 type Invoker = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
 """`await invoke(scope, receive, slot_values)`: bind every parameter, call the handler."""
@@ -44,8 +44,8 @@ type HeaderEncoder = Callable[[Any], HeaderList]
 type Serve = Callable[[Scope, Receive, Send, Sequence[str]], Coroutine[Any, Any, None]]
 """`await serve(scope, receive, send, slot_values)`: a route's complete answer."""
 
-type RSGIServe = Callable[[RSGIScope, RSGIHTTPProtocol, Sequence[str]], Awaitable[None]]
-"""`await serve(scope, protocol, slot_values)`: the same answer on granian's RSGI."""
+type RSGIServe = Callable[[RSGIRequest, Sequence[str]], Awaitable[None]]
+"""`await serve(request, slot_values)`: the same answer on granian's RSGI."""
 
 type Release = Callable[[Scope], None]
 """Frees what binding held for a request (spooled uploads) once it is answered."""

@@ -26,7 +26,8 @@ from ._rendering.failures import answer_failure, send_crash
 from ._rendering.negotiation import ProblemSender
 from ._routing.router import Router
 from ._rsgi.http import exchange, text_headers
-from ._rsgi.scope import http_scope, request_scope
+from ._rsgi.request import RSGIRequest, rsgi_request
+from ._rsgi.scope import http_scope
 from ._rsgi.types import RSGIHTTPProtocol, RSGIScope
 from ._static.files import StaticFiles
 
@@ -68,20 +69,22 @@ class Server:
         return serve(scope, receive, send, values)
 
     def rsgi(self, scope: RSGIScope, protocol: RSGIHTTPProtocol) -> Awaitable[None]:
-        """The same lookup for an RSGI request (RSGI has no root path)."""
+        """The same lookup for an RSGI request (RSGI has no root path). granian makes a
+        new object each time an attribute of its scope is read: each is read once."""
         path = scope.path
         found = self._lookup(path)
         if found is None:
             mounted = self._mount_for(path)
             if mounted is None:
-                return _over_rsgi(self._not_found, http_scope(scope), scope, protocol, ())
+                return _over_rsgi(self._not_found, scope, protocol, ())
             serve, rest = mounted
-            return _over_rsgi(serve, http_scope(scope), scope, protocol, (rest,))
+            return _over_rsgi(serve, scope, protocol, (rest,))
         table, values = found
-        rsgi = table.rsgi.get(scope.method)
+        method = scope.method
+        rsgi = table.rsgi.get(method)
         if rsgi is None:
-            return _over_rsgi(table.unhandled, http_scope(scope), scope, protocol, values)
-        return rsgi(scope, protocol, values)
+            return _over_rsgi(table.unhandled, scope, protocol, values)
+        return rsgi(rsgi_request(scope, protocol, method, path), values)
 
 
 def answer(
@@ -120,46 +123,43 @@ def answer(
 def answer_rsgi(invoke: Invoker, encode: Encoder, problem: ProblemSender) -> RSGIServe:
     """`answer`'s encoded path on RSGI: the encoded result goes to granian in one
     `response_bytes` call; a failure is the same problem answer, sent through the
-    exchange's ASGI `send`."""
+    request's ASGI `send`."""
 
-    async def answer_natively(
-        scope: RSGIScope, protocol: RSGIHTTPProtocol, values: Sequence[str]
-    ) -> None:
-        request = request_scope(scope)
-        served = exchange(scope, protocol)
-        head = scope.method == "HEAD"
+    async def answer_natively(request: RSGIRequest, values: Sequence[str]) -> None:
+        head = request["method"] == "HEAD"
         try:
-            status, headers, body = encode(await invoke(request, served.receive, values))
+            status, headers, body = encode(await invoke(request, request.receive, values))
         except Exception as error:
-            await answer_failure(error, served.send, head, request, problem)
+            await answer_failure(error, request.send, head, request, problem)
             return
-        protocol.response_bytes(status, text_headers(headers), b"" if head else body)
+        request.protocol.response_bytes(status, text_headers(headers), b"" if head else body)
 
     return answer_natively
 
 
-def serve_over_rsgi(serve: Serve, *, lazy: bool) -> RSGIServe:
-    """A route's ASGI `Serve` on RSGI. `lazy`: only jero's own code reads the scope (no
-    middleware wraps the route), so it is converted as far as it is read."""
-    scope_of = request_scope if lazy else http_scope
+def serve_over_rsgi(serve: Serve, *, complete: bool) -> RSGIServe:
+    """A route's ASGI `Serve` on RSGI. `complete`: middleware wraps the route, and
+    middleware is ASGI code that may copy or iterate its scope, so it gets every key at
+    once; else the request is the scope, converted as far as it is read."""
+    if complete:
 
-    def serve_rsgi(
-        scope: RSGIScope, protocol: RSGIHTTPProtocol, values: Sequence[str]
-    ) -> Awaitable[None]:
-        return _over_rsgi(serve, scope_of(scope), scope, protocol, values)
+        def serve_completed(request: RSGIRequest, values: Sequence[str]) -> Awaitable[None]:
+            return serve(http_scope(request.rsgi), request.receive, request.send, values)
 
-    return serve_rsgi
+        return serve_completed
+
+    def serve_request(request: RSGIRequest, values: Sequence[str]) -> Awaitable[None]:
+        return serve(request, request.receive, request.send, values)
+
+    return serve_request
 
 
 def _over_rsgi(
-    serve: Serve,
-    asgi: Scope,
-    scope: RSGIScope,
-    protocol: RSGIHTTPProtocol,
-    values: Sequence[str],
+    serve: Serve, scope: RSGIScope, protocol: RSGIHTTPProtocol, values: Sequence[str]
 ) -> Coroutine[Any, Any, None]:
+    """An answer given without a route's own entry (404, 405, OPTIONS, a static mount)."""
     served = exchange(scope, protocol)
-    return serve(asgi, served.receive, served.send, values)
+    return serve(http_scope(scope), served.receive, served.send, values)
 
 
 def answer_unhandled(allow: bytes, problem: ProblemSender) -> Serve:

@@ -27,7 +27,7 @@ from jero import (
     Scope,
     Send,
 )
-from jero._rsgi.scope import RequestScope, request_scope
+from jero._rsgi.request import RSGIRequest, rsgi_request
 from tests.rsgi.standins import FakeScope, Headers, Protocol
 
 
@@ -241,11 +241,11 @@ class CountingHeaders(Headers):
         return super().items()
 
 
-def test_a_request_scope_converts_each_key_once_when_first_read() -> None:
+def test_a_requests_scope_converts_each_key_once_when_first_read() -> None:
     scope = FakeScope("/p", query="q=1", headers=[("x-a", "1")])
     headers = scope.headers = CountingHeaders([("x-a", "1")])
-    asgi = request_scope(scope)  # type: ignore[arg-type]
-    assert isinstance(asgi, RequestScope)
+    asgi = rsgi_request(scope, Protocol(), "GET", "/p")  # type: ignore[arg-type]
+    assert isinstance(asgi, RSGIRequest)
     assert dict(asgi) == {"type": "http", "method": "GET", "path": "/p", "root_path": ""}
     assert asgi["headers"] == [(b"x-a", b"1")]
     assert asgi["headers"] is asgi["headers"]

@@ -279,7 +279,7 @@ def _rsgi(plan: HandlerPlan, answered: Serve, serve: Serve, ctx: LayerContext) -
     scope; an unwrapped one converts only what its binders read, and answers natively
     when its answer is encoded whole."""
     if serve is not answered:
-        return serve_over_rsgi(serve, lazy=False)
+        return serve_over_rsgi(serve, complete=True)
     if plan.encode is not None:
         return answer_rsgi(plan.invoke, plan.encode, ctx.problem)
-    return serve_over_rsgi(serve, lazy=True)
+    return serve_over_rsgi(serve, complete=False)

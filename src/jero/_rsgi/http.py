@@ -99,7 +99,7 @@ _new = object.__new__
 def exchange(scope: RSGIScope, protocol: RSGIHTTPProtocol) -> Exchange:
     """A new request's `Exchange` (no `__init__` call: two attributes are all it needs)."""
     made = _new(Exchange)
-    made.scope = scope
+    made.rsgi = scope
     made.protocol = protocol
     return made
 
@@ -108,7 +108,7 @@ class Exchange:
     """The `receive` / `send` pair of one request. Its state starts as the class
     attributes below: a request sets only what it changes (most set two)."""
 
-    scope: RSGIScope
+    rsgi: RSGIScope
     protocol: RSGIHTTPProtocol
     unread: int | None = -1
     """Bytes of the body still to come (None: unknown until the end chunk; -1: not
@@ -130,7 +130,7 @@ class Exchange:
             return DISCONNECT
         unread = self.unread
         if unread == -1:
-            unread = self.unread = body_length(self.scope)
+            unread = self.unread = body_length(self.rsgi)
         if unread == 0:
             self.left = True
             return _EMPTY_BODY

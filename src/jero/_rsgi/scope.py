@@ -5,16 +5,13 @@ headers as text with lower-case names; ASGI wants bytes, so each header is encod
 here. The scope advertises `http.response.pathsend`: a file the app sends by path goes
 out through granian's own file response.
 
-Two forms. `http_scope` builds every key at once: what a middleware gets, since
-middleware is ASGI code that may copy or iterate the scope. `RequestScope` is for a
-route no middleware wraps, whose scope only jero's own binders read: it starts with the
-four keys every request uses and converts the rest from granian's scope the first time
-one is read, so a request that never looks at its headers never converts them.
+`http_scope` builds every key at once: what a middleware gets, since middleware is ASGI
+code that may copy or iterate the scope. A route that only jero's own code reads gets
+the lazily converted scope of `request.py` instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from .types import RSGIScope
@@ -81,60 +78,15 @@ def http_scope(scope: RSGIScope) -> dict[str, Any]:
     }
 
 
-class RequestScope(dict[str, Any]):
-    """An ASGI HTTP scope whose keys past `type`, `method`, `path` and `root_path` are
-    converted from granian's scope when first read (then kept), by `[key]` or `.get`."""
-
-    __slots__ = ("rsgi",)
-    rsgi: RSGIScope
-
-    def __missing__(self, key: str) -> Any:
-        convert = _LATER.get(key)
-        if convert is None:
-            raise KeyError(key)
-        value = self[key] = convert(self.rsgi)
-        return value
-
-    # One signature for dict's three overloads: every value of a scope is `Any`.
-    def get(self, key: str, default: Any = None, /) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
-        if key in self or key in _LATER:
-            return self[key]
-        return default
-
-
-_new_scope = RequestScope.__new__
-
-
-def request_scope(scope: RSGIScope) -> RequestScope:
-    """The lazily converted ASGI scope of one request (no `__init__` call: four keys)."""
-    asgi = _new_scope(RequestScope)
-    asgi.rsgi = scope
-    asgi["type"] = "http"
-    asgi["method"] = scope.method
-    asgi["path"] = scope.path
-    asgi["root_path"] = ""
-    return asgi
-
-
-def _headers(scope: RSGIScope) -> list[tuple[bytes, bytes]]:
+def headers_of(scope: RSGIScope) -> list[tuple[bytes, bytes]]:
+    """The request headers as ASGI gives them."""
     return [(encode_text(name), encode_text(value)) for name, value in scope.headers.items()]
 
 
-def _http_version(scope: RSGIScope) -> str:
+def version_of(scope: RSGIScope) -> str:
+    """The HTTP version as ASGI spells it."""
     version = scope.http_version
     return http_version(version, version)
-
-
-_LATER: dict[str, Callable[[RSGIScope], Any]] = {
-    "headers": _headers,
-    "query_string": lambda scope: encode_text(scope.query_string),
-    "client": lambda scope: address(scope.client),
-    "server": lambda scope: address(scope.server),
-    "scheme": lambda scope: scope.scheme,
-    "http_version": _http_version,
-    "asgi": lambda scope: ASGI_VERSION,
-    "extensions": lambda scope: HTTP_EXTENSIONS,
-}
 
 
 def websocket_scope(scope: RSGIScope) -> dict[str, Any]:
@@ -146,7 +98,7 @@ def websocket_scope(scope: RSGIScope) -> dict[str, Any]:
         "path": scope.path,
         "query_string": encode_text(scope.query_string),
         "root_path": "",
-        "headers": _headers(scope),
+        "headers": headers_of(scope),
         "client": address(scope.client),
         "server": address(scope.server),
         "subprotocols": _subprotocols(scope),
