@@ -74,6 +74,28 @@ class _Watchdog:
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = 0.0
 
+    def ended(self, task: asyncio.Task[Any], error: BaseException, timeout: float) -> BaseException:
+        """What to raise when a watched wait of `task` raised `error`: the 408 when that
+        is this watchdog's cancellation at the deadline, else `error`. Either way a
+        cancellation of the watchdog's is withdrawn."""
+        self.waiting.pop(task, None)
+        if task not in self.expired:
+            return error
+        self.expired.discard(task)
+        if task.uncancel() == 0 and isinstance(error, asyncio.CancelledError):
+            timed_out = body_timeout(timeout)
+            timed_out.__cause__ = None  # (`raise ... from None`)
+            return timed_out
+        return error
+
+    def settle(self, task: asyncio.Task[Any]) -> None:
+        """A watched wait of `task` completed just as its deadline passed: keep its
+        result, withdraw the cancellation (at zero, uncancel() also clears the pending
+        one)."""
+        if task in self.expired:
+            self.expired.discard(task)
+            task.uncancel()
+
     def schedule(self, at: float) -> None:
         if self.timer is not None:
             self.timer.cancel()
@@ -98,16 +120,27 @@ class _Watchdog:
 _watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = (
     weakref.WeakKeyDictionary()
 )
-_last: _Watchdog | None = None
-"""The watchdog used last: almost always the one of the running loop (one per process)."""
 
 
-def _watchdog(loop: asyncio.AbstractEventLoop) -> _Watchdog:
-    global _last  # noqa: PLW0603 (a one-entry cache in front of the weak dict)
+class _Recent:
+    """A one-entry cache in front of the weak dict: the watchdog used last, almost
+    always the one of the running loop (one per process)."""
+
+    __slots__ = ("watchdog",)
+
+    def __init__(self) -> None:
+        self.watchdog: _Watchdog | None = None
+
+
+recent = _Recent()
+
+
+def watchdog_of(loop: asyncio.AbstractEventLoop) -> _Watchdog:
+    """The watchdog of `loop` (made on first use); callers try `recent.watchdog` first."""
     watchdog = _watchdogs.get(loop)
     if watchdog is None:
         watchdog = _watchdogs[loop] = _Watchdog(loop)
-    _last = watchdog
+    recent.watchdog = watchdog
     return watchdog
 
 
@@ -156,9 +189,9 @@ async def receive_by(receive: Receive, deadline: float, timeout: float) -> Messa
             return await _in_scope(deadline, receive)
         except _Overdue:
             raise body_timeout(timeout) from None
-    watchdog = _last
+    watchdog = recent.watchdog
     if watchdog is None or watchdog.loop is not loop:
-        watchdog = _watchdog(loop)
+        watchdog = watchdog_of(loop)
     watchdog.waiting[task] = deadline
     if watchdog.timer is None or deadline < watchdog.timer_at:
         watchdog.schedule(deadline)
@@ -201,9 +234,9 @@ async def _by[*A, T](deadline: float, step: Callable[[*A], Awaitable[T]], *argum
     task = current_task(loop)
     if task is None:
         return await _in_scope(deadline, step, *arguments)
-    watchdog = _last
+    watchdog = recent.watchdog
     if watchdog is None or watchdog.loop is not loop:
-        watchdog = _watchdog(loop)
+        watchdog = watchdog_of(loop)
     watchdog.waiting[task] = deadline
     if watchdog.timer is None or deadline < watchdog.timer_at:
         watchdog.schedule(deadline)
