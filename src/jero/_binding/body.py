@@ -62,7 +62,12 @@ async def read_body(
 
     `declared` is the Content-Length header when the caller already found it.
     """
-    check_content_length(scope, max_size, "request body", declared)
+    if declared is None:
+        declared = find_header(scope["headers"], b"content-length")
+        if declared is not None:
+            check_content_length(scope, max_size, "request body", declared)
+    else:
+        check_content_length(scope, max_size, "request body", declared)
     # The first message comes without a pace (nothing received yet to measure), and
     # usually whole: `receive_within`'s dispatch, written out for this path.
     first = receive() if timeout is None else receive_by(receive, monotonic() + timeout, timeout)
@@ -71,22 +76,32 @@ async def read_body(
         raise ClientDisconnectError
     body: bytes = message.get("body", b"")
     if message.get("more_body", False) and (declared is None or len(body) != int(declared)):
-        return await rest_of_body(receive, body, max_size, timeout, min_rate)
+        return await rest_of_body(
+            receive, body, max_size, timeout, min_rate=min_rate, declared=declared
+        )
     if len(body) > max_size:
         raise OverLimitError(LimitProblem("request body", max_size))
     return body
 
 
 async def rest_of_body(
-    receive: Receive, first: bytes, max_size: int, timeout: float | None, min_rate: float | None
+    receive: Receive,
+    first: bytes,
+    max_size: int,
+    timeout: float | None,
+    *,
+    min_rate: float | None,
+    declared: bytes | None = None,
 ) -> bytes:
-    """The body after its `first` chunk, when that said more follows. (After a body's
-    declared length has arrived, callers do not come here: the end-of-body message that
-    may follow carries nothing, and granian sends one after every small body.)"""
+    """The body after its `first` chunk, when that said more follows, until a message
+    says it is the last or, with a `declared` Content-Length, until that many bytes are
+    here: the end-of-body message that may follow carries nothing (granian sends one
+    after every body), so there is no wait for it."""
     if len(first) > max_size:
         raise OverLimitError(LimitProblem("request body", max_size))
     chunks = [first]
     size = len(first)
+    expected = -1 if declared is None else int(declared)
     pace = body_pace(timeout, min_rate)
     while True:
         message = await receive_within(receive, timeout, pace, size)
@@ -97,7 +112,7 @@ async def rest_of_body(
         if size > max_size:
             raise OverLimitError(LimitProblem("request body", max_size))
         chunks.append(chunk)
-        if not message.get("more_body", False):
+        if not message.get("more_body", False) or size == expected:
             return b"".join(chunks)
 
 

@@ -89,9 +89,11 @@ class _Watchdog:
         return error
 
     def settle(self, task: asyncio.Task[Any]) -> None:
-        """A watched wait of `task` completed just as its deadline passed: keep its
-        result, withdraw the cancellation (at zero, uncancel() also clears the pending
-        one)."""
+        """A watched wait of `task` completed while some wait had expired: take it out,
+        and if it was this one (it completed just as its deadline passed), keep its
+        result and withdraw the cancellation (at zero, uncancel() also clears the
+        pending one)."""
+        self.waiting.pop(task, None)
         if task in self.expired:
             self.expired.discard(task)
             task.uncancel()

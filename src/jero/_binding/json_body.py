@@ -134,17 +134,20 @@ class JsonBody:
                     message = await receive()
                 except BaseException as error:
                     raise watchdog.ended(task, error, timeout)  # noqa: B904 (its own cause)
-                del watchdog.waiting[task]
-                if watchdog.expired:
+                if watchdog.expired:  # (the sweep takes out what it cancels)
                     watchdog.settle(task)
+                else:
+                    del watchdog.waiting[task]
         try:
             body: bytes = message["body"]
         except KeyError:  # a disconnect, or a request message without a body
             body = _bodiless(message)
         if message.get("more_body", False) and (length is None or len(body) != int(length)):
             # (Once the declared length is here, the end-of-body message that may follow
-            # carries nothing: granian sends one after every small body. No wait for it.)
-            body = await rest_of_body(receive, body, self.max_size, timeout, self.min_rate)
+            # carries nothing: granian sends one after every body. No wait for it.)
+            body = await rest_of_body(
+                receive, body, self.max_size, timeout, min_rate=self.min_rate, declared=length
+            )
         elif len(body) > self.max_size:
             raise OverLimitError(LimitProblem("request body", self.max_size))
         try:
