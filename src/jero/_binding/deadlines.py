@@ -13,6 +13,12 @@ their deadlines in a dict (an insert and a pop per wait) and sleeps on a single 
 until the earliest deadline; a task still waiting then is cancelled, and its wait turns
 the cancellation into `BodyTimeoutError`. Elsewhere (trio), an anyio cancel scope bounds
 each wait.
+
+The wait is registered in the watchdog whether or not the receive will have to wait:
+there is no cheap way to know beforehand. Stepping the receive's coroutine by hand to
+find out costs a `StopIteration` per message, more than the dict entry. And granian's
+receive hands back a future that is never done yet, so there every receive goes through
+the event loop anyway.
 """
 
 from __future__ import annotations
@@ -74,19 +80,16 @@ class _Watchdog:
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = 0.0
 
-    def ended(self, task: asyncio.Task[Any], error: BaseException, timeout: float) -> BaseException:
-        """What to raise when a watched wait of `task` raised `error`: the 408 when that
-        is this watchdog's cancellation at the deadline, else `error`. Either way a
-        cancellation of the watchdog's is withdrawn."""
+    def overdue(self, task: asyncio.Task[Any], error: BaseException) -> bool:
+        """A watched wait of `task` raised `error`: take the wait out, and say whether
+        `error` is this watchdog's cancellation at the deadline. Either way a
+        cancellation of the watchdog's is withdrawn (at zero, uncancel() also clears a
+        pending one), so a task cancelled by someone else too stays cancelled."""
         self.waiting.pop(task, None)
         if task not in self.expired:
-            return error
+            return False
         self.expired.discard(task)
-        if task.uncancel() == 0 and isinstance(error, asyncio.CancelledError):
-            timed_out = body_timeout(timeout)
-            timed_out.__cause__ = None  # (`raise ... from None`)
-            return timed_out
-        return error
+        return task.uncancel() == 0 and isinstance(error, asyncio.CancelledError)
 
     def settle(self, task: asyncio.Task[Any]) -> None:
         """A watched wait of `task` completed while some wait had expired: take it out,
@@ -198,18 +201,16 @@ async def receive_by(receive: Receive, deadline: float, timeout: float) -> Messa
     if watchdog.timer is None or deadline < watchdog.timer_at:
         watchdog.schedule(deadline)
     try:
-        return await receive()
-    except asyncio.CancelledError:
-        if task in watchdog.expired:
-            watchdog.expired.discard(task)
-            if task.uncancel() == 0:
-                raise body_timeout(timeout) from None
+        message = await receive()
+    except BaseException as error:
+        if watchdog.overdue(task, error):
+            raise body_timeout(timeout) from None
         raise
-    finally:
-        watchdog.waiting.pop(task, None)
-        if watchdog.expired and task in watchdog.expired:
-            watchdog.expired.discard(task)
-            task.uncancel()
+    if watchdog.expired:  # (the sweep takes out what it cancels)
+        watchdog.settle(task)
+    else:
+        del watchdog.waiting[task]
+    return message
 
 
 async def send_within(send: Send, message: Message, timeout: float) -> bool:
@@ -243,20 +244,16 @@ async def _by[*A, T](deadline: float, step: Callable[[*A], Awaitable[T]], *argum
     if watchdog.timer is None or deadline < watchdog.timer_at:
         watchdog.schedule(deadline)
     try:
-        return await step(*arguments)
-    except asyncio.CancelledError:
-        if task in watchdog.expired:
-            watchdog.expired.discard(task)
-            if task.uncancel() == 0:
-                raise _Overdue from None
+        result = await step(*arguments)
+    except BaseException as error:
+        if watchdog.overdue(task, error):
+            raise _Overdue from None
         raise
-    finally:
-        watchdog.waiting.pop(task, None)  # (the sweep already removed what it cancelled)
-        if watchdog.expired and task in watchdog.expired:
-            # The step completed just as the deadline passed: keep its result, withdraw
-            # the cancellation (at zero, uncancel() also clears the pending one).
-            watchdog.expired.discard(task)
-            task.uncancel()
+    if watchdog.expired:
+        watchdog.settle(task)
+    else:
+        del watchdog.waiting[task]
+    return result
 
 
 async def _in_scope[*A, T](

@@ -46,7 +46,7 @@ from .body import (
     reread,
     rest_of_body,
 )
-from .deadlines import receive_by, recent, watchdog_of
+from .deadlines import body_timeout, receive_by, recent, watchdog_of
 
 
 def build_json(tp: Any, ctx: BindContext) -> Binder:
@@ -133,7 +133,9 @@ class JsonBody:
                 try:
                     message = await receive()
                 except BaseException as error:
-                    raise watchdog.ended(task, error, timeout)  # noqa: B904 (its own cause)
+                    if watchdog.overdue(task, error):
+                        raise body_timeout(timeout) from None
+                    raise
                 if watchdog.expired:  # (the sweep takes out what it cancels)
                     watchdog.settle(task)
                 else:
