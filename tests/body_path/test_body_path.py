@@ -178,6 +178,21 @@ def test_the_first_content_type_counts() -> None:
     assert play("POST", "/alone", [request(DATA)], headers=headers).status == 200
 
 
+def test_the_headers_bind_in_any_order_and_later_duplicates_are_ignored() -> None:
+    size = str(len(DATA)).encode()
+    headers = [
+        (b"content-length", size),
+        (b"accept", b"*/*"),
+        JSON,
+        (b"content-length", b"nonsense"),
+        (b"content-type", b"text/plain"),
+    ]
+    exchange = play("POST", "/alone", [request(DATA)], headers=headers)
+    assert (exchange.status, exchange.body) == (200, ANSWERS["/alone"])
+    headers = [(b"content-length", b"nonsense"), (b"content-length", size), JSON]
+    assert play("POST", "/alone", [request(DATA)], headers=headers).status == 400
+
+
 def test_a_messagepack_body_binds_when_the_app_takes_it() -> None:
     data = msgspec.msgpack.encode({"text": "hi", "count": 2.0})
     headers = [(b"content-type", b"application/msgpack")]
