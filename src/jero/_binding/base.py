@@ -27,6 +27,8 @@ from .._types import (
 
 type SyncBind = Callable[[Scope, Sequence[str]], Any]
 type AsyncBind = Callable[[Scope, Receive, Sequence[str]], Awaitable[Any]]
+type Handler = Callable[[Any], Awaitable[Any]]
+"""A handler bound to its route object, called with one argument."""
 
 BEFORE_BODY = 0
 """Phase of async binders that must run before anything is read (authentication)."""
@@ -46,6 +48,9 @@ class Binder:
     release: Callable[[Scope], None] | None = None
     """Runs after the response (sent or failed) to free what `bind` held for the request,
     such as an upload spooled to disk."""
+    alone: Callable[[Handler], AsyncBind] | None = None
+    """For a handler whose only parameter this is: `alone(method)` binds it and calls
+    `method` with it, in one coroutine (the invoker, one hop shorter)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -13,20 +13,18 @@ from .._asgi import Receive, Scope
 from .._errors import (
     ClientDisconnectError,
     InputProblem,
-    InvalidBodyError,
     InvalidInputError,
     LimitProblem,
-    MediaTypeProblem,
     OverLimitError,
     WiringError,
-    WrongMediaTypeError,
-    describe_decode_error,
 )
 from .._headers import find_header
-from .._media import MSGPACK, MSGPACK_MEDIA_TYPES
-from .._types import is_json_body_type
 from .base import BODY, BindContext, Binder
-from .deadlines import body_pace, receive_by, receive_within
+from .deadlines import (
+    body_pace,
+    receive_by,
+    receive_within,
+)
 
 BODY_ENDED = "the request body ended before it was complete"
 
@@ -64,24 +62,46 @@ async def read_body(
 
     `declared` is the Content-Length header when the caller already found it.
     """
-    check_content_length(scope, max_size, "request body", declared)
+    if declared is None:
+        declared = find_header(scope["headers"], b"content-length")
+        if declared is not None:
+            check_content_length(scope, max_size, "request body", declared)
+    else:
+        check_content_length(scope, max_size, "request body", declared)
     # The first message comes without a pace (nothing received yet to measure), and
-    # usually whole: `receive_within`'s dispatch, written out for this hot path.
+    # usually whole: `receive_within`'s dispatch, written out for this path.
     first = receive() if timeout is None else receive_by(receive, monotonic() + timeout, timeout)
     message = await first
     if message["type"] == "http.disconnect":
         raise ClientDisconnectError
     body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):
-        if len(body) > max_size:
-            raise OverLimitError(LimitProblem("request body", max_size))
-        return body
-    if declared is not None and len(body) == int(declared):
-        # Every declared byte is here: the end-of-body message that may follow carries
-        # nothing (granian sends one after a small body), so no second wait for it.
-        return body
-    chunks = [body]
-    size = len(body)
+    if message.get("more_body", False) and (declared is None or len(body) != int(declared)):
+        return await rest_of_body(
+            receive, body, max_size, timeout, min_rate=min_rate, declared=declared
+        )
+    if len(body) > max_size:
+        raise OverLimitError(LimitProblem("request body", max_size))
+    return body
+
+
+async def rest_of_body(
+    receive: Receive,
+    first: bytes,
+    max_size: int,
+    timeout: float | None,
+    *,
+    min_rate: float | None,
+    declared: bytes | None = None,
+) -> bytes:
+    """The body after its `first` chunk, when that said more follows, until a message
+    says it is the last or, with a `declared` Content-Length, until that many bytes are
+    here: the end-of-body message that may follow carries nothing (granian sends one
+    after every body), so there is no wait for it."""
+    if len(first) > max_size:
+        raise OverLimitError(LimitProblem("request body", max_size))
+    chunks = [first]
+    size = len(first)
+    expected = -1 if declared is None else int(declared)
     pace = body_pace(timeout, min_rate)
     while True:
         message = await receive_within(receive, timeout, pace, size)
@@ -92,11 +112,11 @@ async def read_body(
         if size > max_size:
             raise OverLimitError(LimitProblem("request body", max_size))
         chunks.append(chunk)
-        if not message.get("more_body", False):
+        if not message.get("more_body", False) or size == expected:
             return b"".join(chunks)
 
 
-def _media_type_of(raw: bytes | None) -> str:
+def media_type_of(raw: bytes | None) -> str:
     """The media type of a Content-Type value, lower-case, without parameters ('' when absent)."""
     if raw is None:
         return ""
@@ -133,35 +153,42 @@ def json_decoder(tp: Any) -> Callable[[bytes], Any]:
     the happy path is one typed decode, as before. Raises msgspec's errors, and
     RecursionError for nesting too deep.
     """
+    return _accepting_integral_floats(msgspec.json.Decoder(tp).decode, json_lenient(tp))
 
+
+def json_lenient(tp: Any) -> Callable[[bytes], Any]:
     def lenient(data: bytes) -> Any:
         return msgspec.convert(_lenient_decode(data), tp, str_keys=True)
 
-    return _accepting_integral_floats(msgspec.json.Decoder(tp).decode, lenient)
+    return lenient
 
 
 def _accepting_integral_floats(
     decode: Callable[[bytes], Any], lenient: Callable[[bytes], Any]
 ) -> Callable[[bytes], Any]:
-    """`decode`, and for a body it refused over a float, `lenient` (integral floats read
-    as ints, then converted); when that refuses a float too, the typed decoder's error,
-    which names the same path."""
+    """`decode`, and for a body it refused over a float, `lenient` (see `reread`)."""
 
     def decode_body(data: bytes) -> Any:
         try:
             return decode(data)
         except msgspec.ValidationError as error:
-            if "got `float`" not in str(error):
-                raise
-            first = error
-        try:
-            return lenient(data)
-        except msgspec.ValidationError as error:
-            if "got `float`" in str(error):
-                raise first from None
-            raise
+            return reread(data, error, lenient)
 
     return decode_body
+
+
+def reread(data: bytes, error: msgspec.ValidationError, lenient: Callable[[bytes], Any]) -> Any:
+    """A body the typed decoder refused with `error`: when that was over a float,
+    `lenient` (integral floats read as ints, then converted); when that refuses a float
+    too, or `error` was another, the typed decoder's error, which names the same path."""
+    if "got `float`" not in str(error):
+        raise error
+    try:
+        return lenient(data)
+    except msgspec.ValidationError as again:
+        if "got `float`" in str(again):
+            raise error from None
+        raise
 
 
 MSGPACK_TOO_DEEP = "MessagePack is malformed: nesting too deep"
@@ -182,58 +209,20 @@ def _integral_floats_as_ints(value: Any) -> Any:
 def msgpack_decoder(tp: Any) -> Callable[[bytes], Any]:
     """`decode(body)` of a MessagePack document into `tp`, accepting integral floats for
     `int` fields exactly as `json_decoder` does (one typed decode on the happy path)."""
+    return _accepting_integral_floats(msgspec.msgpack.Decoder(tp).decode, msgpack_lenient(tp))
 
+
+def msgpack_lenient(tp: Any) -> Callable[[bytes], Any]:
     def lenient(data: bytes) -> Any:
         return msgspec.convert(_integral_floats_as_ints(msgspec.msgpack.decode(data)), tp)
 
-    return _accepting_integral_floats(msgspec.msgpack.Decoder(tp).decode, lenient)
+    return lenient
 
 
 def is_json_media_type(value: str) -> bool:
     return value == "application/json" or (
         value.startswith("application/") and value.endswith("+json")
     )
-
-
-def build_json(tp: Any, ctx: BindContext) -> Binder:
-    if not is_json_body_type(tp):
-        raise WiringError(
-            f"{ctx.where} must be annotated with a msgspec Struct or list[Struct], "
-            f"got {getattr(tp, '__name__', tp)!r}"
-        )
-    decode = json_decoder(tp)
-    decode_msgpack = msgpack_decoder(tp) if ctx.msgpack else None
-    expected = f"application/json or {MSGPACK}" if ctx.msgpack else "application/json"
-    max_size = ctx.limits.max_body_size
-    timeout = ctx.limits.body_timeout
-    min_rate = ctx.limits.body_min_rate
-
-    async def bind_json(scope: Scope, receive: Receive, values: Sequence[str]) -> Any:
-        raw = length = None
-        for name, value in scope["headers"]:  # one pass for both; the first of each counts
-            if name == b"content-type":
-                raw = raw or value
-            elif name == b"content-length":
-                length = length or value
-        decoder = decode
-        if raw != b"application/json" and not is_json_media_type(kind := _media_type_of(raw)):
-            if decode_msgpack is None or kind not in MSGPACK_MEDIA_TYPES:
-                raise WrongMediaTypeError(MediaTypeProblem(expected, kind or "none"))
-            decoder = decode_msgpack
-        body = await read_body(scope, receive, max_size, timeout, length, min_rate=min_rate)
-        try:
-            return decoder(body)
-        except msgspec.ValidationError as error:
-            raise InvalidBodyError(InputProblem("body", describe_decode_error(error))) from None
-        except msgspec.DecodeError as error:
-            raise InvalidInputError(InputProblem("body", describe_decode_error(error))) from None
-        except UnicodeDecodeError:  # msgspec raises it for invalid UTF-8 inside a string
-            raise InvalidInputError(InputProblem("body", INVALID_UTF8)) from None
-        except RecursionError:
-            too_deep = TOO_DEEP if decoder is decode else MSGPACK_TOO_DEEP
-            raise InvalidInputError(InputProblem("body", too_deep)) from None
-
-    return Binder(bind_json, awaits=True, phase=BODY)
 
 
 def build_content(tp: Any, ctx: BindContext) -> Binder:

@@ -13,6 +13,12 @@ their deadlines in a dict (an insert and a pop per wait) and sleeps on a single 
 until the earliest deadline; a task still waiting then is cancelled, and its wait turns
 the cancellation into `BodyTimeoutError`. Elsewhere (trio), an anyio cancel scope bounds
 each wait.
+
+The wait is registered in the watchdog whether or not the receive will have to wait:
+there is no cheap way to know beforehand. Stepping the receive's coroutine by hand to
+find out costs a `StopIteration` per message, more than the dict entry. And granian's
+receive hands back a future that is never done yet, so there every receive goes through
+the event loop anyway.
 """
 
 from __future__ import annotations
@@ -74,6 +80,27 @@ class _Watchdog:
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = 0.0
 
+    def overdue(self, task: asyncio.Task[Any], error: BaseException) -> bool:
+        """A watched wait of `task` raised `error`: take the wait out, and say whether
+        `error` is this watchdog's cancellation at the deadline. Either way a
+        cancellation of the watchdog's is withdrawn (at zero, uncancel() also clears a
+        pending one), so a task cancelled by someone else too stays cancelled."""
+        self.waiting.pop(task, None)
+        if task not in self.expired:
+            return False
+        self.expired.discard(task)
+        return task.uncancel() == 0 and isinstance(error, asyncio.CancelledError)
+
+    def settle(self, task: asyncio.Task[Any]) -> None:
+        """A watched wait of `task` completed while some wait had expired: take it out,
+        and if it was this one (it completed just as its deadline passed), keep its
+        result and withdraw the cancellation (at zero, uncancel() also clears the
+        pending one)."""
+        self.waiting.pop(task, None)
+        if task in self.expired:
+            self.expired.discard(task)
+            task.uncancel()
+
     def schedule(self, at: float) -> None:
         if self.timer is not None:
             self.timer.cancel()
@@ -98,16 +125,27 @@ class _Watchdog:
 _watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = (
     weakref.WeakKeyDictionary()
 )
-_last: _Watchdog | None = None
-"""The watchdog used last: almost always the one of the running loop (one per process)."""
 
 
-def _watchdog(loop: asyncio.AbstractEventLoop) -> _Watchdog:
-    global _last  # noqa: PLW0603 (a one-entry cache in front of the weak dict)
+class _Recent:
+    """A one-entry cache in front of the weak dict: the watchdog used last, almost
+    always the one of the running loop (one per process)."""
+
+    __slots__ = ("watchdog",)
+
+    def __init__(self) -> None:
+        self.watchdog: _Watchdog | None = None
+
+
+recent = _Recent()
+
+
+def watchdog_of(loop: asyncio.AbstractEventLoop) -> _Watchdog:
+    """The watchdog of `loop` (made on first use); callers try `recent.watchdog` first."""
     watchdog = _watchdogs.get(loop)
     if watchdog is None:
         watchdog = _watchdogs[loop] = _Watchdog(loop)
-    _last = watchdog
+    recent.watchdog = watchdog
     return watchdog
 
 
@@ -156,25 +194,23 @@ async def receive_by(receive: Receive, deadline: float, timeout: float) -> Messa
             return await _in_scope(deadline, receive)
         except _Overdue:
             raise body_timeout(timeout) from None
-    watchdog = _last
+    watchdog = recent.watchdog
     if watchdog is None or watchdog.loop is not loop:
-        watchdog = _watchdog(loop)
+        watchdog = watchdog_of(loop)
     watchdog.waiting[task] = deadline
     if watchdog.timer is None or deadline < watchdog.timer_at:
         watchdog.schedule(deadline)
     try:
-        return await receive()
-    except asyncio.CancelledError:
-        if task in watchdog.expired:
-            watchdog.expired.discard(task)
-            if task.uncancel() == 0:
-                raise body_timeout(timeout) from None
+        message = await receive()
+    except BaseException as error:
+        if watchdog.overdue(task, error):
+            raise body_timeout(timeout) from None
         raise
-    finally:
-        watchdog.waiting.pop(task, None)
-        if watchdog.expired and task in watchdog.expired:
-            watchdog.expired.discard(task)
-            task.uncancel()
+    if watchdog.expired:  # (the sweep takes out what it cancels)
+        watchdog.settle(task)
+    else:
+        del watchdog.waiting[task]
+    return message
 
 
 async def send_within(send: Send, message: Message, timeout: float) -> bool:
@@ -201,27 +237,23 @@ async def _by[*A, T](deadline: float, step: Callable[[*A], Awaitable[T]], *argum
     task = current_task(loop)
     if task is None:
         return await _in_scope(deadline, step, *arguments)
-    watchdog = _last
+    watchdog = recent.watchdog
     if watchdog is None or watchdog.loop is not loop:
-        watchdog = _watchdog(loop)
+        watchdog = watchdog_of(loop)
     watchdog.waiting[task] = deadline
     if watchdog.timer is None or deadline < watchdog.timer_at:
         watchdog.schedule(deadline)
     try:
-        return await step(*arguments)
-    except asyncio.CancelledError:
-        if task in watchdog.expired:
-            watchdog.expired.discard(task)
-            if task.uncancel() == 0:
-                raise _Overdue from None
+        result = await step(*arguments)
+    except BaseException as error:
+        if watchdog.overdue(task, error):
+            raise _Overdue from None
         raise
-    finally:
-        watchdog.waiting.pop(task, None)  # (the sweep already removed what it cancelled)
-        if watchdog.expired and task in watchdog.expired:
-            # The step completed just as the deadline passed: keep its result, withdraw
-            # the cancellation (at zero, uncancel() also clears the pending one).
-            watchdog.expired.discard(task)
-            task.uncancel()
+    if watchdog.expired:
+        watchdog.settle(task)
+    else:
+        del watchdog.waiting[task]
+    return result
 
 
 async def _in_scope[*A, T](

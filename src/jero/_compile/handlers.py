@@ -278,6 +278,8 @@ def build_invoker(
             return method(first(scope, values), second(scope, values))
 
         return invoke_two
+    if len(binders) == 1 and binders[0].alone is not None:
+        return binders[0].alone(method)
     if len(binders) == 1 and binders[0].phase == BODY:
         only = binders[0].bind
 

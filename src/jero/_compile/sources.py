@@ -12,10 +12,11 @@ import dataclasses
 from typing import Any
 
 from .._binding.base import BindContext, Binder, BinderBuilder
-from .._binding.body import build_content, build_json
+from .._binding.body import build_content
 from .._binding.cookies import build_cookies
 from .._binding.form_reader import OverCountError
 from .._binding.forms import build_form
+from .._binding.json_body import build_json
 from .._binding.text import build_headers, build_params, build_path, build_raw_headers
 from .._conditional.errors import PreconditionFailedError
 from .._conditional.preconditions import build_conditions
