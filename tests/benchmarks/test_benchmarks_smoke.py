@@ -96,6 +96,18 @@ def test_rsgi_inproc_checks_and_times_both_interfaces() -> None:
         assert f"jero-rsgi / raw-rsgi, {scenario}: " in output
 
 
+def test_instructions_counts_a_worker_under_callgrind() -> None:
+    output = run_module(
+        "benchmarks.instructions", "--apps", "jero-rsgi", "--scenarios", "ping",
+        "--few", "2", "--many", "6",
+    )  # fmt: skip
+    if "valgrind is not installed" in output:
+        assert os.environ.get("CI") != "true", "valgrind is part of CI's machine"
+        return
+    row = next(line for line in output.splitlines() if line.startswith("ping"))
+    assert int(row.removeprefix("ping").strip().replace(",", "")) > 1000
+
+
 def test_http_quick_prints_every_importable_app() -> None:
     output = run_module("benchmarks.http", "--quick")
     tables = http_tables(output)
