@@ -152,7 +152,7 @@ class EchoSocket(WebSocketEndpoint, path="/echo"):
 
 
 class SocketApp(App):
-    """Includes a WebSocket in its own `_wire`: `jero run` serves it on ASGI."""
+    """Serves a WebSocket: on RSGI its worker warns that close codes are lost."""
 
     async def _wire(self) -> None:
         await super()._wire()
@@ -160,21 +160,3 @@ class SocketApp(App):
 
 
 socket_app = SocketApp()
-
-
-class IndirectSocketApp(App):
-    """Includes its WebSocket through a helper `jero run` does not look into: served on
-    RSGI, the worker warns at startup."""
-
-    async def _wire(self) -> None:
-        await super()._wire()
-        self._wire_sockets()
-
-    def _wire_sockets(self) -> None:
-        self._include_websocket(EchoSocket())
-
-
-indirect_socket_app = IndirectSocketApp()
-
-
-not_an_app = 42

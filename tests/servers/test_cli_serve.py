@@ -85,21 +85,16 @@ def test_run_refuses_an_app_whose_startup_fails_with_status_1(interface: str) ->
 @pytest.mark.parametrize(
     ("target", "arguments", "line"),
     [
-        (APP, [], "on RSGI (granian's native interface): the default for a jero app"),
-        ("tests.cli_apps:create_app()", [], "on RSGI (granian's native interface): the default"),
+        (APP, [], "on ASGI: the default; --interface rsgi serves"),
+        ("tests.cli_apps:create_app()", ["--interface", "rsgi"], "on RSGI (granian's native"),
         (APP, ["--interface", "asgi"], "on ASGI: asked for with --interface asgi"),
         ("tests.cli_apps:wrapped_app", [], "on ASGI: not a jero app itself"),
-        ("tests.cli_apps:create_unannotated()", [], "on ASGI: the factory's return annotation"),
+        ("tests.cli_apps:create_unannotated()", [], "on ASGI: the default"),
         ("tests.cli_apps:create_unannotated()", ["--interface", "rsgi"], "on RSGI"),
-        ("tests.cli_apps:socket_app", [], "on ASGI: its _wire includes WebSockets"),
-        ("tests.cli_apps:socket_app", ["--interface", "rsgi"], "on RSGI"),
     ],
-    ids=[
-        "app", "factory", "forced-asgi", "wrapped", "unannotated", "forced-rsgi",
-        "websockets", "websockets-rsgi",
-    ],
-)  # fmt: skip
-def test_run_serves_rsgi_unless_the_app_needs_asgi_and_says_which(
+    ids=["app", "factory-rsgi", "forced-asgi", "wrapped", "unannotated", "forced-rsgi"],
+)
+def test_run_serves_asgi_unless_asked_for_rsgi_and_says_which(
     target: str, arguments: list[str], line: str
 ) -> None:
     port = free_port()
@@ -114,16 +109,14 @@ def test_run_serves_rsgi_unless_the_app_needs_asgi_and_says_which(
 def test_a_worker_serving_websockets_on_rsgi_warns_about_close_codes() -> None:
     port = free_port()
     url = base_url(port)
-    target = "tests.cli_apps:indirect_socket_app"
-    with serving(["run", target, "--port", str(port)], answers(url)) as server:
+    target = "tests.cli_apps:socket_app"
+    command = ["run", target, "--port", str(port), "--interface", "rsgi"]
+    with serving(command, answers(url)) as server:
         assert httpx.get(f"{url}/widgets/abc").status_code == 200
         output = server.output()
         assert server.stop() == 0
     assert f"Serving {target} on RSGI" in output.splitlines()[0]
-    assert (
-        "IndirectSocketApp serves WebSockets on RSGI, where granian carries no close codes"
-        in output
-    )
+    assert "SocketApp serves WebSockets on RSGI, where granian carries no close codes" in output
 
 
 def test_run_forcing_rsgi_on_a_plain_asgi_app_is_a_usage_error() -> None:
