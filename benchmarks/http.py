@@ -1,4 +1,4 @@
-"""HTTP benchmark (SPEC section 9, issue 16): requests/s, p50 and p99 over loopback.
+"""HTTP benchmark: requests/s, p50 and p99 over loopback.
 
 Every server answers the same API (`benchmarks/servers.py` builds and starts them): the
 Python apps on granian (ASGI, 127.0.0.1, a free port, their module's ``build`` factory),
@@ -65,8 +65,8 @@ SCENARIOS = {
     "jwt": jwt_post,
     "db": jwt_db,
 }
-MIN_RATIO_TO_RAW = 0.90  # SPEC section 9: jero's requests/s over HTTP vs the raw app
-# SPEC section 9: jero on RSGI vs the raw ASGI app's requests/s, on these scenarios.
+MIN_RATIO_TO_RAW = 0.90  # target: jero's requests/s over HTTP vs the raw app
+# Target: jero on RSGI vs the raw ASGI app's requests/s, on these scenarios.
 MIN_RSGI_RATIO_TO_RAW = 1.10
 RSGI_TARGET_SCENARIOS = ("ping", "path+query")
 PYTHON_PEERS = ("jero", PUBLISHED, "blacksheep", "litestar", "fastapi")

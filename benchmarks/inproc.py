@@ -1,4 +1,4 @@
-"""In-process benchmark (SPEC section 9): microseconds per request, no socket.
+"""In-process benchmark: microseconds per request, no socket.
 
 Each app (raw ASGI ceiling, jero, BlackSheep, Litestar, FastAPI) is built, started
 through its lifespan, checked to answer every scenario correctly, then called as an

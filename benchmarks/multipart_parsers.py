@@ -1,4 +1,4 @@
-"""Pick a streaming multipart/form-data parser for jero's form binding (SPEC §7, §10).
+"""Pick a streaming multipart/form-data parser for jero's form binding.
 
 Each candidate gets a small adapter that is pushed the request body in chunks, the way an
 ASGI ``receive`` loop delivers it, and turns the library's callbacks/events into three

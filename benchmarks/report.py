@@ -1,4 +1,4 @@
-"""Plain-text tables for the benchmark scripts, and jero's SPEC section 9 targets.
+"""Plain-text tables for the benchmark scripts, and jero's performance targets.
 
 Nothing here measures; it only formats numbers and compares them with the targets
 (informational: a benchmark run never fails because a target is missed).
@@ -10,7 +10,7 @@ from benchmarks.scenarios import Scenario
 
 type Cell = float | str
 
-# SPEC section 9, in-process targets for jero.
+# jero's in-process performance targets.
 MAX_RATIO_TO_RAW = {"ping": 1.10, "path+query": 1.25, "post json": 1.25}
 MAX_RATIO_TO_OWN_BASELINE = 1.10  # the rows with 1,000 routes wired
 MIN_SPEEDUP = {"blacksheep": 2.0, "fastapi": 15.0}
@@ -56,7 +56,7 @@ def print_jero_summary(
     scenarios: Sequence[Scenario],
     skip_reason: str | None,
 ) -> None:
-    """jero against the SPEC section 9 in-process targets (lower us is better)."""
+    """jero against its in-process targets (lower us is better)."""
     print()
     if not any(isinstance(by_app.get("jero"), float) for by_app in results.values()):
         print(f"jero targets: not checked, jero was not measured ({skip_reason or 'not asked'})")

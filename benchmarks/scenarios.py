@@ -135,7 +135,7 @@ def bulk_post() -> Scenario:
 
 
 def default_scenarios(route_counts: list[int]) -> list[Scenario]:
-    """The SPEC section 9 table: base rows, path+query per route count, ping @1000."""
+    """The in-process table: base rows, path+query per route count, ping @1000."""
     rows = [ping(), path_query(), post_json()]
     rows += [path_query(n) for n in route_counts if n > 0]
     if 1000 in route_counts:

@@ -1,4 +1,4 @@
-"""The benchmark API on jero, written against the public API of SPEC.md.
+"""The benchmark API on jero, written against its public API.
 
 An ``Endpoint`` for ``/ping``, a ``Resource`` for ``/items`` (``read_one`` binds the
 ``path`` and ``params`` Structs, ``create`` binds ``json`` and answers 201), and the

@@ -1,4 +1,4 @@
-"""SPEC §7 Auth: `auth=` authenticators, checked at wiring, run before the body."""
+"""Auth: `auth=` authenticators, checked at wiring, run before the body."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A request body that ends before it is complete, or stops arriving (issue 10): a 400 or
+"""A request body that ends before it is complete, or stops arriving: a 400 or
 a 408 problem while the client is still there, nothing at all once it is gone. Driven
 in-process through raw ASGI messages, and over raw sockets against a real granian."""
 

@@ -1,4 +1,4 @@
-"""Bad input a hostile client sends is a precise 4xx problem (issue 10): JSON nested too
+"""Bad input a hostile client sends is a precise 4xx problem: JSON nested too
 deep, repeated single-valued headers and query keys, text where a file belongs, and
 integral floats for `int` fields."""
 

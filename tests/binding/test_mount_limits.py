@@ -1,5 +1,5 @@
-"""`limits=` on an include replaces the app's `Limits` for that mount only (issue 18,
-item 6): a big upload route next to small JSON routes."""
+"""`limits=` on an include replaces the app's `Limits` for that mount only: a big upload
+route next to small JSON routes."""
 
 import pytest
 from msgspec import Struct

@@ -1,6 +1,5 @@
 """Shapes a text-valued source can never bind fail the boot whether or not OpenAPI is
-wired; `forbid_unknown_fields` is honoured on `params` and refused on headers/cookies
-(issue 18, item 2)."""
+wired; `forbid_unknown_fields` is honoured on `params` and refused on headers/cookies."""
 
 import datetime
 import uuid

@@ -1,4 +1,4 @@
-"""Lifecycle (SPEC §2): exit stacks, factories, wiring-only calls, 503 before wiring,
+"""Lifecycle: exit stacks, factories, wiring-only calls, 503 before wiring,
 the async test client, and restarting an app."""
 
 from collections.abc import AsyncIterator, Iterator

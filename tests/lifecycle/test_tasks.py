@@ -1,4 +1,4 @@
-"""SPEC §7 Background tasks: register by item type, one worker, drain at shutdown."""
+"""Background tasks: register by item type, one worker, drain at shutdown."""
 
 from __future__ import annotations
 

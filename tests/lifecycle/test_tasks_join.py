@@ -1,5 +1,5 @@
 """`await tasks.join()`: wait until the queue is empty and no handler runs, so tests need
-not poll (issue 18, item 6)."""
+not poll."""
 
 import anyio
 import pytest

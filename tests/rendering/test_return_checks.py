@@ -1,5 +1,5 @@
 """Returns are checked against the return annotation: a value of another type is a logged
-500 naming the handler, the declared type and the returned type (issue 18, item 1)."""
+500 naming the handler, the declared type and the returned type."""
 
 import logging
 from typing import Any

@@ -1,4 +1,4 @@
-"""SPEC §4 "Status codes the framework applies", one situation at a time."""
+"""The status codes the framework applies, one situation at a time."""
 
 import enum
 import logging

@@ -1,4 +1,4 @@
-"""The advice a new user gets for common mistakes (issue 18, item 4)."""
+"""The advice a new user gets for common mistakes."""
 
 import pickle
 import subprocess

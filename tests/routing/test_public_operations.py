@@ -1,4 +1,4 @@
-"""Per-operation auth: `auth=` plus `public=(...)` on one mount (issue 18, item 5)."""
+"""Per-operation auth: `auth=` plus `public=(...)` on one mount."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Routing (SPEC §3 "Routing", §4 status table): the trie, root_path, 404/405/OPTIONS/HEAD."""
+"""Routing: the trie, root_path, 404/405/OPTIONS/HEAD."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""SPEC §3 "Route rules checked at wiring": each bad declaration fails the boot.
+"""Route rules checked at wiring: each bad declaration fails the boot.
 
 Every test boots an app under `TestClient` (which re-raises the app's startup error)
 and checks that the `WiringError` names the class, the method, the parameter (where

@@ -1,6 +1,6 @@
 """A stream that fails before sending anything is answered like a failing handler: an
 `HTTPError` raised in a one-yield generator's setup is its problem response, not an
-empty 200 (issue 18, item 3)."""
+empty 200."""
 
 from __future__ import annotations
 

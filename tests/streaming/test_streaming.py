@@ -1,4 +1,4 @@
-"""Streaming responses (SPEC §7): what goes on the wire, and what wiring refuses."""
+"""Streaming responses: what goes on the wire, and what wiring refuses."""
 
 from __future__ import annotations
 

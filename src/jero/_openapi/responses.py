@@ -135,7 +135,7 @@ def _header_object(field: msgspec.structs.FieldInfo, op: OperationContext, where
     schema = op.book.schema(field.type, where, adapt=drop_null)
     if is_scalar_type(field.type):
         return {"schema": schema}
-    # Nested values travel as JSON text (SPEC §5).
+    # Nested values travel as JSON text.
     return {"content": {"application/json": {"schema": schema}}}
 
 
