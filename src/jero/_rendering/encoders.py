@@ -62,7 +62,7 @@ def build_header_encoder(headers_type: type[msgspec.Struct] | None) -> HeaderEnc
         for attr, wire in fields:
             value = getattr(headers, attr)
             if value is not None:
-                out.append((wire, header_value(value)))
+                out.append((wire, value.encode() if type(value) is str else header_value(value)))
         return out
 
     return encode
@@ -104,10 +104,13 @@ def merge_headers(defaults: HeaderList, extra: HeaderList) -> HeaderList:
 
 
 def finish_headers(content_type: bytes, extra: HeaderList, length: int) -> HeaderList:
-    """Default content-type unless `extra` overrides it, then extra, then content-length."""
-    headers = merge_headers([(CONTENT_TYPE, content_type)], extra)
-    headers.append((CONTENT_LENGTH, content_length(length)))
-    return headers
+    """Default content-type unless `extra` overrides it, then extra, then content-length
+    (`merge_headers` with its one default, written out: every wrapper answer comes here)."""
+    length_header = (CONTENT_LENGTH, content_length(length))
+    for name, _ in extra:
+        if name == CONTENT_TYPE:
+            return [*extra, length_header]
+    return [(CONTENT_TYPE, content_type), *extra, length_header]
 
 
 # --- encoders and responders ----------------------------------------------------
@@ -186,7 +189,9 @@ def _body_matches(body: Any, expect: Expected) -> bool:
 
 def extra_headers(encode_headers: HeaderEncoder, value: HeadFields[Any]) -> HeaderList:
     """A wrapper's own headers: its typed headers, raw headers, then its cookies."""
-    extra = encode_headers(value.headers) + raw_header_list(value.raw_headers)
+    extra = encode_headers(value.headers)
+    if value.raw_headers is not None:
+        extra += raw_header_list(value.raw_headers)
     if value.cookies:
         extra += [cookie.header() for cookie in value.cookies]
     return extra
