@@ -54,7 +54,10 @@ class JSONResponse[T, H = None](HeadFields[H]):
         raw_headers: ExtraHeaders | None = None,
         cookies: Sequence[SetCookie] = (),
     ) -> None:
-        super().__init__(headers, raw_headers, cookies)
+        # HeadFields.__init__ written out: a handler builds one of these per request.
+        self.headers = headers
+        self.raw_headers = raw_headers
+        self.cookies = cookies
         self.json = json
         self.status_code = status_code if status_code is not None else self.default_status
 
