@@ -106,7 +106,7 @@ def merge_headers(defaults: HeaderList, extra: HeaderList) -> HeaderList:
 def finish_headers(content_type: bytes, extra: HeaderList, length: int) -> HeaderList:
     """Default content-type unless `extra` overrides it, then extra, then content-length
     (`merge_headers` with its one default, written out: every wrapper answer comes here)."""
-    length_header = (CONTENT_LENGTH, content_length(length))
+    length_header = (CONTENT_LENGTH, _SMALL_LENGTHS[length] if length < 4096 else b"%d" % length)
     for name, _ in extra:
         if name == CONTENT_TYPE:
             return [*extra, length_header]
