@@ -160,3 +160,6 @@ class SocketApp(App):
 
 
 socket_app = SocketApp()
+
+
+not_an_app = 42
