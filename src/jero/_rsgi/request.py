@@ -5,8 +5,8 @@ scope (the request is a dict) and the `receive` / `send` pair (it is an `Exchang
 The scope starts with the four keys every request uses, `type`, `method`, `path` and
 `root_path`; the others are converted from granian's scope the first time something
 reads them, by `[key]` or `.get`, then kept. A request that never looks at its headers
-never converts them, and each of granian's scope attributes (a call into Rust that makes
-a new object every time) is read at most once.
+never converts them (reading an attribute of granian's scope is a call into Rust that
+makes a new object every time), and no key is converted twice.
 """
 
 from __future__ import annotations
