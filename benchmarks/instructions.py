@@ -32,7 +32,7 @@ from pathlib import Path
 from benchmarks.published import NAME as PUBLISHED
 from benchmarks.published import published_python
 from benchmarks.scenarios import Scenario, info, path_query, ping, post_json
-from benchmarks.servers import HOST, HTTP_APPS, REPO_ROOT, free_port
+from benchmarks.servers import HOST, REPO_ROOT, exchange, free_port, granian_launch
 
 SCENARIOS = {"ping": ping, "items": path_query, "post": post_json, "info": info}
 DEFAULT_APPS = ("raw", "raw-rsgi", "jero", "jero-rsgi", PUBLISHED)
@@ -47,17 +47,16 @@ def worker_instructions(
     python: Path, app: str, scenario: Scenario, requests: int, timeout: float
 ) -> int:
     """The worker's instruction total after a warm-up request and `requests` more."""
-    module, interface = HTTP_APPS[app]
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
+        (granian, *_), env = granian_launch(app, python)(port, 1)
+        *options, target = granian
         command = [
             "valgrind", "--tool=callgrind", "--trace-children=yes",
             f"--callgrind-out-file={scratch}/callgrind.%p",
-            str(python), "-m", "granian", "--interface", interface, "--workers", "1",
-            "--runtime-threads", "1", "--host", HOST, "--port", str(port),
-            "--log-level", "warning", "--factory", f"{module}:build",
+            *options, "--runtime-threads", "1", target,
         ]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONHASHSEED": "0"}
+        env = {**os.environ, **env, "PYTHONHASHSEED": "0"}
         server = subprocess.Popen(
             command,
             cwd=REPO_ROOT,
@@ -96,15 +95,9 @@ def _connect(port: int, scenario: Scenario, deadline: float) -> http.client.HTTP
 
 
 def _request(connection: http.client.HTTPConnection, scenario: Scenario) -> None:
-    headers = {"Content-Type": "application/json"} if scenario.body else {}
-    headers.update(scenario.headers)
-    connection.request(
-        scenario.method, scenario.target, body=scenario.body or None, headers=headers
-    )
-    response = connection.getresponse()
-    response.read()
-    if response.status != scenario.status:
-        raise CountError(f"{scenario.name}: status {response.status}, not {scenario.status}")
+    status, _ = exchange(connection, scenario)
+    if status != scenario.status:
+        raise CountError(f"{scenario.name}: status {status}, not {scenario.status}")
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:

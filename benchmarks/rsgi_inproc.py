@@ -60,13 +60,9 @@ class Scope:
         self.query_string = scenario.query
         self.client = "127.0.0.1:50123"
         self.server = "127.0.0.1:8000"
-        items = [("host", "127.0.0.1:8000"), ("user-agent", "jero-bench"), ("accept", "*/*")]
-        if scenario.body:
-            items += [
-                ("content-type", "application/json"),
-                ("content-length", str(len(scenario.body))),
-            ]
-        self.headers = Headers(items)
+        # The headers the ASGI driver sends, as granian's text.
+        asgi_headers = http_scope(scenario)["headers"]
+        self.headers = Headers([(name.decode(), value.decode()) for name, value in asgi_headers])
 
 
 class _Chunks:

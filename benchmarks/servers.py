@@ -80,14 +80,19 @@ def fetch(port: int, scenario: Scenario, timeout: float = 5.0) -> tuple[int, byt
     """One request over loopback with the standard library (no proxy settings apply)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        headers = {"Content-Type": "application/json"} if scenario.body else {}
-        headers.update(scenario.headers)
-        body = scenario.body or None
-        connection.request(scenario.method, scenario.target, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
+        return exchange(connection, scenario)
     finally:
         connection.close()
+
+
+def exchange(connection: http.client.HTTPConnection, scenario: Scenario) -> tuple[int, bytes]:
+    """The scenario's request on `connection` (kept open), and the status and body."""
+    headers = {"Content-Type": "application/json"} if scenario.body else {}
+    headers.update(scenario.headers)
+    body = scenario.body or None
+    connection.request(scenario.method, scenario.target, body=body, headers=headers)
+    response = connection.getresponse()
+    return response.status, response.read()
 
 
 def granian_command() -> list[str]:
