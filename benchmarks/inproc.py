@@ -200,25 +200,7 @@ async def run_middleware(args: argparse.Namespace) -> None:
         "jero rid+cors+gz": jero_middleware.build_real,
         "jero 3mw elsewhere": jero_middleware.build_other_mount,
     }
-    scenarios = [ping(), path_query()]
-    results: dict[str, dict[str, Cell]] = {s.name: {} for s in scenarios}
-    targets: list[Target] = []
-    try:
-        for name, build in builders.items():
-            target, _, _ = await start(name, build, 0, args.build_timeout)
-            targets.append(target)
-            for s in scenarios:
-                await target.check(s)
-                await target.measure(s, args.warmup, args.budget)
-        await best_rounds(targets, scenarios, results, args)
-    finally:
-        for target in targets:
-            await target.lifespan.shutdown()
-    print(
-        f"middleware, in-process, us/request, best of {args.rounds} round(s) of up to "
-        f"{args.requests} requests; (x) = ratio to raw"
-    )
-    print_table(results, list(builders))
+    await run_builders(builders, [ping(), path_query()], args)
     print(
         "jero 3mw: three app-wide middlewares (each adds a header); jero rid+cors+gz: "
         "RequestId, CORS, Compression app-wide;\njero 3mw elsewhere: the three on "
